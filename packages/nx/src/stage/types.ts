@@ -1,0 +1,122 @@
+/** The stage model: what stage.json says (StageFile) and what a loaded stage is (Stage). */
+
+export const BUILD_TYPES = ['autoconf', 'cmake', 'make', 'meson', 'custom', 'dockerfile', 'aggregate'] as const;
+export type BuildType = (typeof BUILD_TYPES)[number];
+
+export const REFRESH_PERIODS = ['never', 'day', 'isoweek', 'month'] as const;
+export type Refresh = (typeof REFRESH_PERIODS)[number];
+
+export const HASH_MODES = ['content', 'git-commit'] as const;
+export type HashMode = (typeof HASH_MODES)[number];
+
+/** Where a stage's source comes from. Absent: the stage directory itself. */
+export type SourceSpec = { url: string; sha256: string } | { git: string; rev: string };
+
+export interface BuildSpec {
+  type: BuildType;
+  /** Arguments to configure / cmake / meson, each one argument (quoted when rendered). */
+  configFlags?: string[];
+  /** NAME=value pairs set for the configure step. */
+  configEnv?: string[];
+  /** Shell commands run in the source directory before configuring (OpenBMC custom_post_dl). */
+  postDownload?: string[];
+  /** Shell commands for the custom build type; appended after install for the others. */
+  steps?: string[];
+}
+
+export interface ExportsSpec {
+  /** Paths copied into downstream stages (default: the install prefix). */
+  copy?: string[];
+  /** Globs of package files inside the image, e.g. /out/*.deb. */
+  packages?: string[];
+}
+
+/** The JSON document in a stage.json file, as validated by schemas/stage.json. */
+export interface StageFile {
+  $schema?: string;
+  name?: string;
+  from?: string;
+  depends?: string[];
+  source?: SourceSpec;
+  build?: BuildSpec;
+  inputs?: string[];
+  env?: string[];
+  exports?: ExportsSpec;
+  refresh?: Refresh;
+  hashMode?: HashMode;
+  /** Take upstream stages' packages (exports.packages) instead of their images. */
+  consumePackages?: boolean;
+}
+
+/** A loaded, validated stage. Paths are relative to the workspace root, with '/' separators. */
+export interface Stage {
+  name: string;
+  /** The stage directory (Nx project root), relative to the workspace root. */
+  root: string;
+  /** stage.json path relative to the workspace root, if the stage has one. */
+  stageFile?: string;
+  /** Dockerfile path relative to the workspace root, if the stage has one. */
+  dockerfilePath?: string;
+  /** Dockerfile text, if the stage has one. */
+  dockerfile?: string;
+  /** Base: a stage name or an external image reference; undefined means the workspace default base. */
+  from?: string;
+  depends: string[];
+  source?: SourceSpec;
+  build: BuildSpec;
+  inputs: string[];
+  env: string[];
+  exports: { copy: string[]; packages: string[] };
+  refresh?: Refresh;
+  hashMode: HashMode;
+  consumePackages: boolean;
+}
+
+/** Workspace-wide options: the plugin's entry in nx.json. */
+export interface StagecraftOptions {
+  /** Image name prefix: images are <imageName>-<stage>. */
+  imageName?: string;
+  /** Registry host[:port][/path] prepended to tags. */
+  registry?: string;
+  /** Base for stages with no `from`: a stage name or an external image reference. */
+  defaultBase?: string;
+  defaultRefresh?: Refresh;
+  /** Install prefix inside images. */
+  prefix?: string;
+  /** Platform recorded in the key. */
+  platform?: string;
+  targetNames?: Partial<Record<TargetKind, string>>;
+  /** Declared-tags file (Mesa), relative to the workspace root. */
+  declaredTags?: string;
+  requireDeclaredTags?: boolean;
+  verifyDeclaredTags?: boolean;
+}
+
+export type TargetKind = 'dockerStage' | 'package' | 'stagePlan' | 'tagCheck' | 'run';
+
+export const DEFAULT_OPTIONS = {
+  imageName: 'stagecraft',
+  defaultRefresh: 'isoweek' as Refresh,
+  prefix: '/usr/local',
+  platform: 'linux/amd64',
+  declaredTags: 'stagecraft-tags.yml',
+  targetNames: {
+    dockerStage: 'docker-stage',
+    package: 'package',
+    stagePlan: 'stage-plan',
+    tagCheck: 'tag-check',
+    run: 'run',
+  } as Record<TargetKind, string>,
+};
+
+export type ResolvedOptions = Required<Pick<StagecraftOptions, 'imageName' | 'defaultRefresh' | 'prefix' | 'platform' | 'declaredTags'>> &
+  Omit<StagecraftOptions, 'targetNames'> & { targetNames: Record<TargetKind, string> };
+
+export function resolveOptions(options: StagecraftOptions | undefined): ResolvedOptions {
+  const given = options ?? {};
+  return {
+    ...DEFAULT_OPTIONS,
+    ...given,
+    targetNames: { ...DEFAULT_OPTIONS.targetNames, ...(given.targetNames ?? {}) },
+  };
+}
