@@ -1,0 +1,68 @@
+# Shared helpers for the machine-side tools. Source it; do not run it.
+# shellcheck shell=bash
+
+log() { printf '[%s] %s\n' "${STAGECRAFT_TOOL:-stagecraft}" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Runs a command as root: directly when we are root, else through sudo.
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    die "'$*' needs root and sudo is not installed"
+  fi
+}
+
+# apt-get install of the given packages, non-interactive, always after a fresh `apt-get update`.
+apt_install() {
+  log "installing with apt: $*"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 || die "apt-get update failed"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >&2 \
+    || die "apt-get install $* failed"
+}
+
+# Installs the package when the command is missing: ensure_command <command> <package>.
+ensure_command() {
+  command -v "$1" >/dev/null 2>&1 || apt_install "$2"
+  command -v "$1" >/dev/null 2>&1 || die "'$1' is still missing after installing $2"
+}
+
+# The apt source files that apt itself reads (deb822 .sources and one-line .list files).
+apt_source_files() {
+  local file
+  for file in /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources; do
+    [ -f "$file" ] && printf '%s\n' "$file"
+  done
+}
+
+# Prints the URI of the machine's main Debian archive (the one that serves the given suite's `main`),
+# read from the apt sources at run time. Security and third-party archives are skipped.
+debian_mirror() {
+  local suite="${1:-bookworm}" file
+  for file in $(apt_source_files); do
+    case "$file" in
+      *.sources)
+        awk -v suite="$suite" '
+          function flush() {
+            if (types ~ /(^| )deb( |$)/ && (" " suites " ") ~ (" " suite " ") && uris != "") { split(uris, u, " "); print u[1]; found = 1; exit }
+            types = ""; uris = ""; suites = ""
+          }
+          /^[ \t]*#/ { next }
+          /^[ \t]*$/ { flush(); next }
+          tolower($1) == "types:"  { $1 = ""; types = $0 }
+          tolower($1) == "uris:"   { $1 = ""; uris = $0 }
+          tolower($1) == "suites:" { $1 = ""; suites = $0 }
+          END { if (!found) flush() }
+        ' "$file" ;;
+      *)
+        awk -v suite="$suite" '
+          $1 == "deb" {
+            i = 2; if ($i ~ /^\[/) { while ($i !~ /\]$/) i++; i++ }
+            if ($(i + 1) == suite) { print $i; exit }
+          }
+        ' "$file" ;;
+    esac
+  done | head -n 1 | sed 's/[[:space:]]*$//'
+}
