@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# Starts or stops a local OCI registry (Debian's docker-registry) on 127.0.0.1 only.
+#
+#   tools/registry.sh start PORT DIR   serve on 127.0.0.1:PORT with its storage in DIR; wait until /v2/ answers
+#   tools/registry.sh stop PORT        stop the registry this script started on PORT (DIR may follow; ignored)
+#
+# State (config, pid file, log) lives in ${STAGECRAFT_REGISTRY_STATE:-${TMPDIR:-/tmp}/stagecraft-registry}/PORT.
+set -euo pipefail
+
+STAGECRAFT_TOOL=registry
+# shellcheck source=lib/common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+usage() { echo "usage: $0 start PORT DIR | stop PORT" >&2; exit 2; }
+
+ACTION="${1:-}"
+PORT="${2:-}"
+[ -n "$ACTION" ] && [ -n "$PORT" ] || usage
+[[ "$PORT" =~ ^[0-9]+$ ]] && [ "$PORT" -ge 1 ] && [ "$PORT" -le 65535 ] || die "PORT must be a number from 1 to 65535, got '$PORT'"
+
+STATE_DIR="${STAGECRAFT_REGISTRY_STATE:-${TMPDIR:-/tmp}/stagecraft-registry}/$PORT"
+CONFIG_FILE="$STATE_DIR/config.yml"
+PID_FILE="$STATE_DIR/registry.pid"
+LOG_FILE="$STATE_DIR/registry.log"
+URL="http://127.0.0.1:$PORT/v2/"
+TIMEOUT="${STAGECRAFT_REGISTRY_TIMEOUT:-30}"
+
+registry_answers() { curl -fsS --max-time 2 "$URL" >/dev/null 2>&1; }
+
+alive() {
+  local state
+  [ -r "/proc/$1/stat" ] && read -r _ _ state _ <"/proc/$1/stat" 2>/dev/null && [ "$state" != Z ]
+}
+
+# The pid of the registry we started on this port, if it is still that process.
+our_pid() {
+  [ -f "$PID_FILE" ] || return 1
+  local pid
+  pid="$(cat "$PID_FILE")"
+  [ -n "$pid" ] && alive "$pid" || return 1
+  [ "$(basename "$(readlink "/proc/$pid/exe" 2>/dev/null || true)")" = docker-registry ] || return 1
+  printf '%s\n' "$pid"
+}
+
+write_config() {
+  local storage="$1"
+  cat >"$CONFIG_FILE" <<EOF
+# Written by tools/registry.sh
+version: 0.1
+log:
+  level: info
+  fields:
+    service: registry
+storage:
+  filesystem:
+    rootdirectory: $storage
+  delete:
+    enabled: true
+  cache:
+    blobdescriptor: inmemory
+http:
+  addr: 127.0.0.1:$PORT
+  headers:
+    X-Content-Type-Options: [nosniff]
+health:
+  storagedriver:
+    enabled: false
+EOF
+}
+
+start_registry() {
+  local storage="${1:-}"
+  [ -n "$storage" ] || usage
+  ensure_command curl curl
+  if pid="$(our_pid)" && registry_answers; then
+    log "registry $pid (started by this script) already serves $URL"
+    return 0
+  fi
+  if registry_answers; then
+    log "a registry not started by this script already answers at $URL; leaving it alone"
+    return 0
+  fi
+  ensure_command docker-registry docker-registry
+
+  mkdir -p "$STATE_DIR" "$storage"
+  storage="$(cd "$storage" && pwd)"
+  write_config "$storage"
+  log "starting docker-registry on 127.0.0.1:$PORT, storage $storage (log: $LOG_FILE)"
+  setsid docker-registry serve "$CONFIG_FILE" >"$LOG_FILE" 2>&1 </dev/null &
+  local pid=$!
+  echo "$pid" >"$PID_FILE"
+
+  local waited=0
+  until registry_answers; do
+    if ! alive "$pid"; then
+      rm -f "$PID_FILE"
+      die "docker-registry exited before answering; last lines of $LOG_FILE:$(printf '\n'; tail -n 20 "$LOG_FILE")"
+    fi
+    if [ "$waited" -ge "$((TIMEOUT * 5))" ]; then
+      kill "$pid" 2>/dev/null || true
+      rm -f "$PID_FILE"
+      die "docker-registry did not answer at $URL within ${TIMEOUT}s; stopped it. Last lines of $LOG_FILE:$(printf '\n'; tail -n 20 "$LOG_FILE")"
+    fi
+    sleep 0.2
+    waited=$((waited + 1))
+  done
+  log "registry answers at $URL (pid $pid)"
+}
+
+stop_registry() {
+  local pid
+  if ! pid="$(our_pid)"; then
+    rm -f "$PID_FILE"
+    log "no registry started by this script runs on port $PORT; nothing to stop"
+    return 0
+  fi
+  kill -TERM "$pid"
+  local waited=0
+  while alive "$pid"; do
+    if [ "$waited" -ge 100 ]; then
+      kill -KILL "$pid" 2>/dev/null || true
+      break
+    fi
+    sleep 0.2
+    waited=$((waited + 1))
+  done
+  rm -f "$PID_FILE"
+  log "registry $pid on port $PORT stopped"
+}
+
+case "$ACTION" in
+  start) start_registry "${3:-}" ;;
+  stop) stop_registry ;;
+  *) usage ;;
+esac
