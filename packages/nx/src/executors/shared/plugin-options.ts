@@ -1,0 +1,16 @@
+import type { NxJsonConfiguration } from '@nx/devkit';
+import type { StagecraftOptions } from '../../stage/types';
+
+const PLUGIN_NAMES = ['@stagecraft/nx', '@stagecraft/nx/plugin'];
+
+/** The options of the Stagecraft entry in nx.json's plugins, or {} when it is registered without options. */
+export function pluginOptionsFrom(nxJson: NxJsonConfiguration | undefined): StagecraftOptions {
+  for (const entry of nxJson?.plugins ?? []) {
+    if (typeof entry === 'string') {
+      if (PLUGIN_NAMES.includes(entry)) return {};
+    } else if (PLUGIN_NAMES.includes(entry.plugin)) {
+      return (entry.options ?? {}) as StagecraftOptions;
+    }
+  }
+  return {};
+}

@@ -1,0 +1,3 @@
+export interface StagePlanExecutorOptions {
+  json?: boolean;
+}

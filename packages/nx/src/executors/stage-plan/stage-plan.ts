@@ -1,0 +1,50 @@
+import type { ExecutorContext } from '@nx/devkit';
+import type { StagePlan } from '../../stage/plan';
+import { reportFailure } from '../shared/report-failure';
+import { stageContextFor } from '../shared/stage-context';
+import type { StagePlanExecutorOptions } from './schema';
+
+export default async function stagePlanExecutor(
+  options: StagePlanExecutorOptions,
+  context: ExecutorContext,
+): Promise<{ success: boolean }> {
+  try {
+    const { graph, planner } = stageContextFor(context, [context.projectName!]);
+    const stageName = [...graph.stages.values()].find((stage) => stage.root === projectRoot(context))!.name;
+    const plan = await planner.plan(stageName);
+    process.stdout.write(options.json ? `${JSON.stringify(planJson(plan))}\n` : planText(plan));
+    return { success: true };
+  } catch (error) {
+    return reportFailure(context.projectName!, error);
+  }
+}
+
+function projectRoot(context: ExecutorContext): string {
+  return context.projectsConfigurations!.projects[context.projectName!].root;
+}
+
+export function planJson(plan: StagePlan) {
+  return {
+    stage: plan.stage.name,
+    tag: plan.tag,
+    key: plan.key,
+    bucket: plan.bucket,
+    keyDocument: plan.keyDocument,
+    dockerfile: plan.dockerfile,
+  };
+}
+
+export function planText(plan: StagePlan): string {
+  return [
+    `stage: ${plan.stage.name}`,
+    `tag:   ${plan.tag}`,
+    `key:   ${plan.key}`,
+    '',
+    '--- key document ---',
+    JSON.stringify(plan.keyDocument, null, 2),
+    '',
+    '--- Dockerfile ---',
+    plan.dockerfile.trimEnd(),
+    '',
+  ].join('\n');
+}

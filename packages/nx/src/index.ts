@@ -1,0 +1,2 @@
+export { createNodes, createNodesV2, createDependencies } from './plugin';
+export type { StagecraftOptions, StageFile, Stage } from './stage/types';

@@ -1,0 +1,2 @@
+export { createNodes, createNodesV2 } from './nodes';
+export { createDependencies } from './dependencies';

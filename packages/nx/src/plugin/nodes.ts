@@ -1,0 +1,48 @@
+import { AggregateCreateNodesError, type CreateNodesResult, type CreateNodesV2 } from '@nx/devkit';
+import { PluginCache, workspaceDataDirectory } from '@nx/devkit/internal';
+import { join } from 'node:path';
+import { buildStageGraph } from '../stage/graph';
+import { StageErrors } from '../stage/errors';
+import { KEY_FORMAT } from '../stage/key';
+import { resolveOptions, type Stage, type StagecraftOptions } from '../stage/types';
+import { loadStagesCached, stageDirectories } from './stage-files';
+import { stageProject } from './targets';
+
+export const STAGE_GLOB = '**/{stage.json,Dockerfile}';
+const CACHE_SALT = `stagecraft-nodes-v${KEY_FORMAT}`;
+
+/**
+ * One Nx project per stage directory. Stages are cached on disk by the hash of
+ * their definition files, so an unchanged 500-stage workspace parses nothing.
+ * The whole graph is checked here (duplicates, missing upstreams, cycles), so a
+ * bad workspace fails at inference with errors naming the files.
+ */
+export const createNodesV2: CreateNodesV2<StagecraftOptions> = [
+  STAGE_GLOB,
+  async (configFiles, rawOptions, context) => {
+    const options = resolveOptions(rawOptions);
+    const cache = new PluginCache<Stage>(join(workspaceDataDirectory, 'stagecraft-stages.hash'));
+    const { stages, errors } = loadStagesCached(context.workspaceRoot, stageDirectories(configFiles), cache, CACHE_SALT);
+    cache.writeToDisk();
+
+    const results: Array<readonly [string, CreateNodesResult]> = stages.map((stage) => [
+      stage.stageFile ?? stage.dockerfilePath!,
+      { projects: { [stage.root]: stageProject(stage, options) } },
+    ]);
+    try {
+      buildStageGraph(stages, options);
+    } catch (error) {
+      errors.push(error as Error);
+    }
+    if (errors.length) {
+      const flat = errors.flatMap((error) => (error instanceof StageErrors ? error.errors : [error]));
+      throw new AggregateCreateNodesError(
+        flat.map((error) => [('file' in error ? String(error.file) : null), error]),
+        results,
+      );
+    }
+    return results;
+  },
+];
+
+export const createNodes = createNodesV2;

@@ -1,0 +1,51 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, posix } from 'node:path';
+import { loadStage } from '../stage/load';
+import type { Stage } from '../stage/types';
+
+export const STAGE_FILE_NAMES = ['stage.json', 'Dockerfile'] as const;
+
+/** The stage directories that hold the given stage.json / Dockerfile files (workspace root excluded), sorted. */
+export function stageDirectories(configFiles: readonly string[]): string[] {
+  const dirs = configFiles.map((file) => posix.dirname(file.split('\\').join('/'))).filter((dir) => dir !== '.');
+  return [...new Set(dirs)].sort();
+}
+
+/** A hash of a stage directory's definition files, used as its cache key. */
+export function definitionHash(workspaceRoot: string, dir: string, salt: string): string {
+  const hash = createHash('sha256').update(salt).update(dir);
+  for (const name of STAGE_FILE_NAMES) {
+    const file = join(workspaceRoot, dir, name);
+    hash.update(`\0${name}\0`);
+    if (existsSync(file)) hash.update(readFileSync(file));
+  }
+  return hash.digest('hex');
+}
+
+/** Loads stages, reusing cached ones whose definition files did not change. */
+export function loadStagesCached(
+  workspaceRoot: string,
+  dirs: string[],
+  cache: { get(key: string): Stage | undefined; set(key: string, value: Stage): void },
+  salt: string,
+): { stages: Stage[]; errors: Error[] } {
+  const stages: Stage[] = [];
+  const errors: Error[] = [];
+  for (const dir of dirs) {
+    const cacheKey = definitionHash(workspaceRoot, dir, salt);
+    const cached = cache.get(cacheKey);
+    if (cached) {
+      stages.push(cached);
+      continue;
+    }
+    try {
+      const stage = loadStage(workspaceRoot, dir);
+      cache.set(cacheKey, stage);
+      stages.push(stage);
+    } catch (error) {
+      errors.push(error as Error);
+    }
+  }
+  return { stages, errors };
+}

@@ -1,0 +1,79 @@
+import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
+import type { ResolvedOptions, Stage } from '../stage/types';
+
+const EXECUTOR_PREFIX = '@stagecraft/nx';
+const TECHNOLOGIES = ['docker'];
+
+/** The Nx project inferred for one stage: its targets, inputs and Nx Console metadata. */
+export function stageProject(stage: Stage, options: ResolvedOptions): ProjectConfiguration {
+  const names = options.targetNames;
+  const targets: Record<string, TargetConfiguration> = {
+    [names.dockerStage]: {
+      executor: `${EXECUTOR_PREFIX}:docker-stage`,
+      dependsOn: [`^${names.dockerStage}`],
+      cache: false,
+      options: {},
+      metadata: metadata(
+        `Ensure the image of stage ${stage.name} exists: skip when its content tag is present, else build it`,
+        names.dockerStage,
+        stage.name,
+      ),
+    },
+    [names.stagePlan]: {
+      executor: `${EXECUTOR_PREFIX}:stage-plan`,
+      cache: true,
+      inputs: ['stagecraft', '^stagecraft', ...bucketInputs(stage, options)],
+      options: {},
+      metadata: metadata(
+        `Print the tag, key document and rendered Dockerfile of stage ${stage.name} (no Docker needed)`,
+        names.stagePlan,
+        stage.name,
+      ),
+    },
+  };
+  return {
+    name: stage.name,
+    root: stage.root,
+    projectType: 'library',
+    tags: ['stagecraft', `stagecraft:${stage.build.type}`],
+    namedInputs: { stagecraft: stageInputs(stage) },
+    metadata: {
+      technologies: TECHNOLOGIES,
+      description: `Stagecraft ${stage.build.type} stage ${stage.name}`,
+    },
+    targets,
+  };
+}
+
+/** What a stage's key reads, as Nx inputs, so Nx's cache and `nx affected` see the same changes as the key. */
+function stageInputs(stage: Stage) {
+  const declared = stage.inputs.map((glob) =>
+    glob.startsWith('{workspaceRoot}/') ? glob : `{projectRoot}/${glob}`,
+  );
+  return [
+    '{projectRoot}/**/*',
+    ...declared,
+    '{workspaceRoot}/nx.json',
+    ...stage.env.map((variable) => ({ env: variable })),
+  ];
+}
+
+const BUCKET_COMMANDS = { day: 'date -u +%F', isoweek: 'date -u +%G-W%V', month: 'date -u +%Y-%m' } as const;
+
+function bucketInputs(stage: Stage, options: ResolvedOptions) {
+  const refresh = stage.refresh ?? options.defaultRefresh;
+  const inputs: Array<{ env: string } | { runtime: string }> = [{ env: 'STAGECRAFT_NOW' }];
+  if (refresh !== 'never') inputs.push({ runtime: BUCKET_COMMANDS[refresh] });
+  return inputs;
+}
+
+function metadata(description: string, target: string, project: string) {
+  return {
+    description,
+    technologies: TECHNOLOGIES,
+    help: {
+      command: `npx nx run ${project}:${target} --help`,
+      example: { options: {} },
+    },
+  };
+}

@@ -1,0 +1,161 @@
+import { parseDockerfileRefs } from './dockerfile-refs';
+import { StageError, StageErrors } from './errors';
+import type { ResolvedOptions, Stage } from './types';
+
+/** An edge from a stage to an upstream stage, with the file and field that declares it. */
+export interface StageEdge {
+  source: string;
+  target: string;
+  file: string;
+  pointer: string;
+}
+
+/** What a stage builds on: an upstream stage, or an external image reference. */
+export type StageBase = { stage: string } | { image: string } | { none: true };
+
+export interface StageGraph {
+  stages: Map<string, Stage>;
+  edges: StageEdge[];
+  /** Stage names in dependency order: every stage after all its upstreams. */
+  order: string[];
+  /** Direct upstream stage names of a stage, sorted and unique. */
+  upstreamOf(name: string): string[];
+  baseOf(name: string): StageBase;
+}
+
+const EXTERNAL_IMAGE = /^[a-z0-9][a-z0-9._\-/:]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*|@sha256:[0-9a-f]{64})$/;
+
+/** Builds and checks the stage graph: duplicate names, missing upstreams and cycles are errors naming their files. */
+export function buildStageGraph(stageList: Stage[], options: ResolvedOptions): StageGraph {
+  const errors: StageError[] = [];
+  const stages = new Map<string, Stage>();
+  for (const stage of stageList) {
+    const earlier = stages.get(stage.name);
+    if (earlier) {
+      errors.push(
+        new StageError(
+          definingFile(stage),
+          stage.stageFile ? '/name' : '',
+          `stage name '${stage.name}' is already used by ${definingFile(earlier)}; stage names must be unique`,
+        ),
+      );
+      continue;
+    }
+    stages.set(stage.name, stage);
+  }
+
+  const edges: StageEdge[] = [];
+  const bases = new Map<string, StageBase>();
+  for (const stage of stages.values()) {
+    const { base, stageEdges, stageErrors } = resolveStage(stage, stages, options);
+    bases.set(stage.name, base);
+    edges.push(...stageEdges);
+    errors.push(...stageErrors);
+  }
+  if (errors.length) throw new StageErrors(errors);
+
+  const upstream = new Map<string, string[]>();
+  for (const name of stages.keys()) upstream.set(name, []);
+  for (const edge of edges) upstream.get(edge.source)!.push(edge.target);
+  for (const [name, list] of upstream) upstream.set(name, [...new Set(list)].sort());
+
+  const order = topologicalOrder(stages, upstream);
+  return {
+    stages,
+    edges,
+    order,
+    upstreamOf: (name) => upstream.get(name) ?? [],
+    baseOf: (name) => bases.get(name) ?? { none: true },
+  };
+}
+
+function resolveStage(stage: Stage, stages: Map<string, Stage>, options: ResolvedOptions) {
+  const stageErrors: StageError[] = [];
+  const stageEdges: StageEdge[] = [];
+  const file = definingFile(stage);
+  const edge = (target: string, edgeFile: string, pointer: string) =>
+    stageEdges.push({ source: stage.name, target, file: edgeFile, pointer });
+
+  stage.depends.forEach((name, index) => {
+    if (stages.has(name)) edge(name, file, `/depends/${index}`);
+    else stageErrors.push(new StageError(file, `/depends/${index}`, missingStage(name, stages)));
+  });
+
+  let base: StageBase = { none: true };
+  if (stage.build.type === 'dockerfile') {
+    for (const ref of parseDockerfileRefs(stage.dockerfile ?? '')) {
+      if (stages.has(ref.name) && ref.name !== stage.name) edge(ref.name, stage.dockerfilePath!, `line ${ref.line}`);
+    }
+  } else {
+    const explicit = stage.from !== undefined;
+    const from = stage.from ?? (options.defaultBase !== stage.name ? options.defaultBase : undefined);
+    const pointer = explicit ? '/from' : '';
+    if (from === undefined) {
+      stageErrors.push(
+        new StageError(file, '/from', 'no base image: set "from" (a stage or an image such as debian:12) or the plugin option defaultBase'),
+      );
+    } else if (stages.has(from) && from !== stage.name) {
+      base = { stage: from };
+      edge(from, file, pointer || '/from (defaultBase)');
+    } else if (EXTERNAL_IMAGE.test(from) || from === 'scratch') {
+      base = { image: from };
+    } else {
+      const where = explicit ? '' : ' (from the plugin option defaultBase)';
+      stageErrors.push(
+        new StageError(
+          file,
+          '/from',
+          `'${from}'${where} is neither another stage of this workspace nor an image reference with a tag or digest (such as debian:12)`,
+        ),
+      );
+    }
+  }
+  return { base, stageEdges, stageErrors };
+}
+
+function topologicalOrder(stages: Map<string, Stage>, upstream: Map<string, string[]>): string[] {
+  const order: string[] = [];
+  const state = new Map<string, 'visiting' | 'done'>();
+  const visit = (name: string, path: string[]) => {
+    const seen = state.get(name);
+    if (seen === 'done') return;
+    if (seen === 'visiting') {
+      const cycle = [...path.slice(path.indexOf(name)), name];
+      const described = cycle.map((n) => `${n} (${definingFile(stages.get(n)!)})`).join(' -> ');
+      throw new StageErrors([new StageError(definingFile(stages.get(name)!), '', `dependency cycle: ${described}`)]);
+    }
+    state.set(name, 'visiting');
+    for (const next of upstream.get(name) ?? []) visit(next, [...path, name]);
+    state.set(name, 'done');
+    order.push(name);
+  };
+  for (const name of [...stages.keys()].sort()) visit(name, []);
+  return order;
+}
+
+function missingStage(name: string, stages: Map<string, Stage>): string {
+  const similar = [...stages.keys()].filter((known) => known.includes(name) || name.includes(known)).slice(0, 3);
+  const hint = similar.length ? `; did you mean ${similar.map((s) => `'${s}'`).join(' or ')}?` : '';
+  return `no stage named '${name}' in this workspace${hint}`;
+}
+
+/** The file that defines a stage: its stage.json, or its Dockerfile when it has no stage.json. */
+export function definingFile(stage: Stage): string {
+  return stage.stageFile ?? stage.dockerfilePath ?? stage.root;
+}
+
+/** Every stage that depends on `name`, directly or transitively. */
+export function dependentsOf(graph: StageGraph, name: string): Set<string> {
+  const result = new Set<string>();
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const edge of graph.edges) {
+      if ((edge.target === name || result.has(edge.target)) && !result.has(edge.source)) {
+        result.add(edge.source);
+        grew = true;
+      }
+    }
+  }
+  return result;
+}

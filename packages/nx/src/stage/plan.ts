@@ -1,0 +1,173 @@
+import { posix } from 'node:path';
+import { timeBucket } from './bucket';
+import { globWorkspace, hashFiles, listFiles, type HashedFile } from './files';
+import type { StageGraph } from './graph';
+import { KEY_FORMAT, keyOf, type KeyDocument } from './key';
+import { renderDockerfile, type UpstreamImage } from './render';
+import { stageTag } from './tag';
+import type { ResolvedOptions, Stage } from './types';
+
+export interface PlanContext {
+  workspaceRoot: string;
+  graph: StageGraph;
+  options: ResolvedOptions;
+  /** The clock that picks the time bucket. */
+  now: Date;
+  /** Where declared env values are read from. */
+  env: NodeJS.ProcessEnv;
+}
+
+/** A file from disk that goes into the build context. */
+export interface ContextFile {
+  contextPath: string;
+  /** Path relative to the workspace root. */
+  file: string;
+}
+
+/** Everything known about a stage before building it. */
+export interface StagePlan {
+  stage: Stage;
+  key: string;
+  tag: string;
+  bucket: string;
+  keyDocument: KeyDocument;
+  /** The Dockerfile to build, with upstream stages rendered as their tags. */
+  dockerfile: string;
+  generated: Record<string, string>;
+  contextFiles: ContextFile[];
+  /** Tags of the direct upstream stages, by name. */
+  upstreamTags: Record<string, string>;
+}
+
+const WORKSPACE_ROOT_PREFIX = '{workspaceRoot}/';
+const STAGE_DEFINITION_FILES = ['stage.json', 'Dockerfile'];
+
+/**
+ * Computes stage plans: keys, tags and rendered Dockerfiles. This is the only
+ * place a key is computed; every target goes through it. Upstream stages are
+ * planned first and memoised, so planning a whole workspace hashes each file once.
+ */
+export class Planner {
+  private readonly plans = new Map<string, Promise<StagePlan>>();
+
+  constructor(private readonly context: PlanContext) {}
+
+  plan(name: string): Promise<StagePlan> {
+    let planned = this.plans.get(name);
+    if (!planned) {
+      planned = this.compute(name);
+      this.plans.set(name, planned);
+    }
+    return planned;
+  }
+
+  async planAll(): Promise<StagePlan[]> {
+    return Promise.all(this.context.graph.order.map((name) => this.plan(name)));
+  }
+
+  private async compute(name: string): Promise<StagePlan> {
+    const { graph, options, workspaceRoot, now, env } = this.context;
+    const stage = graph.stages.get(name);
+    if (!stage) throw new Error(`no stage named '${name}' in this workspace`);
+
+    const upstreamPlans = await Promise.all(graph.upstreamOf(name).map((upstream) => this.plan(upstream)));
+    const upstreamKeys = Object.fromEntries(upstreamPlans.map((p) => [p.stage.name, p.key]));
+    const upstreamTags = Object.fromEntries(upstreamPlans.map((p) => [p.stage.name, p.tag]));
+
+    const forKey = this.render(stage, upstreamPlans, (plan) => `<stage:${plan.stage.name}>`);
+    const forBuild = this.render(stage, upstreamPlans, (plan) => plan.tag);
+
+    const contextFiles = await this.contextFilesOf(stage);
+    const [context, inputs] = await Promise.all([
+      hashFiles(workspaceRoot, contextFiles.map((f) => f.file)).then((hashed) =>
+        hashed.map((h, i): HashedFile => ({ ...h, path: contextFiles[i].contextPath })),
+      ),
+      this.hashInputs(stage),
+    ]);
+
+    const bucket = timeBucket(stage.refresh ?? options.defaultRefresh, now);
+    const keyDocument: KeyDocument = {
+      keyFormat: KEY_FORMAT,
+      stage: stage.name,
+      platform: options.platform,
+      definition: stageDefinition(stage),
+      dockerfile: forKey.dockerfile,
+      generated: forKey.files,
+      context,
+      inputs,
+      env: Object.fromEntries(stage.env.map((variable) => [variable, env[variable] ?? null])),
+      source: sourceIdentity(stage),
+      upstream: upstreamKeys,
+      bucket,
+    };
+    const key = keyOf(keyDocument);
+    const tag = stageTag({ registry: options.registry, imageName: options.imageName, stage: stage.name, bucket, key });
+    return {
+      stage,
+      key,
+      tag,
+      bucket,
+      keyDocument,
+      dockerfile: forBuild.dockerfile,
+      generated: forBuild.files,
+      contextFiles,
+      upstreamTags,
+    };
+  }
+
+  private render(stage: Stage, upstreamPlans: StagePlan[], imageOf: (plan: StagePlan) => string) {
+    const { graph, options } = this.context;
+    const byName = new Map(upstreamPlans.map((p) => [p.stage.name, p]));
+    const base = graph.baseOf(stage.name);
+    const baseImage = 'stage' in base ? imageOf(byName.get(base.stage)!) : 'image' in base ? base.image : 'scratch';
+    const copied = stage.build.type === 'dockerfile' ? graph.upstreamOf(stage.name) : stage.depends;
+    const upstream: UpstreamImage[] = copied.map((name) => {
+      const plan = byName.get(name)!;
+      return {
+        name,
+        image: imageOf(plan),
+        copy: plan.stage.exports.copy.length ? plan.stage.exports.copy : [options.prefix],
+        rev: upstreamRev(plan),
+      };
+    });
+    return renderDockerfile({ stage, prefix: options.prefix, base: baseImage, upstream });
+  }
+
+  /** The stage directory's own files, minus its definition files and nested stages. */
+  private async contextFilesOf(stage: Stage): Promise<ContextFile[]> {
+    if (stage.build.type === 'aggregate' || stage.source) return [];
+    const nested = [...this.context.graph.stages.values()]
+      .filter((other) => other.root !== stage.root && other.root.startsWith(`${stage.root}/`))
+      .map((other) => `${posix.relative(stage.root, other.root)}/**`);
+    const files = await listFiles(this.context.workspaceRoot, stage.root, nested);
+    const prefix = stage.build.type === 'dockerfile' ? '' : 'source/';
+    return files
+      .filter((file) => !STAGE_DEFINITION_FILES.includes(file))
+      .map((file) => ({ contextPath: `${prefix}${file}`, file: posix.join(stage.root, file) }));
+  }
+
+  private async hashInputs(stage: Stage): Promise<HashedFile[]> {
+    const patterns = stage.inputs.map((glob) =>
+      glob.startsWith(WORKSPACE_ROOT_PREFIX) ? glob.slice(WORKSPACE_ROOT_PREFIX.length) : posix.join(stage.root, glob),
+    );
+    const files = await globWorkspace(this.context.workspaceRoot, patterns);
+    return hashFiles(this.context.workspaceRoot, files);
+  }
+}
+
+function stageDefinition(stage: Stage): Record<string, unknown> {
+  const { root: _root, stageFile: _stageFile, dockerfilePath: _dockerfilePath, dockerfile: _dockerfile, ...definition } = stage;
+  return definition;
+}
+
+function sourceIdentity(stage: Stage): Record<string, string> | null {
+  if (!stage.source) return null;
+  if ('url' in stage.source) return { sha256: stage.source.sha256 };
+  return { git: stage.source.git, rev: stage.source.rev };
+}
+
+function upstreamRev(plan: StagePlan): string {
+  const source = plan.stage.source;
+  if (source && 'rev' in source) return source.rev;
+  return plan.key.slice(0, 16);
+}
