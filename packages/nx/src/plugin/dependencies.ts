@@ -19,6 +19,7 @@ export const createDependencies: CreateDependencies<StagecraftOptions> = async (
   const seen = new Set<string>();
   const dependencies: RawProjectGraphDependency[] = [];
   for (const edge of graph.edges) {
+    if (edge.implied) continue;
     const id = `${edge.source}\0${edge.target}`;
     if (seen.has(id)) continue;
     seen.add(id);

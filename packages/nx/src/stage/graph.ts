@@ -8,6 +8,12 @@ export interface StageEdge {
   target: string;
   file: string;
   pointer: string;
+  /**
+   * True for an aggregate's default-base edge when the stages it aggregates
+   * already build on that base. The planner uses it; the Nx project graph
+   * leaves it out, so the graph shows what the aggregate collects.
+   */
+  implied?: boolean;
 }
 
 /** What a stage builds on: an upstream stage, or an external image reference. */
@@ -23,6 +29,7 @@ export interface StageGraph {
   baseOf(name: string): StageBase;
 }
 
+const DEFAULT_BASE_POINTER = '/from (defaultBase)';
 const EXTERNAL_IMAGE = /^[a-z0-9][a-z0-9._\-/:]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*|@sha256:[0-9a-f]{64})$/;
 
 /** Builds and checks the stage graph: duplicate names, missing upstreams and cycles are errors naming their files. */
@@ -60,6 +67,7 @@ export function buildStageGraph(stageList: Stage[], options: ResolvedOptions): S
   for (const [name, list] of upstream) upstream.set(name, [...new Set(list)].sort());
 
   const order = topologicalOrder(stages, upstream);
+  markImpliedBaseEdges(edges, upstream, stages);
   return {
     stages,
     edges,
@@ -96,7 +104,7 @@ function resolveStage(stage: Stage, stages: Map<string, Stage>, options: Resolve
       );
     } else if (stages.has(from) && from !== stage.name) {
       base = { stage: from };
-      edge(from, file, pointer || '/from (defaultBase)');
+      edge(from, file, pointer || DEFAULT_BASE_POINTER);
     } else if (EXTERNAL_IMAGE.test(from) || from === 'scratch') {
       base = { image: from };
     } else {
@@ -111,6 +119,21 @@ function resolveStage(stage: Stage, stages: Map<string, Stage>, options: Resolve
     }
   }
   return { base, stageEdges, stageErrors };
+}
+
+function markImpliedBaseEdges(edges: StageEdge[], upstream: Map<string, string[]>, stages: Map<string, Stage>): void {
+  const reaches = (from: string, target: string, seen = new Set<string>()): boolean => {
+    if (from === target) return true;
+    if (seen.has(from)) return false;
+    seen.add(from);
+    return (upstream.get(from) ?? []).some((next) => reaches(next, target, seen));
+  };
+  for (const edge of edges) {
+    if (edge.pointer !== DEFAULT_BASE_POINTER || stages.get(edge.source)?.build.type !== 'aggregate') continue;
+    const source = edge.source;
+    const others = (upstream.get(source) ?? []).filter((name) => name !== edge.target);
+    if (others.some((name) => reaches(name, edge.target))) edge.implied = true;
+  }
 }
 
 function topologicalOrder(stages: Map<string, Stage>, upstream: Map<string, string[]>): string[] {
@@ -134,9 +157,29 @@ function topologicalOrder(stages: Map<string, Stage>, upstream: Map<string, stri
 }
 
 function missingStage(name: string, stages: Map<string, Stage>): string {
-  const similar = [...stages.keys()].filter((known) => known.includes(name) || name.includes(known)).slice(0, 3);
+  const similar = [...stages.keys()]
+    .filter((known) => known.startsWith(name) || name.startsWith(known) || isTypo(known, name))
+    .sort()
+    .slice(0, 3);
   const hint = similar.length ? `; did you mean ${similar.map((s) => `'${s}'`).join(' or ')}?` : '';
   return `no stage named '${name}' in this workspace${hint}`;
+}
+
+function isTypo(known: string, name: string): boolean {
+  const distance = editDistance(known, name);
+  return distance <= 2 && distance < Math.min(known.length, name.length) / 2;
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length];
 }
 
 /** The file that defines a stage: its stage.json, or its Dockerfile when it has no stage.json. */

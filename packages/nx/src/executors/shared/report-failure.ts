@@ -1,9 +1,11 @@
-import { logger } from '@nx/devkit';
-
-/** Logs an executor failure as one clear message (no stack for expected errors) and fails the task. */
+/**
+ * Logs an executor failure as one clear message (the stack only with
+ * STAGECRAFT_DEBUG=1) and fails the task. Plain stderr rather than devkit's
+ * logger: importing @nx/devkit costs 0.3 s in every task process.
+ */
 export function reportFailure(project: string, error: unknown): { success: false } {
   const message = error instanceof Error ? error.message : String(error);
-  logger.error(`${project}: ${message}`);
-  if (process.env['STAGECRAFT_DEBUG'] && error instanceof Error) logger.error(error.stack ?? '');
+  process.stderr.write(`${project}: ${message}\n`);
+  if (process.env['STAGECRAFT_DEBUG'] && error instanceof Error) process.stderr.write(`${error.stack ?? ''}\n`);
   return { success: false };
 }

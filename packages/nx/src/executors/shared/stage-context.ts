@@ -1,5 +1,4 @@
 import type { ExecutorContext, ProjectGraph } from '@nx/devkit';
-import { readNxJson } from '@nx/devkit';
 import { clockFromEnv } from '../../stage/bucket';
 import { buildStageGraph, type StageGraph } from '../../stage/graph';
 import { loadStage } from '../../stage/load';
@@ -23,8 +22,7 @@ export interface StageContext {
  */
 export function stageContextFor(context: ExecutorContext, projectNames: string[]): StageContext {
   const workspaceRoot = context.root;
-  const nxJson = context.nxJsonConfiguration ?? readNxJson(workspaceRoot);
-  const options = resolveOptions(pluginOptionsFrom(nxJson));
+  const options = resolveOptions(pluginOptionsFrom(context.nxJsonConfiguration));
   const projects = context.projectsConfigurations?.projects ?? {};
   const roots = upstreamClosure(context.projectGraph, projectNames)
     .filter((name) => projects[name] && isStageProject(projects[name]))

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone: installs what it needs, builds the
+# plugin, starts the Docker Engine when none answers (and stops only what it
+# started), runs every jest project, and ends with one "N passed, N failed" line.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+if [ ! -x node_modules/.bin/nx ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+npm run build
+
+bash tools/docker-engine.sh start
+trap 'bash tools/docker-engine.sh stop' EXIT
+
+results="$(mktemp -d)/jest.json"
+status=0
+npx jest --ci --json --outputFile="$results" "$@" || status=$?
+node -e '
+  const r = require(process.argv[1]);
+  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`);
+' "$results" || status=1
+exit "$status"
