@@ -1,0 +1,158 @@
+import Docker from 'dockerode';
+import { randomBytes } from 'crypto';
+import { buildImage, BuildError, BuildRequest } from './build';
+import { ContextEntry, packContext } from './context';
+import { connectEngine } from './engine';
+import { imageExists, listLocalTags, removeImages } from './images';
+import { stageLabels } from './labels';
+
+const suffix = randomBytes(4).toString('hex');
+const busybox: ContextEntry = { path: 'busybox', mode: 0o755, source: { file: '/bin/busybox' } };
+
+function contextWith(dockerfile: string[]): NodeJS.ReadableStream {
+  return packContext([busybox, { path: 'Dockerfile', mode: 0o644, source: { content: dockerfile.join('\n') + '\n' } }]);
+}
+
+function request(tag: string, dockerfile: string[], extra: Partial<BuildRequest> = {}): BuildRequest & { lines: string[] } {
+  const lines: string[] = [];
+  const context = extra.context ?? contextWith(dockerfile);
+  return { tag, labels: {}, buildArgs: {}, noCache: false, onLine: (line) => lines.push(line), lines, ...extra, context };
+}
+
+async function buildError(promise: Promise<unknown>): Promise<BuildError> {
+  const error = await promise.then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(error).toBeInstanceOf(BuildError);
+  return error as BuildError;
+}
+
+async function containersMentioning(docker: Docker, marker: string): Promise<string[]> {
+  const containers = await docker.listContainers({ all: true });
+  return containers.filter((c) => c.Command.includes(marker)).map((c) => c.Id);
+}
+
+describe('buildImage (real engine)', () => {
+  const docker = connectEngine();
+  const made = new Set<string>();
+  const tagFor = (name: string) => {
+    const tag = `stagecraft-test-${name}-${suffix}:t1`;
+    made.add(tag);
+    return tag;
+  };
+
+  afterAll(async () => {
+    await removeImages(docker, made, { force: true });
+  });
+
+  it('builds, labels and then tags the image; passes build args; streams the log as lines', async () => {
+    const tag = tagFor('ok');
+    const labels = stageLabels({ stage: 'hello', key: 'c'.repeat(64), keyFormat: 1, rev: 'deadbeef' });
+    let tagSeenWhileRunning: Promise<boolean> | undefined;
+    const req = request(
+      tag,
+      [
+        'FROM scratch',
+        'COPY busybox /bin/busybox',
+        'ARG GREETING',
+        'RUN ["/bin/busybox","sh","-c","echo hi > /hello; echo greeting=$GREETING; busybox sleep 1"]',
+      ],
+      { labels, buildArgs: { GREETING: `hello-${suffix}` } },
+    );
+    const onLine = req.onLine;
+    req.onLine = (line) => {
+      if (/^Step 4\/\d+ : RUN/.test(line)) tagSeenWhileRunning = imageExists(docker, tag);
+      onLine(line);
+    };
+    expect(await imageExists(docker, tag)).toBe(false);
+
+    const result = await buildImage(docker, req);
+
+    expect(result.imageId).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(result.durationMs).toBeGreaterThan(0);
+    expect(tagSeenWhileRunning).toBeDefined();
+    expect(await tagSeenWhileRunning).toBe(false);
+    const inspected = await docker.getImage(tag).inspect();
+    expect(inspected.Id).toBe(result.imageId);
+    expect(inspected.Config.Labels).toEqual(labels);
+    expect(req.lines).toContain('Step 1/11 : FROM scratch'); // 4 instructions + one LABEL step per label
+    expect(req.lines).toContain(`greeting=hello-${suffix}`);
+    expect(req.lines).not.toContain('');
+    expect(req.lines.every((line) => !line.includes('\n'))).toBe(true);
+    expect(await listLocalTags(docker)).toContain(tag);
+  });
+
+  it('tags a registry reference whose host has a port (and passes the platform)', async () => {
+    const tag = `127.0.0.1:5000/stagecraft-test-port-${suffix}:2026-W47-abc`;
+    made.add(tag);
+    await buildImage(docker, request(tag, ['FROM scratch', 'COPY busybox /bin/busybox'], { platform: 'linux/amd64' }));
+    expect(await listLocalTags(docker)).toContain(tag);
+  });
+
+  it('leaves no tagged image and no container when a RUN fails, and reports the step and the log tail', async () => {
+    const tag = tagFor('fail');
+    const marker = `failing-${suffix}`;
+    const error = await buildError(
+      buildImage(docker, request(tag, ['FROM scratch', 'COPY busybox /bin/busybox', `RUN ["/bin/busybox","sh","-c","echo ${marker}; exit 3"]`])),
+    );
+    expect(error.engineMessage).toMatch(/returned a non-zero code: 3/);
+    expect(error.step).toBe(`Step 3/3 : RUN ["/bin/busybox","sh","-c","echo ${marker}; exit 3"]`);
+    expect(error.message).toBe(`build of ${tag} failed at "${error.step}": ${error.engineMessage}`);
+    expect(error.logTail).toContain(marker);
+    expect(error.logTail.length).toBeLessThanOrEqual(20);
+    expect(await imageExists(docker, tag)).toBe(false);
+    expect(await containersMentioning(docker, marker)).toEqual([]);
+  });
+
+  it('reports a Dockerfile the engine cannot parse', async () => {
+    const tag = tagFor('parse');
+    const error = await buildError(buildImage(docker, request(tag, ['FROM scratch', 'FROBNICATE now'])));
+    expect(error.message).toMatch(new RegExp(`^build of ${tag} failed: .*unknown instruction: FROBNICATE`, 'i'));
+    expect(await imageExists(docker, tag)).toBe(false);
+  });
+
+  it('reports a missing upstream image before asking the engine to build', async () => {
+    const tag = tagFor('downstream');
+    const upstream = `127.0.0.1:1/stagecraft-test-missing-${suffix}:t1`;
+    // A context that would fail once read must not crash the process when the build is refused first.
+    const context = packContext([
+      { path: 'Dockerfile', mode: 0o644, source: { content: `FROM ${upstream}\n` } },
+      { path: 'later', mode: 0o644, source: { file: `/nonexistent/${suffix}` } },
+    ]);
+    const req = request(tag, [], { context, upstreamRefs: new Map([[upstream, 'zlib']]) });
+    const error = await buildError(buildImage(docker, req));
+    expect(error.message).toBe(`upstream image ${upstream} is missing: build its stage first (nx run zlib:docker-stage), then build this one again`);
+    expect(error.missingUpstream).toEqual({ ref: upstream, stage: 'zlib' });
+    expect(req.lines).toEqual([]);
+  });
+
+  it('uses a present upstream image', async () => {
+    const upstream = tagFor('upstream');
+    await buildImage(docker, request(upstream, ['FROM scratch', 'COPY busybox /bin/busybox']));
+    const tag = tagFor('uses-upstream');
+    const req = request(tag, [`FROM ${upstream}`, 'RUN ["/bin/busybox","true"]'], { upstreamRefs: new Map([[upstream, 'base']]) });
+    await buildImage(docker, req);
+    expect(await imageExists(docker, tag)).toBe(true);
+  });
+
+  it('fails, without hanging, when the build context cannot be read', async () => {
+    const tag = tagFor('badcontext');
+    const context = packContext([{ path: 'Dockerfile', mode: 0o644, source: { file: `/nonexistent/${suffix}/Dockerfile` } }]);
+    const error = await buildError(buildImage(docker, request(tag, [], { context })));
+    expect(error.message).toContain(`the build context could not be sent: build context: cannot read /nonexistent/${suffix}/Dockerfile`);
+    expect(await imageExists(docker, tag)).toBe(false);
+  });
+
+  it('lets two builds of the same tag run at once; both succeed and the tag names one of them', async () => {
+    const tag = tagFor('concurrent');
+    const dockerfile = ['FROM scratch', 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox","sh","-c","busybox sleep 1; date +%N > /stamp"]'];
+    const results = await Promise.all([
+      buildImage(docker, request(tag, dockerfile, { noCache: true })),
+      buildImage(docker, request(tag, dockerfile, { noCache: true })),
+    ]);
+    results.forEach((r) => made.add(r.imageId));
+    const tagged = await docker.getImage(tag).inspect();
+    expect(results.map((r) => r.imageId)).toContain(tagged.Id);
+  });
+});

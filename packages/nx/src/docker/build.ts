@@ -1,0 +1,205 @@
+/** Building an image with the Engine's legacy builder, tagging it only once it is complete. */
+import Docker from 'dockerode';
+import { Readable } from 'stream';
+import { engineErrorFor, engineLocation } from './engine';
+import { parseImageRef } from './image-ref';
+import { imageExists } from './images';
+import { LineSplitter, readEngineMessages } from './progress';
+
+export { parseImageRef } from './image-ref';
+
+export interface BuildRequest {
+  tag: string;
+  /** A tar of the build context with a Dockerfile at its root (see packContext). */
+  context: NodeJS.ReadableStream;
+  labels: Record<string, string>;
+  buildArgs: Record<string, string>;
+  noCache: boolean;
+  /** Each line of build output, without its newline. */
+  onLine: (line: string) => void;
+  platform?: string;
+  /** Images the Dockerfile takes FROM or COPY --from, with the stage that builds each. */
+  upstreamRefs?: Map<string, string>;
+}
+
+export interface BuildResult {
+  imageId: string;
+  durationMs: number;
+}
+
+export interface MissingUpstream {
+  ref: string;
+  stage: string;
+}
+
+export class BuildError extends Error {
+  constructor(
+    message: string,
+    readonly tag: string,
+    /** What the Engine said, verbatim. */
+    readonly engineMessage: string,
+    /** The "Step N/M : ..." line that failed, when the build got that far. */
+    readonly step: string | undefined,
+    readonly logTail: string[],
+    readonly missingUpstream?: MissingUpstream,
+  ) {
+    super(message);
+    this.name = 'BuildError';
+  }
+}
+
+const LOG_TAIL_LINES = 20;
+const STEP_LINE = /^Step \d+\/\d+ : /;
+const MISSING_IMAGE = /pull access denied|No such image|repository does not exist|manifest unknown|not found/i;
+
+export async function buildImage(docker: Docker, req: BuildRequest): Promise<BuildResult> {
+  const started = Date.now();
+  const abort = new AbortController();
+  let contextError: Error | undefined;
+  req.context.once('error', (err: Error) => {
+    contextError = err;
+    abort.abort(err);
+  });
+  try {
+    const { repo, tag } = parseImageRef(req.tag);
+    await requireUpstreams(docker, req);
+    const imageId = await runBuild(docker, req, abort.signal, () => contextError);
+    await docker.getImage(imageId).tag({ repo, tag });
+    return { imageId, durationMs: Date.now() - started };
+  } finally {
+    // A build refused before it started leaves the context unread: release its open files.
+    (req.context as Partial<Readable>).destroy?.();
+  }
+}
+
+/** Runs the build and returns the id of the image it made, untagged. */
+async function runBuild(docker: Docker, req: BuildRequest, abortSignal: AbortSignal, contextError: () => Error | undefined): Promise<string> {
+  const log = new BuildLog(req.onLine);
+  let imageId: string | undefined;
+  let engineMessage: string | undefined;
+  try {
+    const progress = await docker.buildImage(req.context, {
+      dockerfile: 'Dockerfile',
+      networkmode: 'none',
+      rm: true,
+      forcerm: true,
+      pull: false,
+      nocache: req.noCache,
+      labels: req.labels,
+      buildargs: req.buildArgs,
+      abortSignal,
+      ...(req.platform ? { platform: req.platform } : {}),
+    });
+    await readEngineMessages(progress, (message) => {
+      if (typeof message.stream === 'string') log.push(message.stream);
+      if (message.aux?.ID) imageId = message.aux.ID;
+      const error = message.errorDetail?.message ?? message.error;
+      if (error) engineMessage = error;
+    });
+  } catch (err) {
+    const unreadable = contextError();
+    if (unreadable) throw failure(req, log, `the build context could not be sent: ${unreadable.message}`);
+    throw engineErrorFor(err, engineLocation(docker)) ?? failure(req, log, engineMessageOf(err));
+  }
+  log.end();
+
+  if (engineMessage !== undefined) throw failure(req, log, engineMessage);
+  imageId ??= await idFromSuccessLine(docker, log.lines);
+  if (!imageId) throw failure(req, log, 'the Engine ended the build without reporting an image id');
+  return imageId;
+}
+
+/**
+ * The BuildError for a failed build: a missing upstream image when the failing
+ * FROM / COPY --from step (or the Engine's "no such image" message) names one
+ * of the upstream refs; otherwise the Engine's message at the failing step.
+ */
+export function buildFailure(
+  tag: string,
+  engineMessage: string,
+  logTail: string[],
+  upstreamRefs: Map<string, string> = new Map(),
+): BuildError {
+  const step = [...logTail].reverse().find((line) => STEP_LINE.test(line));
+  const missing = findMissingUpstream(engineMessage, step, upstreamRefs);
+  if (missing) {
+    return new BuildError(missingUpstreamMessage(missing), tag, engineMessage, step, logTail, missing);
+  }
+  const at = step ? ` at "${step}"` : '';
+  return new BuildError(`build of ${tag} failed${at}: ${engineMessage}`, tag, engineMessage, step, logTail);
+}
+
+function findMissingUpstream(engineMessage: string, step: string | undefined, upstreamRefs: Map<string, string>): MissingUpstream | undefined {
+  const instruction = step?.replace(STEP_LINE, '');
+  const pullsAnImage = instruction !== undefined && /^(FROM|COPY)\s/i.test(instruction);
+  for (const [ref, stage] of upstreamRefs) {
+    const namedByStep = pullsAnImage && mentions(instruction, ref);
+    // "pull access denied for <repo>, ..." names the repository without its tag.
+    const namedByError = MISSING_IMAGE.test(engineMessage) && (mentions(engineMessage, ref) || mentions(engineMessage, repoOf(ref)));
+    if (namedByStep || namedByError) return { ref, stage };
+  }
+  return undefined;
+}
+
+function repoOf(ref: string): string {
+  try {
+    return parseImageRef(ref).repo;
+  } catch {
+    return ref;
+  }
+}
+
+function mentions(text: string, ref: string): boolean {
+  return new RegExp(`(^|[\\s=])${ref.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[\\s:,])`).test(text);
+}
+
+function missingUpstreamMessage({ ref, stage }: MissingUpstream): string {
+  return `upstream image ${ref} is missing: build its stage first (nx run ${stage}:docker-stage), then build this one again`;
+}
+
+async function requireUpstreams(docker: Docker, req: BuildRequest): Promise<void> {
+  for (const [ref, stage] of req.upstreamRefs ?? []) {
+    if (!(await imageExists(docker, ref))) {
+      const missing = { ref, stage };
+      throw new BuildError(missingUpstreamMessage(missing), req.tag, `No such image: ${ref}`, undefined, [], missing);
+    }
+  }
+}
+
+function failure(req: BuildRequest, log: BuildLog, engineMessage: string): BuildError {
+  log.end();
+  return buildFailure(req.tag, engineMessage, log.lines, req.upstreamRefs);
+}
+
+async function idFromSuccessLine(docker: Docker, lines: string[]): Promise<string | undefined> {
+  const shortId = lines.map((line) => /^Successfully built ([0-9a-f]{12,64})$/.exec(line)?.[1]).find(Boolean);
+  return shortId ? (await docker.getImage(shortId).inspect()).Id : undefined;
+}
+
+function engineMessageOf(err: unknown): string {
+  const json = (err as { json?: { message?: unknown } } | null)?.json;
+  if (json && typeof json.message === 'string') return json.message;
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** The build's output as lines: each goes to the caller, the last few are kept for the error. */
+class BuildLog {
+  readonly lines: string[] = [];
+  private readonly splitter: LineSplitter;
+
+  constructor(onLine: (line: string) => void) {
+    this.splitter = new LineSplitter((line) => {
+      this.lines.push(line);
+      if (this.lines.length > LOG_TAIL_LINES) this.lines.shift();
+      onLine(line);
+    });
+  }
+
+  push(text: string): void {
+    this.splitter.push(text);
+  }
+
+  end(): void {
+    this.splitter.end();
+  }
+}

@@ -1,0 +1,101 @@
+/** Streaming a build context to the Engine as a reproducible tar. */
+import { createReadStream, promises as fs } from 'fs';
+import { Readable } from 'stream';
+import { pipeline } from 'stream/promises';
+import * as tar from 'tar-stream';
+
+export type ContextSource = { file: string } | { content: string | Buffer } | { symlink: string };
+
+export interface ContextEntry {
+  /** Relative posix path inside the context (and the tar). */
+  path: string;
+  /** Permission bits, e.g. 0o644. Ignored for symlinks. */
+  mode: number;
+  source: ContextSource;
+}
+
+const DIRECTORY_MODE = 0o755;
+const SYMLINK_MODE = 0o777;
+const EPOCH = new Date(0);
+
+/**
+ * A tar of the entries, sorted by path, with every parent directory, mtime 0
+ * and owner 0:0, so the same entries always give the same bytes. Files are
+ * streamed from disk one at a time. An unreadable file makes the stream error.
+ */
+export function packContext(entries: ContextEntry[]): NodeJS.ReadableStream {
+  const ordered = withParentDirectories(entries);
+  const pack = tar.pack();
+  writeEntries(pack, ordered).then(
+    () => pack.finalize(),
+    (err: unknown) => pack.destroy(err instanceof Error ? err : new Error(String(err))),
+  );
+  // tar-stream packs are streamx streams; hand out a Node stream.
+  return Readable.from(pack, { objectMode: false });
+}
+
+type TarItem = { kind: 'directory'; path: string } | { kind: 'entry'; entry: ContextEntry };
+
+function withParentDirectories(entries: ContextEntry[]): TarItem[] {
+  const byPath = new Map<string, TarItem>();
+  for (const entry of entries) {
+    assertContextPath(entry.path);
+    if (byPath.has(entry.path)) throw new Error(`build context: "${entry.path}" is listed twice`);
+    byPath.set(entry.path, { kind: 'entry', entry });
+  }
+  for (const path of [...byPath.keys()]) {
+    const segments = path.split('/');
+    for (let depth = 1; depth < segments.length; depth++) {
+      const dir = segments.slice(0, depth).join('/');
+      const existing = byPath.get(dir);
+      if (existing?.kind === 'entry') throw new Error(`build context: "${dir}" is a file but "${path}" is inside it`);
+      byPath.set(dir, { kind: 'directory', path: dir });
+    }
+  }
+  return [...byPath.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, item]) => item);
+}
+
+function assertContextPath(path: string): void {
+  const segments = path.split('/');
+  if (!path || path.startsWith('/') || segments.some((s) => s === '' || s === '.' || s === '..')) {
+    throw new Error(`build context: "${path}" must be a relative path without empty, "." or ".." segments`);
+  }
+}
+
+async function writeEntries(pack: tar.Pack, items: TarItem[]): Promise<void> {
+  for (const item of items) {
+    if (item.kind === 'directory') {
+      await addEntry(pack, { ...header(item.path + '/', DIRECTORY_MODE), type: 'directory' });
+      continue;
+    }
+    const { path, mode, source } = item.entry;
+    if ('symlink' in source) {
+      await addEntry(pack, { ...header(path, SYMLINK_MODE), type: 'symlink', linkname: source.symlink });
+    } else if ('content' in source) {
+      await addEntry(pack, { ...header(path, mode), type: 'file' }, Buffer.from(source.content));
+    } else {
+      await addFile(pack, path, mode, source.file);
+    }
+  }
+}
+
+type TarHeader = Partial<tar.Header> & Pick<tar.Header, 'name'>;
+
+function header(name: string, mode: number): TarHeader {
+  return { name, mode, mtime: EPOCH, uid: 0, gid: 0, uname: '', gname: '' };
+}
+
+function addEntry(pack: tar.Pack, headers: TarHeader, content?: Buffer): Promise<void> {
+  return new Promise((resolve, reject) => {
+    pack.entry(headers, content ?? Buffer.alloc(0), (err) => (err ? reject(err) : resolve()));
+  });
+}
+
+async function addFile(pack: tar.Pack, path: string, mode: number, file: string): Promise<void> {
+  const stat = await fs.stat(file).catch((err: NodeJS.ErrnoException) => {
+    throw new Error(`build context: cannot read ${file} (for ${path}): ${err.code ?? err.message}`, { cause: err });
+  });
+  if (!stat.isFile()) throw new Error(`build context: ${file} (for ${path}) is not a regular file`);
+  const sink = pack.entry({ ...header(path, mode), type: 'file', size: stat.size });
+  await pipeline(createReadStream(file), sink);
+}

@@ -1,0 +1,45 @@
+import { randomBytes } from 'crypto';
+import { buildImage } from './build';
+import { packContext } from './context';
+import { connectEngine } from './engine';
+import { imageExists, listLocalTags, removeImages } from './images';
+
+const suffix = randomBytes(4).toString('hex');
+
+describe('local images (real engine)', () => {
+  const docker = connectEngine();
+  const tag = `stagecraft-test-images-${suffix}:t1`;
+  const secondTag = `127.0.0.1:5000/stagecraft-test-images-${suffix}:2026-W47-abc`;
+  let imageId: string;
+
+  beforeAll(async () => {
+    const context = packContext([{ path: 'Dockerfile', mode: 0o644, source: { content: `FROM scratch\nLABEL test=${suffix}\n` } }]);
+    ({ imageId } = await buildImage(docker, { tag, context, labels: {}, buildArgs: {}, noCache: false, onLine: () => undefined }));
+    await docker.getImage(imageId).tag({ repo: `127.0.0.1:5000/stagecraft-test-images-${suffix}`, tag: '2026-W47-abc' });
+  });
+  afterAll(async () => {
+    await removeImages(docker, [tag, secondTag, imageId], { force: true });
+  });
+
+  it('lists every local tag as the engine prints it, with one listImages call', async () => {
+    const listImages = jest.spyOn(docker, 'listImages');
+    const tags = await listLocalTags(docker);
+    expect(listImages).toHaveBeenCalledTimes(1);
+    listImages.mockRestore();
+    expect(tags).toContain(tag);
+    expect(tags).toContain(secondTag);
+    expect(tags).not.toContain('<none>:<none>');
+  });
+
+  it('tells whether an image exists', async () => {
+    expect(await imageExists(docker, tag)).toBe(true);
+    expect(await imageExists(docker, imageId)).toBe(true);
+    expect(await imageExists(docker, `stagecraft-test-images-${suffix}:absent`)).toBe(false);
+  });
+
+  it('removes tags and skips references that are already gone', async () => {
+    await removeImages(docker, [secondTag, secondTag, `stagecraft-test-images-${suffix}:absent`]);
+    expect(await imageExists(docker, secondTag)).toBe(false);
+    expect(await imageExists(docker, tag)).toBe(true);
+  });
+});
