@@ -66,6 +66,9 @@ export async function buildImage(docker: Docker, req: BuildRequest): Promise<Bui
     const imageId = await runBuild(docker, req, abort.signal, () => contextError);
     await docker.getImage(imageId).tag({ repo, tag });
     return { imageId, durationMs: Date.now() - started };
+  } catch (err) {
+    // The upstream check and the tag call can meet an Engine that went away, too.
+    throw engineErrorFor(err, engineLocation(docker)) ?? err;
   } finally {
     // A build refused before it started leaves the context unread: release its open files.
     (req.context as Partial<Readable>).destroy?.();
