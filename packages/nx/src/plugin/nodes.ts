@@ -1,15 +1,12 @@
-import { AggregateCreateNodesError, type CreateNodesResult, type CreateNodesV2 } from '@nx/devkit';
-import { PluginCache, workspaceDataDirectory } from '@nx/devkit/internal';
-import { join } from 'node:path';
+import type { CreateNodesResult, CreateNodesV2 } from '@nx/devkit';
+import { AggregateCreateNodesError } from 'nx/src/project-graph/error-types';
 import { buildStageGraph } from '../stage/graph';
 import { StageErrors } from '../stage/errors';
-import { KEY_FORMAT } from '../stage/key';
-import { resolveOptions, type Stage, type StagecraftOptions } from '../stage/types';
-import { loadStagesCached, stageDirectories } from './stage-files';
+import { resolveOptions, type StagecraftOptions } from '../stage/types';
+import { loadStagesCached, openStageCache, stageDirectories } from './stage-files';
 import { stageProject } from './targets';
 
 export const STAGE_GLOB = '**/{stage.json,Dockerfile}';
-const CACHE_SALT = `stagecraft-nodes-v${KEY_FORMAT}`;
 
 /**
  * One Nx project per stage directory. Stages are cached on disk by the hash of
@@ -21,8 +18,8 @@ export const createNodesV2: CreateNodesV2<StagecraftOptions> = [
   STAGE_GLOB,
   async (configFiles, rawOptions, context) => {
     const options = resolveOptions(rawOptions);
-    const cache = new PluginCache<Stage>(join(workspaceDataDirectory, 'stagecraft-stages.hash'));
-    const { stages, errors } = loadStagesCached(context.workspaceRoot, stageDirectories(configFiles), cache, CACHE_SALT);
+    const cache = openStageCache();
+    const { stages, errors } = loadStagesCached(context.workspaceRoot, stageDirectories(configFiles), cache);
     cache.writeToDisk();
 
     const results: Array<readonly [string, CreateNodesResult]> = stages.map((stage) => [

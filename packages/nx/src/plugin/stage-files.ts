@@ -1,8 +1,17 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-import { loadStage } from '../stage/load';
+import { PluginCache } from 'nx/src/utils/plugin-cache-utils';
+import { workspaceDataDirectory } from 'nx/src/utils/cache-directory';
+import { KEY_FORMAT } from '../stage/key';
 import type { Stage } from '../stage/types';
+
+const CACHE_SALT = `stagecraft-stages-v${KEY_FORMAT}`;
+
+/** The on-disk cache of loaded stages, shared by createNodes and createDependencies. */
+export function openStageCache(): PluginCache<Stage> {
+  return new PluginCache<Stage>(join(workspaceDataDirectory, 'stagecraft-stages.hash'));
+}
 
 export const STAGE_FILE_NAMES = ['stage.json', 'Dockerfile'] as const;
 
@@ -28,18 +37,19 @@ export function loadStagesCached(
   workspaceRoot: string,
   dirs: string[],
   cache: { get(key: string): Stage | undefined; set(key: string, value: Stage): void },
-  salt: string,
 ): { stages: Stage[]; errors: Error[] } {
   const stages: Stage[] = [];
   const errors: Error[] = [];
   for (const dir of dirs) {
-    const cacheKey = definitionHash(workspaceRoot, dir, salt);
+    const cacheKey = definitionHash(workspaceRoot, dir, CACHE_SALT);
     const cached = cache.get(cacheKey);
     if (cached) {
       stages.push(cached);
       continue;
     }
     try {
+      // Loaded lazily: the validator (ajv) is only needed when a definition changed.
+      const { loadStage } = require('../stage/load') as typeof import('../stage/load');
       const stage = loadStage(workspaceRoot, dir);
       cache.set(cacheKey, stage);
       stages.push(stage);
