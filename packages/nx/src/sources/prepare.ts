@@ -1,0 +1,72 @@
+import { isAbsolute, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { SourceSpec } from '../stage/types';
+import { pathExists, publishDirectory } from './atomic';
+import { extractArchive } from './extract';
+import { fetchArchive, normaliseSha256 } from './fetch-archive';
+import { exportGitRev, resolveGitRev } from './git';
+
+export interface PrepareSourceOptions {
+  workspaceRoot: string;
+  /** Holds sha256/ (archives), git/ (mirrors) and trees/ (unpacked sources). */
+  cacheDir: string;
+  /** The stage file and field, for error messages: "packages/zlib/stage.json at /source"; errors start with it. */
+  what: string;
+}
+
+export interface PreparedSource {
+  /** The unpacked source tree, shared by every caller: read it, never change it. */
+  dir: string;
+  /** What identifies the source in the stage key. */
+  identity: Record<string, string>;
+}
+
+/** The unpacked tree for a sha256 or a commit: `<cacheDir>/trees/<id>`. */
+export function treePath(cacheDir: string, id: string): string {
+  return join(cacheDir, 'trees', id);
+}
+
+/**
+ * Makes a stage's source available on the host as an unpacked tree: fetches and
+ * verifies an archive, or exports a commit from a cached git mirror. Trees are
+ * cached and published atomically, so concurrent callers are safe and a cached
+ * source needs no network.
+ */
+export async function prepareSource(source: SourceSpec, options: PrepareSourceOptions): Promise<PreparedSource> {
+  const { workspaceRoot, cacheDir, what } = options;
+  if ('url' in source) {
+    const sha256 = normaliseSha256(source.sha256, what);
+    const dir = treePath(cacheDir, sha256);
+    if (!(await pathExists(dir))) {
+      const archive = await fetchArchive(resolveSourceUrl(source.url, workspaceRoot), sha256, cacheDir, what);
+      await publishDirectory(dir, (temporary) => extractArchive(archive, temporary));
+    }
+    return { dir, identity: { sha256 } };
+  }
+
+  const repo = resolveGitRepo(source.git, workspaceRoot);
+  try {
+    const commit = await resolveGitRev(repo, source.rev, cacheDir);
+    const dir = treePath(cacheDir, commit);
+    if (!(await pathExists(dir))) {
+      await publishDirectory(dir, async (temporary) => {
+        await exportGitRev(repo, commit, temporary, cacheDir);
+      });
+    }
+    return { dir, identity: { git: source.git, commit } };
+  } catch (error) {
+    throw new Error(`${what}: ${(error as Error).message}`);
+  }
+}
+
+/** Turns a relative file: url (`file:vendor/zlib.tar.gz`) into an absolute one under the workspace root. */
+export function resolveSourceUrl(url: string, workspaceRoot: string): string {
+  if (!url.startsWith('file:') || url.startsWith('file:/')) return url;
+  return pathToFileURL(resolve(workspaceRoot, decodeURIComponent(url.slice('file:'.length)))).href;
+}
+
+/** Resolves a repository given as a relative path (`./vendor/repo.git`) against the workspace root. */
+export function resolveGitRepo(repo: string, workspaceRoot: string): string {
+  const relative = repo.startsWith('./') || repo.startsWith('../');
+  return relative && !isAbsolute(repo) ? resolve(workspaceRoot, repo) : repo;
+}
