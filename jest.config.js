@@ -16,7 +16,7 @@ module.exports = {
       rootDir: __dirname,
       displayName: 'integration',
       testMatch: ['<rootDir>/packages/nx/src/**/*.int.spec.ts', '<rootDir>/e2e/**/*.spec.ts'],
-      testTimeout: 600000,
+      setupFilesAfterEnv: ['<rootDir>/tools/jest/integration-setup.js'],
     },
   ],
 };

@@ -4,7 +4,7 @@ import { Readable } from 'stream';
 import { pipeline } from 'stream/promises';
 import * as tar from 'tar-stream';
 
-export type ContextSource = { file: string } | { content: string | Buffer } | { symlink: string };
+export type ContextSource = { file: string } | { content: string | Buffer } | { symlink: string } | { directory: true };
 
 export interface ContextEntry {
   /** Relative posix path inside the context (and the tar). */
@@ -69,7 +69,9 @@ async function writeEntries(pack: tar.Pack, items: TarItem[]): Promise<void> {
       continue;
     }
     const { path, mode, source } = item.entry;
-    if ('symlink' in source) {
+    if ('directory' in source) {
+      await addEntry(pack, { ...header(path + '/', DIRECTORY_MODE), type: 'directory' });
+    } else if ('symlink' in source) {
       await addEntry(pack, { ...header(path, SYMLINK_MODE), type: 'symlink', linkname: source.symlink });
     } else if ('content' in source) {
       await addEntry(pack, { ...header(path, mode), type: 'file' }, Buffer.from(source.content));

@@ -3,11 +3,16 @@ import Docker from 'dockerode';
 
 /** Every local tag, as the Engine reports it ("name:tag", "127.0.0.1:5000/name:tag"), from one listImages call. */
 export async function listLocalTags(docker: Docker): Promise<Set<string>> {
+  return new Set((await listLocalImages(docker)).keys());
+}
+
+/** Every local tag with the id of its image, from one listImages call. */
+export async function listLocalImages(docker: Docker): Promise<Map<string, string>> {
   const images = await docker.listImages();
-  const tags = new Set<string>();
+  const tags = new Map<string, string>();
   for (const image of images) {
     for (const tag of image.RepoTags ?? []) {
-      if (tag !== '<none>:<none>') tags.add(tag);
+      if (tag !== '<none>:<none>') tags.set(tag, image.Id);
     }
   }
   return tags;

@@ -8,7 +8,7 @@ export { connectEngine, describeEngineError, EngineError, engineErrorFor, engine
 export { compileGlob, globBaseDir, matchesGlob } from './glob';
 export { parseImageRef } from './image-ref';
 export type { ImageRef } from './image-ref';
-export { imageExists, isNotFound, listLocalTags, removeImages } from './images';
+export { imageExists, isNotFound, listLocalImages, listLocalTags, removeImages } from './images';
 export { LABEL_KEY, LABEL_KEY_FORMAT, LABEL_REV, LABEL_STAGE, stageLabels } from './labels';
 export type { StageLabelInput } from './labels';
 export { LineSplitter, readEngineMessages } from './progress';

@@ -15,10 +15,18 @@ export function openStageCache(): PluginCache<Stage> {
 
 export const STAGE_FILE_NAMES = ['stage.json', 'Dockerfile'] as const;
 
-/** The stage directories that hold the given stage.json / Dockerfile files (workspace root excluded), sorted. */
+/**
+ * The stage directories that hold the given stage.json / Dockerfile files
+ * (workspace root excluded), sorted. A directory with only a Dockerfile inside
+ * another stage's directory is vendored source (e.g. a fuzzing Dockerfile in an
+ * unpacked tarball), not a stage.
+ */
 export function stageDirectories(configFiles: readonly string[]): string[] {
-  const dirs = configFiles.map((file) => posix.dirname(file.split('\\').join('/'))).filter((dir) => dir !== '.');
-  return [...new Set(dirs)].sort();
+  const files = configFiles.map((file) => file.split('\\').join('/'));
+  const dirs = [...new Set(files.map((file) => posix.dirname(file)))].filter((dir) => dir !== '.').sort();
+  const withStageJson = new Set(files.filter((file) => posix.basename(file) === 'stage.json').map(posix.dirname));
+  const insideAnother = (dir: string) => dirs.some((other) => other !== dir && dir.startsWith(`${other}/`));
+  return dirs.filter((dir) => withStageJson.has(dir) || !insideAnother(dir));
 }
 
 /** A hash of a stage directory's definition files, used as its cache key. */

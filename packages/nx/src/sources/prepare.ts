@@ -1,6 +1,6 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import type { SourceSpec } from '../stage/types';
+import type { RemoteSource } from '../stage/types';
 import { pathExists, publishDirectory } from './atomic';
 import { extractArchive } from './extract';
 import { fetchArchive, normaliseSha256 } from './fetch-archive';
@@ -32,7 +32,7 @@ export function treePath(cacheDir: string, id: string): string {
  * cached and published atomically, so concurrent callers are safe and a cached
  * source needs no network.
  */
-export async function prepareSource(source: SourceSpec, options: PrepareSourceOptions): Promise<PreparedSource> {
+export async function prepareSource(source: RemoteSource, options: PrepareSourceOptions): Promise<PreparedSource> {
   const { workspaceRoot, cacheDir, what } = options;
   if ('url' in source) {
     const sha256 = normaliseSha256(source.sha256, what);

@@ -5,7 +5,7 @@ import type { StageGraph } from './graph';
 import { KEY_FORMAT, keyOf, type KeyDocument } from './key';
 import { renderDockerfile, type UpstreamImage } from './render';
 import { stageTag } from './tag';
-import type { ResolvedOptions, Stage } from './types';
+import { isLocalSource, type ResolvedOptions, type Stage } from './types';
 
 export interface PlanContext {
   workspaceRoot: string;
@@ -15,6 +15,12 @@ export interface PlanContext {
   now: Date;
   /** Where declared env values are read from. */
   env: NodeJS.ProcessEnv;
+  /**
+   * What identifies a url or git source in the key. The default needs no I/O
+   * (the archive's sha256, or the git rev as written); executors resolve a git
+   * rev to its commit.
+   */
+  resolveSource?: (stage: Stage) => Promise<Record<string, string> | null>;
 }
 
 /** A file from disk that goes into the build context. */
@@ -78,7 +84,8 @@ export class Planner {
     const forBuild = this.render(stage, upstreamPlans, (plan) => plan.tag);
 
     const contextFiles = await this.contextFilesOf(stage);
-    const [context, inputs] = await Promise.all([
+    const [source, context, inputs] = await Promise.all([
+      (this.context.resolveSource ?? staticSourceIdentity)(stage),
       hashFiles(workspaceRoot, contextFiles.map((f) => f.file)).then((hashed) =>
         hashed.map((h, i): HashedFile => ({ ...h, path: contextFiles[i].contextPath })),
       ),
@@ -96,7 +103,7 @@ export class Planner {
       context,
       inputs,
       env: Object.fromEntries(stage.env.map((variable) => [variable, env[variable] ?? null])),
-      source: sourceIdentity(stage),
+      source,
       upstream: upstreamKeys,
       bucket,
     };
@@ -133,17 +140,23 @@ export class Planner {
     return renderDockerfile({ stage, prefix: options.prefix, base: baseImage, upstream });
   }
 
-  /** The stage directory's own files, minus its definition files and nested stages. */
+  /**
+   * The stage's own files: its source/ (the stage directory, or its
+   * source.path), minus its definition files and nested stages. A dockerfile
+   * stage's context is its directory, as with `docker build <dir>`.
+   */
   private async contextFilesOf(stage: Stage): Promise<ContextFile[]> {
-    if (stage.build.type === 'aggregate' || stage.source) return [];
+    if (stage.build.type === 'aggregate' || (stage.source && !isLocalSource(stage.source))) return [];
+    const dir = isLocalSource(stage.source) ? posix.join(stage.root, stage.source.path) : stage.root;
     const nested = [...this.context.graph.stages.values()]
-      .filter((other) => other.root !== stage.root && other.root.startsWith(`${stage.root}/`))
-      .map((other) => `${posix.relative(stage.root, other.root)}/**`);
-    const files = await listFiles(this.context.workspaceRoot, stage.root, nested);
+      .filter((other) => other.root !== stage.root && other.root.startsWith(`${dir}/`))
+      .map((other) => `${posix.relative(dir, other.root)}/**`);
+    const files = await listFiles(this.context.workspaceRoot, dir, nested);
     const prefix = stage.build.type === 'dockerfile' ? '' : 'source/';
+    const definitionFiles = dir === stage.root ? STAGE_DEFINITION_FILES : [];
     return files
-      .filter((file) => !STAGE_DEFINITION_FILES.includes(file))
-      .map((file) => ({ contextPath: `${prefix}${file}`, file: posix.join(stage.root, file) }));
+      .filter((file) => !definitionFiles.includes(file))
+      .map((file) => ({ contextPath: `${prefix}${file}`, file: posix.join(dir, file) }));
   }
 
   private async hashInputs(stage: Stage): Promise<HashedFile[]> {
@@ -160,14 +173,13 @@ function stageDefinition(stage: Stage): Record<string, unknown> {
   return definition;
 }
 
-function sourceIdentity(stage: Stage): Record<string, string> | null {
-  if (!stage.source) return null;
-  if ('url' in stage.source) return { sha256: stage.source.sha256 };
-  return { git: stage.source.git, rev: stage.source.rev };
+export async function staticSourceIdentity(stage: Stage): Promise<Record<string, string> | null> {
+  const source = stage.source;
+  if (!source || isLocalSource(source)) return null;
+  if ('url' in source) return { sha256: source.sha256.toLowerCase() };
+  return { git: source.git, rev: source.rev };
 }
 
 function upstreamRev(plan: StagePlan): string {
-  const source = plan.stage.source;
-  if (source && 'rev' in source) return source.rev;
-  return plan.key.slice(0, 16);
+  return plan.keyDocument.source?.['commit'] ?? plan.keyDocument.source?.['rev'] ?? plan.key.slice(0, 16);
 }

@@ -10,7 +10,32 @@ export const HASH_MODES = ['content', 'git-commit'] as const;
 export type HashMode = (typeof HASH_MODES)[number];
 
 /** Where a stage's source comes from. Absent: the stage directory itself. */
-export type SourceSpec = { url: string; sha256: string } | { git: string; rev: string };
+export type SourceSpec = ArchiveSource | GitSource | LocalSource;
+/** Sources fetched on the host before a build. */
+export type RemoteSource = ArchiveSource | GitSource;
+
+export interface ArchiveSource {
+  url: string;
+  sha256: string;
+}
+
+export interface GitSource {
+  git: string;
+  rev: string;
+}
+
+/** A subdirectory of the stage directory holding the source tree. */
+export interface LocalSource {
+  path: string;
+}
+
+export function isRemoteSource(source: SourceSpec | undefined): source is RemoteSource {
+  return source !== undefined && !('path' in source);
+}
+
+export function isLocalSource(source: SourceSpec | undefined): source is LocalSource {
+  return source !== undefined && 'path' in source;
+}
 
 export interface BuildSpec {
   type: BuildType;

@@ -31,6 +31,7 @@ const FULL: Required<StageFile> = {
   consumePackages: true,
 };
 const GIT_SOURCE = { git: 'https://example.org/repo.git', rev: '^1.2.0' };
+const LOCAL_SOURCE = { path: 'source' };
 
 function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;
@@ -109,6 +110,7 @@ describe('schemas/stage.json', () => {
     expect(schema.properties.source.oneOf.map(keys)).toEqual([
       Object.keys(FULL.source).sort(),
       Object.keys(GIT_SOURCE).sort(),
+      Object.keys(LOCAL_SOURCE).sort(),
     ]);
   });
 
@@ -152,6 +154,7 @@ describe('schemas/stage.json', () => {
     '/source/sha256': 'b'.repeat(64),
     '/source/git': 'https://example.org/repo.git',
     '/source/rev': 'v1.2.3',
+    '/source/path': 'source',
     '/build/type': 'cmake',
     '/build/configFlags/0': '--prefix=/usr/local',
     '/build/configEnv/0': 'CFLAGS=-O2',
@@ -359,14 +362,14 @@ describe('validateStageFile', () => {
     it('gives one message when a source mixes url and git', () => {
       const error = errorFor({ source: { url: 'https://example.org/a.tgz', git: 'https://example.org/r.git' } });
       expect(error.pointer).toBe('/source');
-      expect(error.problem).toBe('source needs either url + sha256 or git + rev; got url, git');
+      expect(error.problem).toBe('source needs either url + sha256, git + rev or path; got url, git');
     });
 
     it('gives the same message when a source has all four fields or none', () => {
       expect(errorFor({ source: { ...FULL.source, ...GIT_SOURCE } }).problem).toBe(
-        'source needs either url + sha256 or git + rev; got url, sha256, git, rev',
+        'source needs either url + sha256, git + rev or path; got url, sha256, git, rev',
       );
-      expect(errorFor({ source: {} }).problem).toBe('source needs either url + sha256 or git + rev; got no fields');
+      expect(errorFor({ source: {} }).problem).toBe('source needs either url + sha256, git + rev or path; got no fields');
     });
 
     it('names the missing half of a source', () => {
@@ -455,6 +458,7 @@ describe('validateStageFile', () => {
       ['/source/sha256', FULL],
       ['/source/git', { ...FULL, source: GIT_SOURCE }],
       ['/source/rev', { ...FULL, source: GIT_SOURCE }],
+      ['/source/path', { ...FULL, source: LOCAL_SOURCE }],
       ['/build/type', FULL],
       ['/build/configFlags/0', FULL],
       ['/build/configEnv/0', FULL],

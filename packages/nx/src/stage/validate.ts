@@ -223,7 +223,8 @@ function describeOneOfChoices(pointer: string, branchRefs: string[], schema: Sch
   const choices = branchRefs.map((ref) => ((resolveRef(ref, schema).required as string[] | undefined) ?? []).join(' + '));
   const given = isPlainObject(value) ? Object.keys(value) : [];
   const got = given.length ? `got ${given.join(', ')}` : 'got no fields';
-  return `${field} needs either ${choices.join(' or ')}; ${got}`;
+  const listed = choices.length > 2 ? `${choices.slice(0, -1).join(', ')} or ${choices[choices.length - 1]}` : choices.join(' or ');
+  return `${field} needs either ${listed}; ${got}`;
 }
 
 function describeError(error: ErrorObject, schema: Schema): { pointer: string; problem: string } {
@@ -295,6 +296,8 @@ const PATTERN_RULES: Record<string, (value: string) => string> = {
   '#/definitions/archiveSource/properties/sha256': (value) =>
     `expected the archive's SHA-256 as 64 lowercase hexadecimal digits` +
     (value.length !== 64 ? ` (this has ${value.length} characters)` : ''),
+  '#/definitions/localSource/properties/path': () =>
+    "expected a directory relative to the stage, with no '..' segments and no control characters",
   '#/definitions/gitSource/properties/git': () => "expected a repository URL or path without spaces, not starting with '-'",
   '#/definitions/gitSource/properties/rev': () =>
     "expected a tag, commit, semver range or branch without spaces, not starting with '-'",

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -9,7 +9,7 @@ export const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
 export interface TestWorkspace {
   root: string;
   write(path: string, content: string | object): void;
-  nx(args: string[], env?: NodeJS.ProcessEnv): { stdout: string; stderr: string; status: number };
+  nx(args: string[], env?: NodeJS.ProcessEnv): NxRun;
   remove(): void;
 }
 
@@ -35,14 +35,37 @@ export function createTestWorkspace(options: StagecraftOptions, parent = tmpdir(
   };
 }
 
-export function runNx(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}) {
+export interface NxRun {
+  stdout: string;
+  stderr: string;
+  status: number;
+}
+
+function nxEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true', ...env };
+}
+
+export function runNx(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): NxRun {
   const result = spawnSync(join(cwd, 'node_modules', '.bin', 'nx'), args, {
     cwd,
     encoding: 'utf8',
-    env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', NX_SKIP_NX_CACHE: undefined, CI: 'true', ...env },
+    env: nxEnv(env),
     maxBuffer: 64 * 1024 * 1024,
   });
   return { stdout: result.stdout ?? '', stderr: result.stderr ?? '', status: result.status ?? -1 };
+}
+
+/** Like runNx, without blocking: for runs that must overlap. */
+export function runNxAsync(cwd: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<NxRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(join(cwd, 'node_modules', '.bin', 'nx'), args, { cwd, env: nxEnv(env) });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (status) => resolve({ stdout, stderr, status: status ?? -1 }));
+  });
 }
 
 /** A base stage built from files: FROM scratch plus Debian's static busybox. */

@@ -1,14 +1,18 @@
 import type { ExecutorContext, ProjectGraph } from '@nx/devkit';
 import { clockFromEnv } from '../../stage/bucket';
-import { buildStageGraph, type StageGraph } from '../../stage/graph';
+import { join, resolve } from 'node:path';
+import { resolveGitRepo, resolveGitRev } from '../../sources';
+import { buildStageGraph, definingFile, type StageGraph } from '../../stage/graph';
 import { loadStage } from '../../stage/load';
-import { Planner } from '../../stage/plan';
-import { resolveOptions, type ResolvedOptions } from '../../stage/types';
+import { Planner, staticSourceIdentity } from '../../stage/plan';
+import { resolveOptions, type ResolvedOptions, type Stage } from '../../stage/types';
 import { isStageProject } from '../../plugin/stage-projects';
 import { pluginOptionsFrom } from './plugin-options';
 
 export interface StageContext {
   workspaceRoot: string;
+  /** Stagecraft's store of sources and git mirrors. */
+  cacheDir: string;
   options: ResolvedOptions;
   graph: StageGraph;
   planner: Planner;
@@ -31,8 +35,34 @@ export function stageContextFor(context: ExecutorContext, projectNames: string[]
     roots.map((root) => loadStage(workspaceRoot, root)),
     options,
   );
-  const planner = new Planner({ workspaceRoot, graph, options, now: clockFromEnv(), env: process.env });
-  return { workspaceRoot, options, graph, planner };
+  const cacheDir = stagecraftCacheDir(context);
+  const planner = new Planner({
+    workspaceRoot,
+    graph,
+    options,
+    now: clockFromEnv(),
+    env: process.env,
+    resolveSource: (stage) => resolveSourceIdentity(stage, workspaceRoot, cacheDir),
+  });
+  return { workspaceRoot, cacheDir, options, graph, planner };
+}
+
+/** A git source is keyed by the commit its exact rev names, looked up in a local mirror. */
+async function resolveSourceIdentity(stage: Stage, workspaceRoot: string, cacheDir: string) {
+  const source = stage.source;
+  if (!source || !('git' in source)) return staticSourceIdentity(stage);
+  try {
+    return { git: source.git, commit: await resolveGitRev(resolveGitRepo(source.git, workspaceRoot), source.rev, cacheDir) };
+  } catch (error) {
+    throw new Error(`${definingFile(stage)} at /source/rev: ${(error as Error).message}`);
+  }
+}
+
+/** Sources and git mirrors live in the workspace's cache directory (Nx's, by default .nx/cache). */
+export function stagecraftCacheDir(context: ExecutorContext): string {
+  const configured = context.nxJsonConfiguration?.cacheDirectory;
+  const base = process.env['NX_CACHE_DIRECTORY'] ?? configured ?? join('.nx', 'cache');
+  return resolve(context.root, base, 'stagecraft');
 }
 
 function upstreamClosure(projectGraph: ProjectGraph, start: string[]): string[] {

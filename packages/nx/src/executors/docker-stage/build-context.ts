@@ -1,0 +1,51 @@
+import { posix, join } from 'node:path';
+import { readlinkSync } from 'node:fs';
+import fg from 'fast-glob';
+import type { ContextEntry } from '../../docker';
+import type { StagePlan } from '../../stage/plan';
+
+/**
+ * The build context of a stage as tar entries: the rendered Dockerfile, the
+ * generated files, the stage's own files, and (for url/git sources) the
+ * unpacked source tree under source/.
+ */
+const SOURCE_DIR = 'source';
+
+export async function buildContextEntries(
+  plan: StagePlan,
+  workspaceRoot: string,
+  sourceTree?: string,
+): Promise<ContextEntry[]> {
+  const entries: ContextEntry[] = [{ path: 'Dockerfile', mode: 0o644, source: { content: plan.dockerfile } }];
+  for (const [path, content] of Object.entries(plan.generated)) {
+    entries.push({ path, mode: 0o644, source: { content } });
+  }
+  plan.contextFiles.forEach((file, index) => {
+    const hashed = plan.keyDocument.context[index];
+    const full = join(workspaceRoot, file.file);
+    entries.push(
+      hashed.mode === 'symlink'
+        ? { path: file.contextPath, mode: 0o777, source: { symlink: readlinkSync(full) } }
+        : { path: file.contextPath, mode: hashed.mode === '755' ? 0o755 : 0o644, source: { file: full } },
+    );
+  });
+  if (sourceTree) entries.push(...(await treeEntries(sourceTree, SOURCE_DIR)));
+  const copiesSource = plan.stage.build.type !== 'dockerfile' && plan.stage.build.type !== 'aggregate';
+  if (copiesSource && !entries.some((entry) => entry.path.startsWith(SOURCE_DIR + '/'))) {
+    entries.push({ path: SOURCE_DIR, mode: 0o755, source: { directory: true } });
+  }
+  return entries;
+}
+
+async function treeEntries(dir: string, prefix: string): Promise<ContextEntry[]> {
+  const files = await fg('**/*', { cwd: dir, dot: true, onlyFiles: false, followSymbolicLinks: false, stats: true });
+  const entries: ContextEntry[] = [];
+  for (const file of files) {
+    const stats = file.stats!;
+    const path = posix.join(prefix, file.path);
+    const full = join(dir, file.path);
+    if (stats.isSymbolicLink()) entries.push({ path, mode: 0o777, source: { symlink: readlinkSync(full) } });
+    else if (stats.isFile()) entries.push({ path, mode: stats.mode & 0o111 ? 0o755 : 0o644, source: { file: full } });
+  }
+  return entries;
+}

@@ -1,0 +1,173 @@
+import Docker from 'dockerode';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readFilesFromImage } from '../../docker';
+import { removeImagesNamed, tagsNamed, uniqueImageName } from '../../test-support/engine';
+import { createTestWorkspace, runNxAsync, writeBusyboxBase, type TestWorkspace } from '../../test-support/workspace';
+
+/**
+ * base (busybox) <- lib-a <- lib-b <- app (aggregate), and base <- lib-c <- app.
+ * Every build runs on the real engine with no network.
+ */
+function writeStages(workspace: TestWorkspace) {
+  writeBusyboxBase(workspace);
+  workspace.write('lib-a/stage.json', { build: { type: 'custom', steps: ['mkdir -p /usr/local/share', 'cp a.txt /usr/local/share/a.txt'] } });
+  workspace.write('lib-a/a.txt', 'alpha\n');
+  workspace.write('lib-b/stage.json', {
+    depends: ['lib-a'],
+    build: { type: 'custom', steps: ['cat /usr/local/share/a.txt > /usr/local/share/b.txt', 'echo beta >> /usr/local/share/b.txt'] },
+  });
+  workspace.write('lib-b/notes.txt', 'b\n');
+  workspace.write('lib-c/stage.json', { build: { type: 'custom', steps: ['mkdir -p /usr/local/share', 'echo gamma > /usr/local/share/c.txt'] } });
+  workspace.write('app/stage.json', { depends: ['lib-b', 'lib-c'], build: { type: 'aggregate' } });
+}
+
+const docker = new Docker();
+const CLOCK = { STAGECRAFT_NOW: '2026-11-21T12:00:00Z' };
+
+function statusLines(output: string): Record<string, string> {
+  const lines = output.split('\n').filter((line) => /^ {2}(built|present|failed|skipped) /.test(line));
+  return Object.fromEntries(lines.map((line) => {
+    const [status, , stage] = line.trim().split(/\s+/);
+    return [stage, status];
+  }));
+}
+
+function manifestOf(workspace: TestWorkspace, stage: string) {
+  return JSON.parse(readFileSync(join(workspace.root, 'dist/stagecraft', `${stage}.json`), 'utf8'));
+}
+
+describe('docker-stage against the real engine', () => {
+  const imageName = uniqueImageName('ds');
+  let workspace: TestWorkspace;
+  const runAll = (args: string[] = [], env = {}) =>
+    workspace.nx(['run-many', '-t', 'docker-stage', '--output-style=static', ...args], { ...CLOCK, ...env });
+
+  beforeAll(() => {
+    workspace = createTestWorkspace({ imageName, defaultBase: 'base' });
+    writeStages(workspace);
+  });
+  afterAll(async () => {
+    workspace.remove();
+    await removeImagesNamed(imageName);
+  });
+
+  it('builds every stage in dependency order, labels and tags it, and writes a manifest', async () => {
+    const run = runAll();
+    expect(run.stderr + run.stdout).toContain('Stagecraft: 5 stages: 5 built');
+    expect(run.status).toBe(0);
+    expect(statusLines(run.stderr + run.stdout)).toEqual({ base: 'built', 'lib-a': 'built', 'lib-b': 'built', 'lib-c': 'built', app: 'built' });
+    expect(run.stderr + run.stdout).toMatch(/^lib-b: Step \d+\/\d+ : /m);
+
+    const manifest = manifestOf(workspace, 'lib-b');
+    expect(manifest.tag).toMatch(new RegExp(`^${imageName}-lib-b:2026-W47-[0-9a-f]{16}$`));
+    expect(manifest.keyDocument.stage).toBe('lib-b');
+    expect(manifest.durationMs).toBeGreaterThan(0);
+    const inspected = await docker.getImage(manifest.tag).inspect();
+    expect(inspected.Id).toBe(manifest.imageId);
+    expect(inspected.Config.Labels).toMatchObject({
+      'dev.stagecraft.stage': 'lib-b',
+      'dev.stagecraft.key': manifest.key,
+      'dev.stagecraft.key-format': '1',
+      'org.opencontainers.image.title': 'lib-b',
+    });
+
+    const out = mkdtempSync(join(tmpdir(), 'stagecraft-app-files-'));
+    try {
+      const app = manifestOf(workspace, 'app').tag;
+      await readFilesFromImage(docker, app, ['/usr/local/share/*.txt', '/tmp/depcache', '/usr/share/stagecraft/manifest.json'], out);
+      expect(readFileSync(join(out, 'b.txt'), 'utf8')).toBe('alpha\nbeta\n');
+      expect(readFileSync(join(out, 'c.txt'), 'utf8')).toBe('gamma\n');
+      const depcache = readFileSync(join(out, 'depcache'), 'utf8');
+      expect(depcache).toMatch(/^lib-b:[0-9a-f]{16},lib-c:[0-9a-f]{16},$/);
+      const aggregated = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8'));
+      expect(aggregated.map((entry: { stage: string }) => entry.stage)).toEqual(['lib-b', 'lib-c']);
+      expect(aggregated[0].image).toBe(manifest.tag);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('skips every stage whose image is present', async () => {
+    const before = await tagsNamed(imageName);
+    const run = runAll();
+    expect(run.status).toBe(0);
+    expect(run.stderr + run.stdout).toContain('Stagecraft: 5 stages: 5 present');
+    expect(await tagsNamed(imageName)).toEqual(before);
+  });
+
+  it('rebuilds exactly the changed stage and its dependents after an input change', () => {
+    writeFileSync(join(workspace.root, 'lib-a/a.txt'), 'alpha two\n');
+    const run = runAll();
+    expect(run.status).toBe(0);
+    expect(statusLines(run.stderr + run.stdout)).toEqual({ base: 'present', 'lib-a': 'built', 'lib-b': 'built', 'lib-c': 'present', app: 'built' });
+  });
+
+  it('rebuilds only the named stage with --force, and every stage of the run with STAGECRAFT_FORCE=1, bypassing the layer cache', () => {
+    expect(runAll().status).toBe(0);
+    const forced = workspace.nx(['run', 'lib-c:docker-stage', '--force', '--output-style=static'], CLOCK);
+    expect(forced.status).toBe(0);
+    expect(statusLines(forced.stderr + forced.stdout)).toEqual({ base: 'present', 'lib-c': 'built' });
+    expect(forced.stderr + forced.stdout).not.toContain('Using cache');
+
+    const byEnv = workspace.nx(['run', 'lib-c:docker-stage', '--output-style=static'], { ...CLOCK, STAGECRAFT_FORCE: '1' });
+    expect(statusLines(byEnv.stderr + byEnv.stdout)).toEqual({ base: 'built', 'lib-c': 'built' });
+  });
+
+  it('prints the tag alone on a line of stdout with --print-tag', () => {
+    const run = workspace.nx(['run', 'lib-a:docker-stage', '--print-tag', '--output-style=static'], CLOCK);
+    expect(run.status).toBe(0);
+    expect(run.stdout.split('\n')).toContain(manifestOf(workspace, 'lib-a').tag);
+  });
+
+  it('fails a broken stage and skips its dependents while independent stages finish', () => {
+    const broken = createTestWorkspace({ imageName, defaultBase: 'base' });
+    try {
+      writeStages(broken);
+      broken.write('lib-c/stage.json', { build: { type: 'custom', steps: ['echo about to fail', 'exit 3'] } });
+      broken.write('lib-a/a.txt', 'alpha three\n');
+      const run = broken.nx(['run-many', '-t', 'docker-stage', '--output-style=static'], CLOCK);
+      const output = run.stderr + run.stdout;
+      expect(run.status).not.toBe(0);
+      expect(statusLines(output)).toMatchObject({ 'lib-a': 'built', 'lib-b': 'built', 'lib-c': 'failed' });
+      expect(statusLines(output).app).not.toBe('built');
+      expect(output).toMatch(/lib-c: failed: build of .*lib-c:2026-W47-[0-9a-f]{16} failed at "Step \d+\/\d+ : RUN .*returned a non-zero code: 3/);
+    } finally {
+      broken.remove();
+    }
+  });
+
+  it('says how to start the engine when it is unreachable', () => {
+    const run = workspace.nx(['run', 'lib-a:docker-stage', '--output-style=static'], {
+      ...CLOCK,
+      DOCKER_HOST: 'unix:///nonexistent/docker.sock',
+    });
+    expect(run.status).not.toBe(0);
+    expect(run.stderr + run.stdout).toMatch(/the Docker Engine is not reachable at unix:\/\/\/nonexistent\/docker\.sock.*start it/);
+  });
+
+  it('names a missing upstream image and the command that builds it', async () => {
+    const fresh = createTestWorkspace({ imageName: `${imageName}-up`, defaultBase: 'base' });
+    try {
+      writeStages(fresh);
+      const run = fresh.nx(['run', 'lib-b:docker-stage', '--exclude-task-dependencies', '--output-style=static'], CLOCK);
+      expect(run.status).not.toBe(0);
+      expect(run.stderr + run.stdout).toMatch(/upstream image .*-up-(lib-a|base):2026-W47-[0-9a-f]{16} is missing: build its stage first \(nx run (lib-a|base):docker-stage\)/);
+    } finally {
+      fresh.remove();
+      await removeImagesNamed(`${imageName}-up`);
+    }
+  });
+
+  it('lets two run-many runs over the same workspace build at once, both succeeding', async () => {
+    writeFileSync(join(workspace.root, 'lib-a/a.txt'), 'alpha concurrent\n');
+    const args = ['run-many', '-t', 'docker-stage', '--output-style=static'];
+    const [first, second] = await Promise.all([runNxAsync(workspace.root, args, CLOCK), runNxAsync(workspace.root, args, CLOCK)]);
+    expect([first.status, second.status]).toEqual([0, 0]);
+    const tag = manifestOf(workspace, 'lib-b').tag;
+    expect(await tagsNamed(`${imageName}-lib-b:`)).toContain(tag);
+    const again = runAll();
+    expect(again.stderr + again.stdout).toContain('Stagecraft: 5 stages: 5 present');
+  });
+});

@@ -1,0 +1,106 @@
+import type Docker from 'dockerode';
+import { cpus } from 'node:os';
+import { buildImage, packContext, stageLabels } from '../../docker';
+import { prepareSource } from '../../sources';
+import { definingFile } from '../../stage/graph';
+import { KEY_FORMAT } from '../../stage/key';
+import { isRemoteSource } from '../../stage/types';
+import type { Planner, StagePlan } from '../../stage/plan';
+import { buildContextEntries } from './build-context';
+import { writeStageManifest } from './manifest';
+
+export type StageStatus = 'built' | 'present' | 'failed' | 'skipped';
+
+export interface StageOutcome {
+  stage: string;
+  status: StageStatus;
+  tag?: string;
+  durationMs: number;
+  message?: string;
+}
+
+export interface EnsureStageDeps {
+  docker: Docker;
+  planner: Planner;
+  workspaceRoot: string;
+  /** Stagecraft's store of sources and git mirrors. */
+  cacheDir: string;
+  /** Local tags with their image ids, listed once per run and updated as stages are built. */
+  localImages: Map<string, string>;
+  /** Rebuild this stage even when present, without Docker's layer cache. */
+  isForced: (stage: string) => boolean;
+  log: (stage: string, line: string) => void;
+}
+
+const PROXY_VARIABLES = ['HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY', 'ALL_PROXY'];
+
+/**
+ * Makes sure the image with the stage's content tag exists: present locally
+ * means done; otherwise the stage is built through the Engine and tagged only
+ * when the build succeeded.
+ */
+export async function ensureStage(name: string, deps: EnsureStageDeps): Promise<StageOutcome> {
+  const started = Date.now();
+  let plan: StagePlan | undefined;
+  try {
+    plan = await deps.planner.plan(name);
+    const present = deps.localImages.get(plan.tag);
+    if (present && !deps.isForced(name)) {
+      const durationMs = Date.now() - started;
+      writeStageManifest(deps.workspaceRoot, manifestOf(plan, present, 'present', durationMs));
+      return { stage: name, status: 'present', tag: plan.tag, durationMs };
+    }
+    const imageId = await build(plan, deps);
+    deps.localImages.set(plan.tag, imageId);
+    const durationMs = Date.now() - started;
+    writeStageManifest(deps.workspaceRoot, manifestOf(plan, imageId, 'built', durationMs));
+    return { stage: name, status: 'built', tag: plan.tag, durationMs };
+  } catch (error) {
+    return { stage: name, status: 'failed', tag: plan?.tag, durationMs: Date.now() - started, message: (error as Error).message };
+  }
+}
+
+async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
+  const stage = plan.stage;
+  const remote = isRemoteSource(stage.source) ? stage.source : undefined;
+  const sourceTree = remote
+    ? (
+        await prepareSource(remote, {
+          workspaceRoot: deps.workspaceRoot,
+          cacheDir: deps.cacheDir,
+          what: `${definingFile(stage)} at /source`,
+        })
+      ).dir
+    : undefined;
+  const entries = await buildContextEntries(plan, deps.workspaceRoot, sourceTree);
+  const source = remote ? ('url' in remote ? remote.url : remote.git) : undefined;
+  const rev = plan.keyDocument.source?.['commit'] ?? plan.keyDocument.source?.['rev'];
+  const result = await buildImage(deps.docker, {
+    tag: plan.tag,
+    context: packContext(entries),
+    labels: stageLabels({ stage: stage.name, key: plan.key, keyFormat: KEY_FORMAT, rev, source }),
+    buildArgs: machineBuildArgs(plan.dockerfile),
+    noCache: deps.isForced(stage.name),
+    onLine: (line) => deps.log(stage.name, line),
+    upstreamRefs: new Map(Object.entries(plan.upstreamTags).map(([upstream, tag]) => [tag, upstream])),
+  });
+  return result.imageId;
+}
+
+/**
+ * Values that differ per machine and never change the result: the make -j
+ * count and proxy settings. They reach the build as build args, outside the key.
+ */
+export function machineBuildArgs(dockerfile: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const args: Record<string, string> = {};
+  if (/^ARG JOBS\b/m.test(dockerfile)) args['JOBS'] = String(cpus().length);
+  for (const name of PROXY_VARIABLES) {
+    const value = env[name] ?? env[name.toLowerCase()];
+    if (value) args[name] = value;
+  }
+  return args;
+}
+
+function manifestOf(plan: StagePlan, imageId: string, status: 'built' | 'present', durationMs: number) {
+  return { stage: plan.stage.name, tag: plan.tag, imageId, key: plan.key, status, durationMs, keyDocument: plan.keyDocument };
+}

@@ -1,0 +1,26 @@
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KeyDocument } from '../../stage/key';
+
+export interface StageManifest {
+  stage: string;
+  tag: string;
+  imageId: string;
+  key: string;
+  status: 'built' | 'present';
+  durationMs: number;
+  keyDocument: KeyDocument;
+}
+
+export const MANIFEST_DIR = join('dist', 'stagecraft');
+
+/** Writes dist/stagecraft/<stage>.json atomically, so two concurrent runs never leave a torn file. */
+export function writeStageManifest(workspaceRoot: string, manifest: StageManifest): string {
+  const dir = join(workspaceRoot, MANIFEST_DIR);
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${manifest.stage}.json`);
+  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
+  writeFileSync(temporary, `${JSON.stringify(manifest, null, 2)}\n`);
+  renameSync(temporary, file);
+  return file;
+}

@@ -1,0 +1,71 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { connectEngine, ensureEngineReachable, listLocalImages } from '../../docker';
+import { stageContextFor } from '../shared/stage-context';
+import { ensureStage, type StageOutcome } from './ensure-stage';
+import { batchParallelism } from './parallelism';
+import { runScheduled } from './scheduler';
+import type { DockerStageExecutorOptions } from './schema';
+
+export interface StageRunEvent {
+  project: string;
+  outcome: StageOutcome;
+  /** The lines this stage printed, prefixed with its name. */
+  output: string[];
+}
+
+/**
+ * Ensures the images of the given stage projects with one Engine connection and
+ * one image listing, building them in dependency order with bounded
+ * concurrency, and yields each stage's outcome as soon as it is known.
+ */
+export async function* runStages(
+  context: ExecutorContext,
+  projects: string[],
+  options: DockerStageExecutorOptions,
+  forcedProjects: ReadonlySet<string> = new Set(),
+): AsyncGenerator<StageRunEvent> {
+  const outputs = new Map<string, string[]>(projects.map((project) => [project, []]));
+  const log = (stage: string, line: string) => {
+    const prefixed = `${stage}: ${line}`;
+    outputs.get(stage)?.push(prefixed);
+    process.stderr.write(`${prefixed}\n`);
+  };
+  const failAll = function* (message: string) {
+    for (const project of projects) {
+      log(project, message);
+      yield { project, outcome: { stage: project, status: 'failed' as const, durationMs: 0, message }, output: outputs.get(project)! };
+    }
+  };
+
+  let setup;
+  try {
+    const stages = stageContextFor(context, projects);
+    const docker = connectEngine();
+    await ensureEngineReachable(docker);
+    setup = { ...stages, docker, localImages: await listLocalImages(docker) };
+  } catch (error) {
+    yield* failAll((error as Error).message);
+    return;
+  }
+
+  const { graph, planner, workspaceRoot, cacheDir, docker, localImages } = setup;
+  const forceAll = process.env['STAGECRAFT_FORCE'] === '1';
+  const isForced = (stage: string) => forceAll || forcedProjects.has(stage);
+  const deps = { docker, planner, workspaceRoot, cacheDir, localImages, isForced, log };
+  const jobs = projects.map((name) => ({ name, after: graph.upstreamOf(name) }));
+  const concurrency = batchParallelism(options.parallel, context.nxJsonConfiguration?.parallel);
+
+  for await (const job of runScheduled(jobs, concurrency, (name) => ensureStage(name, deps), (o) => o.status !== 'failed')) {
+    const outcome: StageOutcome =
+      'result' in job
+        ? job.result
+        : {
+            stage: job.name,
+            status: 'skipped',
+            durationMs: 0,
+            message: `not built: upstream stage ${job.skippedBecause} did not build`,
+          };
+    if (outcome.message) log(job.name, outcome.status === 'failed' ? `failed: ${outcome.message}` : outcome.message);
+    yield { project: job.name, outcome, output: outputs.get(job.name)! };
+  }
+}

@@ -1,0 +1,5 @@
+export interface DockerStageExecutorOptions {
+  force?: boolean;
+  printTag?: boolean;
+  parallel?: number;
+}

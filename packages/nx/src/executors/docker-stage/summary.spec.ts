@@ -1,0 +1,22 @@
+import { runSummary } from './summary';
+
+describe('runSummary', () => {
+  it('lists each stage with its status, time and tag, sorted, after a count per status', () => {
+    expect(
+      runSummary([
+        { stage: 'zlib', status: 'built', durationMs: 12_345, tag: 'x-zlib:2026-W47-0123456789abcdef' },
+        { stage: 'base', status: 'present', durationMs: 4, tag: 'x-base:2026-W47-fedcba9876543210' },
+        { stage: 'app', status: 'skipped', durationMs: 0 },
+        { stage: 'lib', status: 'failed', durationMs: 1500, tag: 'x-lib:2026-W47-aaaaaaaaaaaaaaaa' },
+      ]),
+    ).toBe(
+      [
+        'Stagecraft: 4 stages: 1 built, 1 present, 1 failed, 1 skipped',
+        '  skipped    0.00s  app',
+        '  present    0.00s  base  x-base:2026-W47-fedcba9876543210',
+        '  failed     1.50s  lib   x-lib:2026-W47-aaaaaaaaaaaaaaaa',
+        '  built      12.3s  zlib  x-zlib:2026-W47-0123456789abcdef',
+      ].join('\n'),
+    );
+  });
+});

@@ -1,0 +1,20 @@
+import type { StageOutcome } from './ensure-stage';
+
+/** One line per stage (status, time, name, tag) and a count per status. */
+export function runSummary(outcomes: StageOutcome[]): string {
+  const counts = { built: 0, present: 0, failed: 0, skipped: 0 };
+  for (const outcome of outcomes) counts[outcome.status]++;
+  const width = Math.max(0, ...outcomes.map((o) => o.stage.length));
+  const lines = [...outcomes]
+    .sort((a, b) => a.stage.localeCompare(b.stage))
+    .map((o) => `  ${o.status.padEnd(8)}${seconds(o.durationMs).padStart(8)}  ${o.stage.padEnd(width)}  ${o.tag ?? ''}`.trimEnd());
+  const total = Object.entries(counts)
+    .filter(([, count]) => count > 0)
+    .map(([status, count]) => `${count} ${status}`)
+    .join(', ');
+  return [`Stagecraft: ${outcomes.length} stage${outcomes.length === 1 ? '' : 's'}: ${total}`, ...lines].join('\n');
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
+}

@@ -1,0 +1,25 @@
+import Docker from 'dockerode';
+import { randomBytes } from 'node:crypto';
+
+/** A unique image name prefix for one test file, so runs never see each other's images. */
+export function uniqueImageName(purpose: string): string {
+  return `sc-test-${purpose}-${randomBytes(4).toString('hex')}`;
+}
+
+/** Removes every image whose repository starts with the prefix (the tests' own images). */
+export async function removeImagesNamed(prefix: string): Promise<void> {
+  const docker = new Docker();
+  const images = await docker.listImages();
+  for (const image of images) {
+    for (const tag of image.RepoTags ?? []) {
+      if (tag.startsWith(prefix) || tag.includes(`/${prefix}`)) {
+        await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+      }
+    }
+  }
+}
+
+export async function tagsNamed(prefix: string): Promise<string[]> {
+  const images = await new Docker().listImages();
+  return images.flatMap((image) => image.RepoTags ?? []).filter((tag) => tag.startsWith(prefix)).sort();
+}
