@@ -15,8 +15,9 @@ export async function buildContextEntries(
   plan: StagePlan,
   workspaceRoot: string,
   sourceTree?: string,
+  dockerfile = plan.dockerfile,
 ): Promise<ContextEntry[]> {
-  const entries: ContextEntry[] = [{ path: 'Dockerfile', mode: 0o644, source: { content: plan.dockerfile } }];
+  const entries: ContextEntry[] = [{ path: 'Dockerfile', mode: 0o644, source: { content: dockerfile } }];
   for (const [path, content] of Object.entries(plan.generated)) {
     entries.push({ path, mode: 0o644, source: { content } });
   }

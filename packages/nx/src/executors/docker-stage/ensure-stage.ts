@@ -72,19 +72,33 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
         })
       ).dir
     : undefined;
-  const entries = await buildContextEntries(plan, deps.workspaceRoot, sourceTree);
   const source = remote ? ('url' in remote ? remote.url : remote.git) : undefined;
   const rev = plan.keyDocument.source?.['commit'] ?? plan.keyDocument.source?.['rev'];
+  const labels = stageLabels({ stage: stage.name, key: plan.key, keyFormat: KEY_FORMAT, rev, source });
+  const dockerfile = `${plan.dockerfile.trimEnd()}\n${labelInstruction(labels)}\n`;
+  const entries = await buildContextEntries(plan, deps.workspaceRoot, sourceTree, dockerfile);
   const result = await buildImage(deps.docker, {
     tag: plan.tag,
     context: packContext(entries),
-    labels: stageLabels({ stage: stage.name, key: plan.key, keyFormat: KEY_FORMAT, rev, source }),
+    labels: {},
     buildArgs: machineBuildArgs(plan.dockerfile),
     noCache: deps.isForced(stage.name),
     onLine: (line) => deps.log(stage.name, line),
     upstreamRefs: new Map(Object.entries(plan.upstreamTags).map(([upstream, tag]) => [tag, upstream])),
   });
   return result.imageId;
+}
+
+/**
+ * All labels in one LABEL instruction of the built Dockerfile (after the key
+ * was computed, so the key never contains itself). The build API's labels
+ * option would cost the legacy builder one extra step per label.
+ */
+export function labelInstruction(labels: Record<string, string>): string {
+  const pairs = Object.entries(labels)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, value]) => `${JSON.stringify(name)}=${JSON.stringify(value)}`);
+  return `LABEL ${pairs.join(' ')}`;
 }
 
 /**
