@@ -60,3 +60,188 @@ function seededRandom(seed) {
 }
 
 module.exports = { REPO_ROOT, makeWorkspace, writeFile, writeJson, nx, median, remove, seededRandom };
+
+// ---- Engine benchmarks (noop, cold, multistage, affected) ----
+const { copyFileSync, chmodSync, readFileSync } = require('node:fs');
+const { randomBytes } = require('node:crypto');
+const Module = require('node:module');
+
+/** A unique image name prefix (bench-<purpose>-<hex>), so a run never meets another run's images. */
+function uniqueImageName(purpose) {
+  return `bench-${purpose}-${randomBytes(4).toString('hex')}`;
+}
+
+/** The label every image of one benchmark run carries (set in its base stage, so every stage inherits it). */
+const RUN_LABEL = 'dev.stagecraft.bench-run';
+
+function docker(args, options = {}) {
+  const result = spawnSync('docker', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, ...options });
+  return { status: result.status, stdout: result.stdout ?? '', stderr: result.stderr ?? '' };
+}
+
+/**
+ * The busybox base stage: FROM scratch plus Debian's static busybox, with the run's label first so that
+ * every image built on it is unique to the run (no layer cache from earlier runs) and found by cleanup.
+ */
+function busyboxBaseDockerfile(runId) {
+  return ['FROM scratch', `LABEL ${RUN_LABEL}=${runId}`, 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox", "--install", "-s", "/bin"]'];
+}
+
+function writeBusyboxBase(root, dir, runId) {
+  writeFile(root, `${dir}/Dockerfile`, `${busyboxBaseDockerfile(runId).join('\n')}\n`);
+  copyFileSync('/bin/busybox', join(root, dir, 'busybox'));
+  chmodSync(join(root, dir, 'busybox'), 0o755);
+}
+
+/**
+ * Removes the run's images: every tag under the name prefix, then every image (tagged or not, e.g. the
+ * legacy builder's intermediate multi-stage images) carrying the run's label, children before parents.
+ */
+function removeRunImages(imagePrefix, runId) {
+  const tags = docker(['images', '--format', '{{.Repository}}:{{.Tag}}']).stdout.split('\n')
+    .filter((tag) => tag.startsWith(imagePrefix));
+  if (tags.length) docker(['rmi', '-f', ...tags]);
+  for (let pass = 0; pass < 50; pass++) {
+    const ids = [...new Set(docker(['images', '-a', '-q', '--no-trunc', '--filter', `label=${RUN_LABEL}=${runId}`]).stdout.split('\n').filter(Boolean))];
+    if (ids.length === 0) return;
+    // Parents with children refuse removal; they go in a later pass.
+    for (const id of ids) docker(['rmi', '-f', id]);
+  }
+  console.error(`warning: images labelled ${RUN_LABEL}=${runId} remain`);
+}
+
+/** Runs cleanup once: at the end, on failure, and on SIGINT/SIGTERM. */
+function onExit(cleanup) {
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    cleanup();
+  };
+  for (const signal of ['SIGINT', 'SIGTERM']) {
+    process.on(signal, () => {
+      once();
+      process.exit(130);
+    });
+  }
+  return once;
+}
+
+/** Loads a TypeScript module of this repository (type-only imports), transpiled in memory. */
+function requireTypeScript(path) {
+  const ts = require(join(REPO_ROOT, 'node_modules', 'typescript'));
+  const { outputText } = ts.transpileModule(readFileSync(path, 'utf8'), {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+    fileName: path,
+  });
+  const compiled = new Module(path, module);
+  compiled.filename = path;
+  compiled.paths = Module._nodeModulePaths(dirname(path));
+  compiled._compile(outputText, path);
+  return compiled.exports;
+}
+
+/** OpenBMC's 25 packages with the seed's depends, from the plugin's test catalog: [{ name, depends }]. */
+function openbmcPackages() {
+  const catalog = requireTypeScript(join(REPO_ROOT, 'packages/nx/src/test-support/openbmc-catalog.ts'));
+  return catalog.openbmcPackages().map(({ stageJson }) => ({ name: stageJson.name, depends: stageJson.depends ?? [] }));
+}
+
+/** The longest chain of the DAG ([{ name, depends }]), as the list of its names, upstream first. */
+function longestChain(dag) {
+  const byName = new Map(dag.map((node) => [node.name, node]));
+  const memo = new Map();
+  const chainTo = (name) => {
+    if (!memo.has(name)) {
+      const best = byName.get(name).depends.map(chainTo).reduce((a, b) => (b.length > a.length ? b : a), []);
+      memo.set(name, [...best, name]);
+    }
+    return memo.get(name);
+  };
+  return dag.map((node) => chainTo(node.name)).reduce((a, b) => (b.length > a.length ? b : a), []);
+}
+
+/** The named stages plus everything that depends on them, transitively. */
+function withDependents(dag, names) {
+  const result = new Set(names);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const node of dag) {
+      if (!result.has(node.name) && node.depends.some((d) => result.has(d))) {
+        result.add(node.name);
+        grew = true;
+      }
+    }
+  }
+  return result;
+}
+
+/** A package stage's marker export, so downstream `COPY --from=<stage> /usr/local` has something to copy. */
+function markerSteps(name) {
+  return ['mkdir -p /usr/local/share/bench', `cp marker.txt /usr/local/share/bench/${name}`];
+}
+
+/**
+ * A Stagecraft workspace: the busybox base (defaultBase), one custom stage per DAG node whose step is
+ * `step` then a marker export, and an aggregate `final` over every node when `aggregate` is set.
+ */
+function stagecraftDagWorkspace(prefix, dag, { imageName, runId, step, aggregate = false }) {
+  const root = makeWorkspace(prefix, {
+    plugins: [{ plugin: '@stagecraft/nx', options: { imageName, defaultBase: 'base', defaultRefresh: 'never' } }],
+  });
+  writeBusyboxBase(root, 'base', runId);
+  for (const { name, depends } of dag) {
+    writeJson(root, `packages/${name}/stage.json`, { name, depends, build: { type: 'custom', steps: [step, ...markerSteps(name)] } });
+    writeFile(root, `packages/${name}/marker.txt`, `${name}\n`);
+  }
+  if (aggregate) writeJson(root, 'final/stage.json', { name: 'final', depends: dag.map((n) => n.name), build: { type: 'aggregate' } });
+  return root;
+}
+
+/** `nx run-many -t docker-stage` with its summary parsed: { seconds, output, statuses: { stage: status } }. */
+function runDockerStage(root, extraArgs = []) {
+  const run = nx(root, ['run-many', '-t', 'docker-stage', '--output-style=static', ...extraArgs]);
+  const output = run.stderr + run.stdout;
+  return { seconds: run.seconds, output, statuses: summaryStatuses(output) };
+}
+
+/** The per-stage lines of Stagecraft's run summary ("  built  1.23s  stage  tag") as { stage: status }. */
+function summaryStatuses(output) {
+  const lines = output.split('\n').filter((line) => /^ {2}(built|present|failed|skipped) /.test(line));
+  return Object.fromEntries(lines.map((line) => {
+    const [status, , stage] = line.trim().split(/\s+/);
+    return [stage, status];
+  }));
+}
+
+/** The summary's headline ("Stagecraft: N stages: ..."). */
+function summaryHeadline(output) {
+  return output.split('\n').find((line) => line.startsWith('Stagecraft: ')) ?? '(no summary)';
+}
+
+function timed(fn) {
+  const started = process.hrtime.bigint();
+  const value = fn();
+  return { seconds: Number(process.hrtime.bigint() - started) / 1e9, value };
+}
+
+Object.assign(module.exports, {
+  RUN_LABEL,
+  uniqueImageName,
+  docker,
+  busyboxBaseDockerfile,
+  writeBusyboxBase,
+  removeRunImages,
+  onExit,
+  requireTypeScript,
+  openbmcPackages,
+  longestChain,
+  withDependents,
+  markerSteps,
+  stagecraftDagWorkspace,
+  runDockerStage,
+  summaryStatuses,
+  summaryHeadline,
+  timed,
+});
