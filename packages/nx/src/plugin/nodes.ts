@@ -1,6 +1,6 @@
 import type { CreateNodesResult, CreateNodesV2 } from '@nx/devkit';
 import { AggregateCreateNodesError } from 'nx/src/project-graph/error-types';
-import { buildStageGraph } from '../stage/graph';
+import { buildStageGraph, type StageGraph } from '../stage/graph';
 import { StageErrors } from '../stage/errors';
 import { resolveOptions, type StagecraftOptions } from '../stage/types';
 import { loadStagesCached, openStageCache, stageDirectories } from './stage-files';
@@ -22,15 +22,16 @@ export const createNodesV2: CreateNodesV2<StagecraftOptions> = [
     const { stages, errors } = loadStagesCached(context.workspaceRoot, stageDirectories(configFiles), cache);
     cache.writeToDisk();
 
-    const results: Array<readonly [string, CreateNodesResult]> = stages.map((stage) => [
-      stage.stageFile ?? stage.dockerfilePath!,
-      { projects: { [stage.root]: stageProject(stage, options) } },
-    ]);
+    let graph: StageGraph | undefined;
     try {
-      buildStageGraph(stages, options);
+      graph = buildStageGraph(stages, options);
     } catch (error) {
       errors.push(error as Error);
     }
+    const results: Array<readonly [string, CreateNodesResult]> = stages.map((stage) => [
+      stage.stageFile ?? stage.dockerfilePath!,
+      { projects: { [stage.root]: stageProject(stage, options, graph?.imageUpstreamOf(stage.name)) } },
+    ]);
     if (errors.length) {
       const flat = errors.flatMap((error) => (error instanceof StageErrors ? error.errors : [error]));
       throw new AggregateCreateNodesError(

@@ -4,13 +4,21 @@ import type { ResolvedOptions, Stage } from '../stage/types';
 const EXECUTOR_PREFIX = '@stagecraft/nx';
 const TECHNOLOGIES = ['docker'];
 
-/** The Nx project inferred for one stage: its targets, inputs and Nx Console metadata. */
-export function stageProject(stage: Stage, options: ResolvedOptions): ProjectConfiguration {
+/**
+ * The Nx project inferred for one stage: its targets, inputs and Nx Console
+ * metadata. `imageUpstreams` are the stages whose images its build needs (a
+ * package-consuming stage needs its depends' packages instead).
+ */
+export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstreams?: string[]): ProjectConfiguration {
   const names = options.targetNames;
+  const cachedInputs = ['stagecraft', '^stagecraft', ...bucketInputs(stage, options)];
+  const consumedPackages = stage.consumePackages ? [{ target: names.package, projects: stage.depends }] : [];
   const targets: Record<string, TargetConfiguration> = {
     [names.dockerStage]: {
       executor: `${EXECUTOR_PREFIX}:docker-stage`,
-      dependsOn: [`^${names.dockerStage}`],
+      dependsOn: stage.consumePackages
+        ? [...consumedPackages, ...((imageUpstreams ?? []).length ? [{ target: names.dockerStage, projects: imageUpstreams }] : [])]
+        : [`^${names.dockerStage}`],
       cache: false,
       options: {},
       metadata: metadata(
@@ -22,7 +30,7 @@ export function stageProject(stage: Stage, options: ResolvedOptions): ProjectCon
     [names.stagePlan]: {
       executor: `${EXECUTOR_PREFIX}:stage-plan`,
       cache: true,
-      inputs: ['stagecraft', '^stagecraft', ...bucketInputs(stage, options)],
+      inputs: cachedInputs,
       options: {},
       metadata: metadata(
         `Print the tag, key document and rendered Dockerfile of stage ${stage.name} (no Docker needed)`,
@@ -31,6 +39,21 @@ export function stageProject(stage: Stage, options: ResolvedOptions): ProjectCon
       ),
     },
   };
+  if (stage.exports.packages.length) {
+    targets[names.package] = {
+      executor: `${EXECUTOR_PREFIX}:package`,
+      cache: true,
+      inputs: cachedInputs,
+      outputs: [`{workspaceRoot}/dist/packages/${stage.name}`],
+      dependsOn: consumedPackages,
+      options: {},
+      metadata: metadata(
+        `Copy the package files of stage ${stage.name} (${stage.exports.packages.join(', ')}) out of its image into dist/packages/${stage.name}`,
+        names.package,
+        stage.name,
+      ),
+    };
+  }
   return {
     name: stage.name,
     root: stage.root,

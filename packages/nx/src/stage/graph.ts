@@ -26,6 +26,11 @@ export interface StageGraph {
   order: string[];
   /** Direct upstream stage names of a stage, sorted and unique. */
   upstreamOf(name: string): string[];
+  /**
+   * The upstream stages whose images a build of this stage needs: all of them,
+   * except that a package-consuming stage takes its depends' packages instead.
+   */
+  imageUpstreamOf(name: string): string[];
   baseOf(name: string): StageBase;
 }
 
@@ -73,6 +78,13 @@ export function buildStageGraph(stageList: Stage[], options: ResolvedOptions): S
     edges,
     order,
     upstreamOf: (name) => upstream.get(name) ?? [],
+    imageUpstreamOf: (name) => {
+      const stage = stages.get(name);
+      const all = upstream.get(name) ?? [];
+      if (!stage?.consumePackages) return all;
+      const base = bases.get(name);
+      return all.filter((upstreamName) => !stage.depends.includes(upstreamName) || (base && 'stage' in base && base.stage === upstreamName));
+    },
     baseOf: (name) => bases.get(name) ?? { none: true },
   };
 }

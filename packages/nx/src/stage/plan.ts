@@ -1,4 +1,5 @@
-import { posix } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, posix } from 'node:path';
 import { timeBucket } from './bucket';
 import { globWorkspace, hashFiles, listFiles, type HashedFile } from './files';
 import type { StageGraph } from './graph';
@@ -43,6 +44,13 @@ export interface StagePlan {
   contextFiles: ContextFile[];
   /** Tags of the direct upstream stages, by name. */
   upstreamTags: Record<string, string>;
+  /** Tags of the upstream stages whose images the build needs (see StageGraph.imageUpstreamOf). */
+  imageUpstreamTags: Record<string, string>;
+}
+
+/** Where the package target puts a stage's package files, relative to the workspace root. */
+export function packagesDir(stage: string): string {
+  return posix.join('dist', 'packages', stage);
 }
 
 const WORKSPACE_ROOT_PREFIX = '{workspaceRoot}/';
@@ -80,8 +88,9 @@ export class Planner {
     const upstreamKeys = Object.fromEntries(upstreamPlans.map((p) => [p.stage.name, p.key]));
     const upstreamTags = Object.fromEntries(upstreamPlans.map((p) => [p.stage.name, p.tag]));
 
-    const forKey = this.render(stage, upstreamPlans, (plan) => `<stage:${plan.stage.name}>`);
-    const forBuild = this.render(stage, upstreamPlans, (plan) => plan.tag);
+    const forKey = this.render(stage, upstreamPlans, (plan) => `<stage:${plan.stage.name}>`, declaredPackageFiles);
+    const forBuild = this.render(stage, upstreamPlans, (plan) => plan.tag, (plan) => this.extractedPackageFiles(plan));
+    const imageUpstreamTags = Object.fromEntries(graph.imageUpstreamOf(name).map((upstream) => [upstream, upstreamTags[upstream]]));
 
     const contextFiles = await this.contextFilesOf(stage);
     const [source, context, inputs] = await Promise.all([
@@ -119,10 +128,16 @@ export class Planner {
       generated: forBuild.files,
       contextFiles,
       upstreamTags,
+      imageUpstreamTags,
     };
   }
 
-  private render(stage: Stage, upstreamPlans: StagePlan[], imageOf: (plan: StagePlan) => string) {
+  private render(
+    stage: Stage,
+    upstreamPlans: StagePlan[],
+    imageOf: (plan: StagePlan) => string,
+    packageFilesOf: (plan: StagePlan) => string[],
+  ) {
     const { graph, options } = this.context;
     const byName = new Map(upstreamPlans.map((p) => [p.stage.name, p]));
     const base = graph.baseOf(stage.name);
@@ -135,9 +150,16 @@ export class Planner {
         image: imageOf(plan),
         copy: plan.stage.exports.copy.length ? plan.stage.exports.copy : [options.prefix],
         rev: upstreamRev(plan),
+        packageFiles: stage.consumePackages ? packageFilesOf(plan) : undefined,
       };
     });
     return renderDockerfile({ stage, prefix: options.prefix, base: baseImage, upstream });
+  }
+
+  /** The package files the upstream's package target extracted, when it ran; else the declared names. */
+  private extractedPackageFiles(plan: StagePlan): string[] {
+    const dir = join(this.context.workspaceRoot, packagesDir(plan.stage.name));
+    return existsSync(dir) ? readdirSync(dir).sort() : declaredPackageFiles(plan);
   }
 
   /**
@@ -178,6 +200,11 @@ export async function staticSourceIdentity(stage: Stage): Promise<Record<string,
   if (!source || isLocalSource(source)) return null;
   if ('url' in source) return { sha256: source.sha256.toLowerCase() };
   return { git: source.git, rev: source.rev };
+}
+
+/** The key names an upstream's packages by their declared globs; the upstream's key covers their content. */
+function declaredPackageFiles(plan: StagePlan): string[] {
+  return plan.stage.exports.packages.map((glob) => posix.basename(glob));
 }
 
 function upstreamRev(plan: StagePlan): string {

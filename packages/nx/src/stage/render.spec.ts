@@ -147,7 +147,7 @@ describe('renderDockerfile for package-consuming stages', () => {
         'FROM img-base:1',
         'ARG JOBS=1',
         'COPY packages/ /tmp/stagecraft-packages/',
-        String.raw`RUN ["/bin/sh","-ec","dpkg -i '/tmp/stagecraft-packages/aa/a.deb' '/tmp/stagecraft-packages/aa/b.deb' '/tmp/stagecraft-packages/zz/zz_1.0_amd64.deb' && mkdir -p '/usr/local' && tar -C '/usr/local' -xf '/tmp/stagecraft-packages/zz/zz-data.tar.xz'"]`,
+        String.raw`RUN ["/bin/sh","-ec","dpkg -i '/tmp/stagecraft-packages/aa/a.deb' '/tmp/stagecraft-packages/aa/b.deb' '/tmp/stagecraft-packages/zz/zz_1.0_amd64.deb' && mkdir -p '/usr/local' && tar -C '/usr/local' -xJf '/tmp/stagecraft-packages/zz/zz-data.tar.xz'"]`,
         'COPY source/ /usr/src/demo/',
         'WORKDIR /usr/src/demo',
         String.raw`RUN ["/bin/sh","-ec","make -j\"$JOBS\" PREFIX='/usr/local' && make install PREFIX='/usr/local'"]`,

@@ -174,9 +174,17 @@ function packageLines(upstream: UpstreamImage[], prefix: string): string[] {
   const commands = [
     ...(debs.length ? [`dpkg -i ${shellJoin(debs)}`] : []),
     ...(tarballs.length ? [`mkdir -p ${shellQuote(prefix)}`] : []),
-    ...tarballs.map((file) => `tar -C ${shellQuote(prefix)} -xf ${shellQuote(file)}`),
+    ...tarballs.map((file) => `tar -C ${shellQuote(prefix)} -x${tarCompressionFlag(file)}f ${shellQuote(file)}`),
   ];
   return [`COPY packages/ ${PACKAGES_DIR}/`, ...(commands.length ? [runInstruction(commands.join(' && '))] : [])];
+}
+
+/** busybox tar does not detect compression by itself, so name it from the file's extension. */
+function tarCompressionFlag(file: string): string {
+  if (/\.(tar\.gz|tgz)$/.test(file)) return 'z';
+  if (/\.(tar\.bz2|tbz2?)$/.test(file)) return 'j';
+  if (/\.(tar\.xz|txz)$/.test(file)) return 'J';
+  return '';
 }
 
 function fromLine(base: string): string {

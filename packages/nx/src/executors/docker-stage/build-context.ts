@@ -1,8 +1,8 @@
 import { posix, join } from 'node:path';
-import { readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import fg from 'fast-glob';
 import type { ContextEntry } from '../../docker';
-import type { StagePlan } from '../../stage/plan';
+import { packagesDir, type StagePlan } from '../../stage/plan';
 
 /**
  * The build context of a stage as tar entries: the rendered Dockerfile, the
@@ -31,11 +31,27 @@ export async function buildContextEntries(
     );
   });
   if (sourceTree) entries.push(...(await treeEntries(sourceTree, SOURCE_DIR)));
+  if (plan.stage.consumePackages) entries.push(...consumedPackageEntries(plan, workspaceRoot));
   const copiesSource = plan.stage.build.type !== 'dockerfile' && plan.stage.build.type !== 'aggregate';
   if (copiesSource && !entries.some((entry) => entry.path.startsWith(SOURCE_DIR + '/'))) {
     entries.push({ path: SOURCE_DIR, mode: 0o755, source: { directory: true } });
   }
   return entries;
+}
+
+/** The upstream package files a package-consuming stage installs: packages/<upstream>/<file>. */
+function consumedPackageEntries(plan: StagePlan, workspaceRoot: string): ContextEntry[] {
+  return plan.stage.depends.flatMap((upstream) => {
+    const dir = join(workspaceRoot, packagesDir(upstream));
+    if (!existsSync(dir)) {
+      throw new Error(
+        `the packages of upstream stage ${upstream} are missing from ${packagesDir(upstream)}: run nx run ${upstream}:package first`,
+      );
+    }
+    return readdirSync(dir)
+      .sort()
+      .map((file): ContextEntry => ({ path: posix.join('packages', upstream, file), mode: 0o644, source: { file: join(dir, file) } }));
+  });
 }
 
 async function treeEntries(dir: string, prefix: string): Promise<ContextEntry[]> {

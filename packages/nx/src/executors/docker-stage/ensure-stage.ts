@@ -84,7 +84,7 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
     buildArgs: machineBuildArgs(plan.dockerfile),
     noCache: deps.isForced(stage.name),
     onLine: (line) => deps.log(stage.name, line),
-    upstreamRefs: new Map(Object.entries(plan.upstreamTags).map(([upstream, tag]) => [tag, upstream])),
+    upstreamRefs: new Map(Object.entries(plan.imageUpstreamTags).map(([upstream, tag]) => [tag, upstream])),
   });
   return result.imageId;
 }

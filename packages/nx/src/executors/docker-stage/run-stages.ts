@@ -52,7 +52,7 @@ export async function* runStages(
   const forceAll = process.env['STAGECRAFT_FORCE'] === '1';
   const isForced = (stage: string) => forceAll || forcedProjects.has(stage);
   const deps = { docker, planner, workspaceRoot, cacheDir, localImages, isForced, log };
-  const jobs = projects.map((name) => ({ name, after: graph.upstreamOf(name) }));
+  const jobs = projects.map((name) => ({ name, after: graph.imageUpstreamOf(name) }));
   const concurrency = batchParallelism(options.parallel, context.nxJsonConfiguration?.parallel);
 
   for await (const job of runScheduled(jobs, concurrency, (name) => ensureStage(name, deps), (o) => o.status !== 'failed')) {

@@ -1,0 +1,101 @@
+import Docker from 'dockerode';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildImage, packContext, readFilesFromImage } from '../../docker';
+import { removeImagesNamed, tagsNamed, uniqueImageName } from '../../test-support/engine';
+import { createTestWorkspace, writeBusyboxBase, type TestWorkspace } from '../../test-support/workspace';
+
+const docker = new Docker();
+const CLOCK = { STAGECRAFT_NOW: '2026-11-21T12:00:00Z' };
+
+/** An image built outside Stagecraft, standing in for an external base such as debian:12. */
+async function buildExternalBase(tag: string) {
+  await buildImage(docker, {
+    tag,
+    context: packContext([
+      { path: 'Dockerfile', mode: 0o644, source: { content: 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n' } },
+      { path: 'busybox', mode: 0o755, source: { file: '/bin/busybox' } },
+    ]),
+    labels: {},
+    buildArgs: {},
+    noCache: false,
+    onLine: () => undefined,
+  });
+}
+
+describe('package target and package-consuming stages', () => {
+  const imageName = uniqueImageName('pkg');
+  const externalBase = `${imageName}-external:1`;
+  let workspace: TestWorkspace;
+
+  beforeAll(async () => {
+    await buildExternalBase(externalBase);
+    workspace = createTestWorkspace({ imageName, defaultBase: 'base' });
+    writeBusyboxBase(workspace);
+    workspace.write('producer/stage.json', {
+      build: {
+        type: 'custom',
+        steps: [
+          'mkdir -p /out /tmp/p/share',
+          'cat greeting.txt > /tmp/p/share/producer.txt',
+          'tar -C /tmp/p -czf /out/producer-1.0.tar.gz share',
+        ],
+      },
+      exports: { packages: ['/out/*.tar.gz'] },
+    });
+    workspace.write('producer/greeting.txt', 'hello from the producer\n');
+    workspace.write('consumer/stage.json', {
+      from: externalBase,
+      depends: ['producer'],
+      consumePackages: true,
+      build: { type: 'custom', steps: ['cp /usr/local/share/producer.txt /usr/local/share/consumer.txt'] },
+    });
+    workspace.write('empty/stage.json', {
+      build: { type: 'custom', steps: ['true'] },
+      exports: { packages: ['/out/*.deb'] },
+    });
+  });
+  afterAll(async () => {
+    workspace.remove();
+    await removeImagesNamed(imageName);
+  });
+
+  it('copies the matching files out of the image into dist/packages/<stage>, with stable names', () => {
+    const run = workspace.nx(['run', 'producer:package', '--output-style=static'], CLOCK);
+    expect(run.status).toBe(0);
+    const dir = join(workspace.root, 'dist/packages/producer');
+    expect(readdirSync(dir)).toEqual(['producer-1.0.tar.gz']);
+  });
+
+  it('builds a package-consuming stage from the restored packages alone, with no upstream image', async () => {
+    const producerImages = (await tagsNamed(`${imageName}-producer:`)).concat(await tagsNamed(`${imageName}-base:`));
+    expect(producerImages.length).toBe(2);
+    for (const tag of producerImages) await docker.getImage(tag).remove({ force: true });
+    rmSync(join(workspace.root, 'dist'), { recursive: true, force: true });
+
+    const run = workspace.nx(['run', 'consumer:docker-stage', '--output-style=static'], CLOCK);
+    const output = run.stdout + run.stderr;
+    expect(run.status).toBe(0);
+    expect(output).toMatch(/producer:package.*(local cache|existing outputs match the cache)/i);
+    expect(output).toContain('Stagecraft: 1 stage: 1 built');
+    expect(await tagsNamed(`${imageName}-producer:`)).toEqual([]);
+    expect(await tagsNamed(`${imageName}-base:`)).toEqual([]);
+
+    const consumerTag = JSON.parse(readFileSync(join(workspace.root, 'dist/stagecraft/consumer.json'), 'utf8')).tag;
+    const out = mkdtempSync(join(tmpdir(), 'stagecraft-consumer-'));
+    try {
+      await readFilesFromImage(docker, consumerTag, ['/usr/local/share/consumer.txt'], out);
+      expect(readFileSync(join(out, 'consumer.txt'), 'utf8')).toBe('hello from the producer\n');
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
+
+  it('fails a glob that matches nothing, naming the stage file and the glob', () => {
+    const run = workspace.nx(['run', 'empty:package', '--output-style=static'], CLOCK);
+    expect(run.status).not.toBe(0);
+    expect(run.stdout + run.stderr).toMatch(/empty\/stage\.json at \/exports\/packages: .*\/out\/\*\.deb/);
+    expect(existsSync(join(workspace.root, 'dist/packages/empty'))).toBe(false);
+  });
+});

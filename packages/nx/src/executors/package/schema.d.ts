@@ -1,0 +1,2 @@
+// The package target takes no options: what it copies is the stage's exports.packages.
+export type PackageExecutorOptions = Record<string, never>;
