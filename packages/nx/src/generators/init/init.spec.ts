@@ -1,0 +1,104 @@
+import { readNxJson, updateNxJson, writeJson, type Tree } from '@nx/devkit';
+import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { defaultImageName } from './default-image-name';
+import { initGenerator } from './init';
+
+function stagecraftEntries(tree: Tree) {
+  return (readNxJson(tree)?.plugins ?? []).filter((entry) =>
+    (typeof entry === 'string' ? entry : entry.plugin).startsWith('@stagecraft/nx'),
+  );
+}
+
+describe('init generator', () => {
+  let tree: Tree;
+  beforeEach(() => {
+    tree = createTreeWithEmptyWorkspace();
+    // oxfmt is not installed here; without its config formatFiles finds no formatter to run.
+    tree.delete('.oxfmtrc.json');
+    writeJson(tree, 'package.json', { name: '@Acme/Shop_Front', private: true });
+  });
+
+  it('registers the plugin with the image name taken from package.json', async () => {
+    await initGenerator(tree, {});
+    expect(stagecraftEntries(tree)).toEqual([{ plugin: '@stagecraft/nx', options: { imageName: 'acme-shop_front' } }]);
+  });
+
+  it('records every option given', async () => {
+    await initGenerator(tree, { imageName: 'shop', registry: '127.0.0.1:5000/team', defaultBase: 'base', defaultRefresh: 'month' });
+    expect(stagecraftEntries(tree)).toEqual([
+      { plugin: '@stagecraft/nx', options: { imageName: 'shop', registry: '127.0.0.1:5000/team', defaultBase: 'base', defaultRefresh: 'month' } },
+    ]);
+  });
+
+  it('keeps the other plugins and nx.json settings', async () => {
+    updateNxJson(tree, { ...readNxJson(tree), plugins: ['@nx/js/typescript'], parallel: 5 });
+    await initGenerator(tree, { defaultBase: 'base' });
+    const nxJson = readNxJson(tree);
+    expect(nxJson?.parallel).toBe(5);
+    expect(nxJson?.plugins).toEqual([
+      '@nx/js/typescript',
+      { plugin: '@stagecraft/nx', options: { imageName: 'acme-shop_front', defaultBase: 'base' } },
+    ]);
+  });
+
+  it('merges the given options into an existing entry instead of adding a second one', async () => {
+    await initGenerator(tree, { imageName: 'shop', defaultBase: 'base' });
+    await initGenerator(tree, { defaultRefresh: 'day', defaultBase: 'debian' });
+    expect(stagecraftEntries(tree)).toEqual([
+      { plugin: '@stagecraft/nx', options: { imageName: 'shop', defaultBase: 'debian', defaultRefresh: 'day' } },
+    ]);
+  });
+
+  it('keeps an existing entry as it is when run again without options', async () => {
+    await initGenerator(tree, { imageName: 'shop' });
+    const before = tree.read('nx.json', 'utf8');
+    await initGenerator(tree, {});
+    expect(tree.read('nx.json', 'utf8')).toBe(before);
+  });
+
+  it('recognises the plugin registered by name alone or through its plugin entry point, keeping include and exclude', async () => {
+    updateNxJson(tree, { ...readNxJson(tree), plugins: [{ plugin: '@stagecraft/nx/plugin', include: ['stages/**'] }] });
+    await initGenerator(tree, { registry: 'localhost:5000' });
+    expect(stagecraftEntries(tree)).toEqual([{ plugin: '@stagecraft/nx/plugin', include: ['stages/**'], options: { registry: 'localhost:5000' } }]);
+
+    updateNxJson(tree, { ...readNxJson(tree), plugins: ['@stagecraft/nx'] });
+    await initGenerator(tree, { imageName: 'shop' });
+    expect(stagecraftEntries(tree)).toEqual([{ plugin: '@stagecraft/nx', options: { imageName: 'shop' } }]);
+  });
+
+  it('rejects an image name or registry that gives no valid Docker image name, leaving nx.json alone', async () => {
+    const before = tree.read('nx.json', 'utf8');
+    await expect(initGenerator(tree, { imageName: 'My Images' })).rejects.toThrow(
+      /imageName "My Images" gives no valid Docker image name: .*lowercase letters and digits/,
+    );
+    await expect(initGenerator(tree, { imageName: 'shop', registry: 'bad_host:5000:1' })).rejects.toThrow(
+      /registry "bad_host:5000:1" with imageName "shop" gives no valid Docker image name/,
+    );
+    expect(tree.read('nx.json', 'utf8')).toBe(before);
+  });
+
+  it('rejects an unknown refresh period', async () => {
+    await expect(initGenerator(tree, { defaultRefresh: 'hourly' as never })).rejects.toThrow(
+      'defaultRefresh must be one of never, day, isoweek, month, not "hourly"',
+    );
+  });
+
+  it('writes nx.json when the workspace has none yet', async () => {
+    tree.delete('nx.json');
+    await initGenerator(tree, { imageName: 'shop' });
+    expect(readNxJson(tree)?.plugins).toEqual([{ plugin: '@stagecraft/nx', options: { imageName: 'shop' } }]);
+  });
+});
+
+describe('defaultImageName', () => {
+  it.each([
+    ['@acme/shop', 'acme-shop'],
+    ['My Monorepo', 'my-monorepo'],
+    ['stagecraft-test-workspace', 'stagecraft-test-workspace'],
+    ['@@@', 'stagecraft'],
+    [undefined, 'stagecraft'],
+    [42, 'stagecraft'],
+  ])('makes %p into %p', (packageName, imageName) => {
+    expect(defaultImageName(packageName)).toBe(imageName);
+  });
+});

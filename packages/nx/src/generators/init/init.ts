@@ -1,0 +1,64 @@
+import { formatFiles, readJson, readNxJson, updateNxJson, writeJson, type NxJsonConfiguration, type PluginConfiguration, type Tree } from '@nx/devkit';
+import { parseImageRef } from '../../docker/image-ref';
+import { stageRepository } from '../../stage/tag';
+import { DEFAULT_OPTIONS, REFRESH_PERIODS, type StagecraftOptions } from '../../stage/types';
+import { defaultImageName } from './default-image-name';
+import type { InitGeneratorSchema } from './schema';
+
+export const PLUGIN_NAME = '@stagecraft/nx';
+const PLUGIN_ALIASES = [PLUGIN_NAME, `${PLUGIN_NAME}/plugin`];
+
+/**
+ * Registers the Stagecraft plugin in nx.json (`nx add @stagecraft/nx` runs this).
+ * When it is registered already, the given options are merged into its entry.
+ */
+export async function initGenerator(tree: Tree, schema: InitGeneratorSchema): Promise<void> {
+  const given = givenOptions(schema);
+  const nxJson: NxJsonConfiguration = readNxJson(tree) ?? {};
+  const plugins = nxJson.plugins ?? [];
+  const index = plugins.findIndex((entry) => PLUGIN_ALIASES.includes(typeof entry === 'string' ? entry : entry.plugin));
+  if (index === -1) {
+    const options = { imageName: defaultImageName(workspacePackageName(tree)), ...given };
+    checkOptions(options);
+    nxJson.plugins = [...plugins, { plugin: PLUGIN_NAME, options }];
+  } else if (Object.keys(given).length > 0) {
+    const registered = asObject(plugins[index]);
+    const options: StagecraftOptions = { ...(registered.options as StagecraftOptions | undefined), ...given };
+    checkOptions(options);
+    nxJson.plugins = plugins.map((entry, i) => (i === index ? { ...registered, options } : entry));
+  }
+  // updateNxJson only edits an nx.json that exists.
+  if (tree.exists('nx.json')) updateNxJson(tree, nxJson);
+  else writeJson(tree, 'nx.json', nxJson);
+  if (!schema.skipFormat) await formatFiles(tree);
+}
+
+export default initGenerator;
+
+function givenOptions(schema: InitGeneratorSchema): StagecraftOptions {
+  const { imageName, registry, defaultBase, defaultRefresh } = schema;
+  const options: StagecraftOptions = { imageName, registry, defaultBase, defaultRefresh };
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+}
+
+function asObject(entry: PluginConfiguration): Exclude<PluginConfiguration, string> {
+  return typeof entry === 'string' ? { plugin: entry } : entry;
+}
+
+function workspacePackageName(tree: Tree): unknown {
+  if (!tree.exists('package.json')) return undefined;
+  return readJson<{ name?: unknown }>(tree, 'package.json').name;
+}
+
+function checkOptions(options: StagecraftOptions): void {
+  if (options.defaultRefresh !== undefined && !REFRESH_PERIODS.includes(options.defaultRefresh)) {
+    throw new Error(`defaultRefresh must be one of ${REFRESH_PERIODS.join(', ')}, not "${options.defaultRefresh}"`);
+  }
+  const imageName = options.imageName ?? DEFAULT_OPTIONS.imageName;
+  try {
+    parseImageRef(stageRepository({ registry: options.registry, imageName, stage: 'stage' }));
+  } catch (error) {
+    const what = options.registry === undefined ? `imageName "${imageName}"` : `registry "${options.registry}" with imageName "${imageName}"`;
+    throw new Error(`${what} gives no valid Docker image name: ${(error as Error).message}`);
+  }
+}
