@@ -20,6 +20,8 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
         ? [...consumedPackages, ...((imageUpstreams ?? []).length ? [{ target: names.dockerStage, projects: imageUpstreams }] : [])]
         : [`^${names.dockerStage}`],
       cache: false,
+      // Not cached by Nx (the image store is the cache), but the inputs tell `nx affected` what the key reads.
+      inputs: cachedInputs,
       options: {},
       metadata: metadata(
         `Ensure the image of stage ${stage.name} exists: skip when its content tag is present, else build it`,

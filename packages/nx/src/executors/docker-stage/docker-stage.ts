@@ -47,7 +47,7 @@ export async function* batchDockerStage(
       result: {
         success: succeeded(event.outcome),
         status,
-        terminalOutput: event.output.join('\n'),
+        terminalOutput: event.output.map((line) => `${line}\n`).join(''),
         startTime,
         endTime: Date.now(),
       },
