@@ -17,6 +17,8 @@ export interface KeyDocument {
   generated: Record<string, string>;
   /** Every file of the build context (paths as they appear in the context). */
   context: HashedFile[];
+  /** In git-commit hash mode on a clean tree: the git tree id that stands in for `context`. */
+  contextTree: string | null;
   /** Declared dependency files (inputs), workspace-relative. */
   inputs: HashedFile[];
   /** Values of the declared host environment variables; null when unset. */

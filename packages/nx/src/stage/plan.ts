@@ -2,6 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { timeBucket } from './bucket';
 import { globWorkspace, hashFiles, listFiles, type HashedFile } from './files';
+import { gitTrackedFiles, gitTreeOf } from './git-tree';
 import type { StageGraph } from './graph';
 import { KEY_FORMAT, keyOf, type KeyDocument } from './key';
 import { renderDockerfile, type UpstreamImage } from './render';
@@ -29,6 +30,7 @@ export interface ContextFile {
   contextPath: string;
   /** Path relative to the workspace root. */
   file: string;
+  mode: HashedFile['mode'];
 }
 
 /** Everything known about a stage before building it. */
@@ -41,7 +43,10 @@ export interface StagePlan {
   /** The Dockerfile to build, with upstream stages rendered as their tags. */
   dockerfile: string;
   generated: Record<string, string>;
-  contextFiles: ContextFile[];
+  /** The files from disk in the build context (listed only when asked, in git-commit mode). */
+  contextFiles(): Promise<ContextFile[]>;
+  /** What the user should know about how the key was computed (e.g. a git-commit fallback). */
+  notices: string[];
   /** Tags of the direct upstream stages, by name. */
   upstreamTags: Record<string, string>;
   /** Tags of the upstream stages whose images the build needs (see StageGraph.imageUpstreamOf). */
@@ -92,12 +97,9 @@ export class Planner {
     const forBuild = this.render(stage, upstreamPlans, (plan) => plan.tag, (plan) => this.extractedPackageFiles(plan));
     const imageUpstreamTags = Object.fromEntries(graph.imageUpstreamOf(name).map((upstream) => [upstream, upstreamTags[upstream]]));
 
-    const contextFiles = await this.contextFilesOf(stage);
-    const [source, context, inputs] = await Promise.all([
+    const [source, { context, contextTree, contextFiles, notices }, inputs] = await Promise.all([
       (this.context.resolveSource ?? staticSourceIdentity)(stage),
-      hashFiles(workspaceRoot, contextFiles.map((f) => f.file)).then((hashed) =>
-        hashed.map((h, i): HashedFile => ({ ...h, path: contextFiles[i].contextPath })),
-      ),
+      this.hashContext(stage),
       this.hashInputs(stage),
     ]);
 
@@ -110,6 +112,7 @@ export class Planner {
       dockerfile: forKey.dockerfile,
       generated: forKey.files,
       context,
+      contextTree,
       inputs,
       env: Object.fromEntries(stage.env.map((variable) => [variable, env[variable] ?? null])),
       source,
@@ -127,9 +130,34 @@ export class Planner {
       dockerfile: forBuild.dockerfile,
       generated: forBuild.files,
       contextFiles,
+      notices,
       upstreamTags,
       imageUpstreamTags,
     };
+  }
+
+  /**
+   * The build context's own files as the key sees them: each file's hash, or in
+   * git-commit mode on a clean tree, the directory's git tree id alone.
+   */
+  private async hashContext(stage: Stage) {
+    const { workspaceRoot } = this.context;
+    const dir = this.contextDirOf(stage);
+    const notices: string[] = [];
+    if (dir !== undefined && stage.hashMode === 'git-commit') {
+      const state = await gitTreeOf(workspaceRoot, dir);
+      if ('tree' in state) {
+        let listed: Promise<ContextFile[]> | undefined;
+        const contextFiles = () => (listed ??= this.trackedContextFiles(stage, dir));
+        return { context: [] as HashedFile[], contextTree: state.tree, contextFiles, notices };
+      }
+      notices.push(`git-commit hash mode fell back to hashing content: ${state.fallback}`);
+    }
+    const files = dir === undefined ? [] : await this.listContextFiles(stage, dir);
+    const hashed = await hashFiles(workspaceRoot, files.map((f) => f.file));
+    const context = hashed.map((h, i): HashedFile => ({ ...h, path: files[i].contextPath }));
+    const withModes = files.map((f, i): ContextFile => ({ ...f, mode: hashed[i].mode }));
+    return { context, contextTree: null, contextFiles: async () => withModes, notices };
   }
 
   private render(
@@ -163,22 +191,46 @@ export class Planner {
   }
 
   /**
-   * The stage's own files: its source/ (the stage directory, or its
-   * source.path), minus its definition files and nested stages. A dockerfile
-   * stage's context is its directory, as with `docker build <dir>`.
+   * Where the stage's own build-context files come from: its source.path, or
+   * its directory; none for aggregates and url/git sources.
    */
-  private async contextFilesOf(stage: Stage): Promise<ContextFile[]> {
-    if (stage.build.type === 'aggregate' || (stage.source && !isLocalSource(stage.source))) return [];
-    const dir = isLocalSource(stage.source) ? posix.join(stage.root, stage.source.path) : stage.root;
-    const nested = [...this.context.graph.stages.values()]
-      .filter((other) => other.root !== stage.root && other.root.startsWith(`${dir}/`))
-      .map((other) => `${posix.relative(dir, other.root)}/**`);
+  private contextDirOf(stage: Stage): string | undefined {
+    if (stage.build.type === 'aggregate' || (stage.source && !isLocalSource(stage.source))) return undefined;
+    return isLocalSource(stage.source) ? posix.join(stage.root, stage.source.path) : stage.root;
+  }
+
+  /**
+   * The stage's own files under `dir`, minus its definition files and nested
+   * stages. A dockerfile stage's context is its directory, as with
+   * `docker build <dir>`; other stages get theirs under source/.
+   */
+  private async listContextFiles(stage: Stage, dir: string): Promise<Array<Omit<ContextFile, 'mode'>>> {
+    const nested = this.nestedStageRoots(dir).map((root) => `${posix.relative(dir, root)}/**`);
     const files = await listFiles(this.context.workspaceRoot, dir, nested);
+    return files.filter((file) => this.belongsToContext(stage, dir, file)).map((file) => this.contextFile(stage, dir, file));
+  }
+
+  private async trackedContextFiles(stage: Stage, dir: string): Promise<ContextFile[]> {
+    const nested = this.nestedStageRoots(dir);
+    const tracked = await gitTrackedFiles(this.context.workspaceRoot, dir);
+    return tracked
+      .map(({ path, mode }) => ({ relative: posix.relative(dir, path), mode }))
+      .filter(({ relative }) => !nested.some((root) => `${dir}/${relative}`.startsWith(`${root}/`)))
+      .filter(({ relative }) => this.belongsToContext(stage, dir, relative))
+      .map(({ relative, mode }) => ({ ...this.contextFile(stage, dir, relative), mode }));
+  }
+
+  private nestedStageRoots(dir: string): string[] {
+    return [...this.context.graph.stages.values()].map((other) => other.root).filter((root) => root.startsWith(`${dir}/`));
+  }
+
+  private belongsToContext(stage: Stage, dir: string, file: string): boolean {
+    return dir !== stage.root || !STAGE_DEFINITION_FILES.includes(file);
+  }
+
+  private contextFile(stage: Stage, dir: string, file: string) {
     const prefix = stage.build.type === 'dockerfile' ? '' : 'source/';
-    const definitionFiles = dir === stage.root ? STAGE_DEFINITION_FILES : [];
-    return files
-      .filter((file) => !definitionFiles.includes(file))
-      .map((file) => ({ contextPath: `${prefix}${file}`, file: posix.join(dir, file) }));
+    return { contextPath: `${prefix}${file}`, file: posix.join(dir, file) };
   }
 
   private async hashInputs(stage: Stage): Promise<HashedFile[]> {

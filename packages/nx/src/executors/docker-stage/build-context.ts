@@ -21,15 +21,14 @@ export async function buildContextEntries(
   for (const [path, content] of Object.entries(plan.generated)) {
     entries.push({ path, mode: 0o644, source: { content } });
   }
-  plan.contextFiles.forEach((file, index) => {
-    const hashed = plan.keyDocument.context[index];
+  for (const file of await plan.contextFiles()) {
     const full = join(workspaceRoot, file.file);
     entries.push(
-      hashed.mode === 'symlink'
+      file.mode === 'symlink'
         ? { path: file.contextPath, mode: 0o777, source: { symlink: readlinkSync(full) } }
-        : { path: file.contextPath, mode: hashed.mode === '755' ? 0o755 : 0o644, source: { file: full } },
+        : { path: file.contextPath, mode: file.mode === '755' ? 0o755 : 0o644, source: { file: full } },
     );
-  });
+  }
   if (sourceTree) entries.push(...(await treeEntries(sourceTree, SOURCE_DIR)));
   if (plan.stage.consumePackages) entries.push(...consumedPackageEntries(plan, workspaceRoot));
   const copiesSource = plan.stage.build.type !== 'dockerfile' && plan.stage.build.type !== 'aggregate';

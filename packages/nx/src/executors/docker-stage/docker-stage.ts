@@ -35,6 +35,7 @@ export async function* batchDockerStage(
   const options: DockerStageExecutorOptions = {
     parallel: overrides.parallel ?? Object.values(inputs).find((o) => o.parallel)?.parallel,
     printTag: Object.values(inputs).some((o) => o.printTag),
+    explain: Object.values(inputs).some((o) => o.explain),
   };
   const outcomes: StageOutcome[] = [];
   const startTime = Date.now();

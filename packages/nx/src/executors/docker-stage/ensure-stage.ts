@@ -3,7 +3,9 @@ import { cpus } from 'node:os';
 import { buildImage, packContext, stageLabels } from '../../docker';
 import { prepareSource } from '../../sources';
 import { definingFile } from '../../stage/graph';
+import { explainKeyChange } from '../../stage/explain';
 import { KEY_FORMAT } from '../../stage/key';
+import type { KeyHistory } from './key-history';
 import { isRemoteSource } from '../../stage/types';
 import type { Planner, StagePlan } from '../../stage/plan';
 import { buildContextEntries } from './build-context';
@@ -29,6 +31,9 @@ export interface EnsureStageDeps {
   localImages: Map<string, string>;
   /** Rebuild this stage even when present, without Docker's layer cache. */
   isForced: (stage: string) => boolean;
+  /** Say which inputs changed since the stage's last build (--explain). */
+  explain: boolean;
+  history: KeyHistory;
   log: (stage: string, line: string) => void;
 }
 
@@ -44,20 +49,37 @@ export async function ensureStage(name: string, deps: EnsureStageDeps): Promise<
   let plan: StagePlan | undefined;
   try {
     plan = await deps.planner.plan(name);
+    for (const notice of plan.notices) deps.log(name, notice);
     const present = deps.localImages.get(plan.tag);
     if (present && !deps.isForced(name)) {
+      if (deps.explain) deps.log(name, `image present: ${plan.tag}; nothing to rebuild`);
       const durationMs = Date.now() - started;
       writeStageManifest(deps.workspaceRoot, manifestOf(plan, present, 'present', durationMs));
       return { stage: name, status: 'present', tag: plan.tag, durationMs };
     }
+    if (deps.explain) explainRebuild(plan, deps);
     const imageId = await build(plan, deps);
     deps.localImages.set(plan.tag, imageId);
+    deps.history.record(name, plan.keyDocument);
     const durationMs = Date.now() - started;
     writeStageManifest(deps.workspaceRoot, manifestOf(plan, imageId, 'built', durationMs));
     return { stage: name, status: 'built', tag: plan.tag, durationMs };
   } catch (error) {
     return { stage: name, status: 'failed', tag: plan?.tag, durationMs: Date.now() - started, message: (error as Error).message };
   }
+}
+
+function explainRebuild(plan: StagePlan, deps: EnsureStageDeps): void {
+  const name = plan.stage.name;
+  if (deps.isForced(name)) deps.log(name, 'rebuilding: forced (--force or STAGECRAFT_FORCE=1)');
+  const last = deps.history.last(name);
+  if (!last) {
+    deps.log(name, 'rebuilding: no earlier build of this stage is recorded on this machine');
+    return;
+  }
+  const reasons = explainKeyChange(last, plan.keyDocument);
+  if (reasons.length === 0 && !deps.isForced(name)) deps.log(name, 'rebuilding: the image of the last build is gone; no input changed');
+  for (const reason of reasons) deps.log(name, `rebuilding: ${reason}`);
 }
 
 async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {

@@ -2,6 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { connectEngine, ensureEngineReachable, listLocalImages } from '../../docker';
 import { stageContextFor } from '../shared/stage-context';
 import { ensureStage, type StageOutcome } from './ensure-stage';
+import { KeyHistory } from './key-history';
 import { batchParallelism } from './parallelism';
 import { runScheduled } from './scheduler';
 import type { DockerStageExecutorOptions } from './schema';
@@ -51,7 +52,8 @@ export async function* runStages(
   const { graph, planner, workspaceRoot, cacheDir, docker, localImages } = setup;
   const forceAll = process.env['STAGECRAFT_FORCE'] === '1';
   const isForced = (stage: string) => forceAll || forcedProjects.has(stage);
-  const deps = { docker, planner, workspaceRoot, cacheDir, localImages, isForced, log };
+  const history = new KeyHistory(cacheDir);
+  const deps = { docker, planner, workspaceRoot, cacheDir, localImages, isForced, explain: Boolean(options.explain), history, log };
   const jobs = projects.map((name) => ({ name, after: graph.imageUpstreamOf(name) }));
   const concurrency = batchParallelism(options.parallel, context.nxJsonConfiguration?.parallel);
 

@@ -2,4 +2,5 @@ export interface DockerStageExecutorOptions {
   force?: boolean;
   printTag?: boolean;
   parallel?: number;
+  explain?: boolean;
 }

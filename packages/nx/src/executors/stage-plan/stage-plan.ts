@@ -12,6 +12,7 @@ export default async function stagePlanExecutor(
     const { graph, planner } = stageContextFor(context, [context.projectName!]);
     const stageName = [...graph.stages.values()].find((stage) => stage.root === projectRoot(context))!.name;
     const plan = await planner.plan(stageName);
+    for (const notice of plan.notices) process.stderr.write(`${stageName}: ${notice}\n`);
     process.stdout.write(options.json ? `${JSON.stringify(planJson(plan))}\n` : planText(plan));
     return { success: true };
   } catch (error) {
@@ -29,6 +30,7 @@ export function planJson(plan: StagePlan) {
     tag: plan.tag,
     key: plan.key,
     bucket: plan.bucket,
+    notices: plan.notices,
     keyDocument: plan.keyDocument,
     dockerfile: plan.dockerfile,
   };
