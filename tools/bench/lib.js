@@ -110,20 +110,24 @@ function removeRunImages(imagePrefix, runId) {
   console.error(`warning: images labelled ${RUN_LABEL}=${runId} remain`);
 }
 
+/** Cleanups not run yet; one signal handler runs them all. */
+const pendingCleanups = new Set();
+
 /** Runs cleanup once: at the end, on failure, and on SIGINT/SIGTERM. */
 function onExit(cleanup) {
-  let done = false;
+  if (pendingCleanups.size === 0 && process.listenerCount('SIGINT') === 0) {
+    for (const signal of ['SIGINT', 'SIGTERM']) {
+      process.on(signal, () => {
+        for (const pending of [...pendingCleanups]) pending();
+        process.exit(signal === 'SIGINT' ? 130 : 143);
+      });
+    }
+  }
   const once = () => {
-    if (done) return;
-    done = true;
+    if (!pendingCleanups.delete(once)) return;
     cleanup();
   };
-  for (const signal of ['SIGINT', 'SIGTERM']) {
-    process.on(signal, () => {
-      once();
-      process.exit(130);
-    });
-  }
+  pendingCleanups.add(once);
   return once;
 }
 
@@ -245,3 +249,75 @@ Object.assign(module.exports, {
   summaryHeadline,
   timed,
 });
+
+// ---- Cold build of the OpenBMC-shaped DAG (shared by cold and multistage) ----
+const SLEEP_SECONDS = 2;
+
+/**
+ * Builds the OpenBMC-shaped 27-stage DAG (busybox base, 25 packages whose step is `sleep 2` with the
+ * seed's depends, aggregate `final`) cold with `nx run-many -t docker-stage --parallel=<parallel>`, and
+ * times the nx command. Cold: unique image names, and a base labelled with the run id, so neither tags
+ * nor layers of earlier runs match. Removes its workspace and images before returning.
+ * Returns { seconds, chain, boundSeconds, headline, stageSeconds: { stage: seconds } }.
+ */
+function measureStagecraftCold({ parallel = 25 } = {}) {
+  const packages = openbmcPackages();
+  const chain = longestChain(packages);
+  const imageName = uniqueImageName('cold');
+  const root = stagecraftDagWorkspace('stagecraft-bench-cold-', packages, {
+    imageName,
+    runId: imageName,
+    step: `sleep ${SLEEP_SECONDS}`,
+    aggregate: true,
+  });
+  const cleanup = onExit(() => {
+    remove(root);
+    removeRunImages(imageName, imageName);
+  });
+  try {
+    // Load the project graph once, so the timed run measures a build, not the first graph computation.
+    nx(root, ['show', 'projects']);
+    const run = runDockerStage(root, [`--parallel=${parallel}`]);
+    const statuses = Object.values(run.statuses);
+    if (statuses.length !== packages.length + 2 || statuses.some((s) => s !== 'built')) {
+      throw new Error(`the cold run did not build all ${packages.length + 2} stages:\n${run.output}`);
+    }
+    return {
+      seconds: run.seconds,
+      chain,
+      boundSeconds: chain.length * SLEEP_SECONDS,
+      headline: summaryHeadline(run.output),
+      stageSeconds: summaryDurations(run.output),
+    };
+  } finally {
+    cleanup();
+  }
+}
+
+/** The per-stage durations of Stagecraft's run summary, in seconds: { stage: seconds }. */
+function summaryDurations(output) {
+  const lines = output.split('\n').filter((line) => /^ {2}(built|present|failed|skipped) /.test(line));
+  return Object.fromEntries(lines.map((line) => {
+    const [, time, stage] = line.trim().split(/\s+/);
+    return [stage, Number(time.replace(/s$/, ''))];
+  }));
+}
+
+Object.assign(module.exports, { SLEEP_SECONDS, measureStagecraftCold, summaryDurations });
+
+/** The DAG's nodes ([{ name, depends }]) with every node after its depends. */
+function topologicalOrder(dag) {
+  const byName = new Map(dag.map((node) => [node.name, node]));
+  const ordered = [];
+  const seen = new Set();
+  const visit = (name) => {
+    if (seen.has(name)) return;
+    seen.add(name);
+    for (const upstream of byName.get(name).depends) visit(upstream);
+    ordered.push(byName.get(name));
+  };
+  for (const node of dag) visit(node.name);
+  return ordered;
+}
+
+Object.assign(module.exports, { topologicalOrder });
