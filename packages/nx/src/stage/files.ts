@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, promises as fs } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { join } from 'node:path';
 import fg from 'fast-glob';
 
@@ -37,41 +38,73 @@ export async function globWorkspace(workspaceRoot: string, patterns: string[]): 
   return [...new Set(files)].sort();
 }
 
-const HASH_CONCURRENCY = 16;
-
 /**
  * Hashes files (paths relative to `baseDir`). Only the executable bit of the mode
- * counts, as in git, so a checkout's umask never changes a key.
+ * counts, as in git, so a checkout's umask never changes a key. Large sets are
+ * split across worker threads, one per core, each reading with one reused
+ * buffer, so memory stays bounded whatever the file sizes.
  */
 export async function hashFiles(baseDir: string, paths: string[]): Promise<HashedFile[]> {
-  const result: HashedFile[] = new Array(paths.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < paths.length) {
-      const index = next++;
-      result[index] = await hashOne(baseDir, paths[index]);
+  const workers = Math.min(availableParallelism(), MAX_WORKERS);
+  if (paths.length < FILES_PER_WORKER_MINIMUM * 2 || workers < 2) return hashFilesHere(baseDir, paths);
+  const shares: string[][] = Array.from({ length: workers }, () => []);
+  paths.forEach((path, index) => shares[index % workers].push(path));
+  const results = await Promise.all(shares.map((share) => hashInWorker(baseDir, share)));
+  return paths.map((_, index) => results[index % workers][Math.floor(index / workers)]);
+}
+
+const MAX_WORKERS = 8;
+const FILES_PER_WORKER_MINIMUM = 512;
+const READ_BUFFER_BYTES = 1 << 20;
+
+/** The hashing loop, as plain JavaScript so it runs the same in a worker, in dist and under ts-jest. */
+const HASH_LOOP = `
+const { closeSync, lstatSync, openSync, readlinkSync, readSync } = require('node:fs');
+const { createHash } = require('node:crypto');
+const { join } = require('node:path');
+function hashAll(baseDir, paths, bufferBytes) {
+  const buffer = Buffer.allocUnsafe(bufferBytes);
+  return paths.map((path) => {
+    const full = join(baseDir, path);
+    const stat = lstatSync(full);
+    if (stat.isSymbolicLink()) {
+      return { path, mode: 'symlink', sha256: createHash('sha256').update(readlinkSync(full)).digest('hex') };
     }
-  };
-  await Promise.all(Array.from({ length: Math.min(HASH_CONCURRENCY, paths.length) }, worker));
-  return result;
-}
-
-async function hashOne(baseDir: string, path: string): Promise<HashedFile> {
-  const full = join(baseDir, path);
-  const stat = await fs.lstat(full);
-  if (stat.isSymbolicLink()) {
-    const target = await fs.readlink(full);
-    return { path, mode: 'symlink', sha256: createHash('sha256').update(target).digest('hex') };
-  }
-  return { path, mode: stat.mode & 0o111 ? '755' : '644', sha256: await sha256File(full) };
-}
-
-export function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
-    createReadStream(file, { highWaterMark: 1 << 20 })
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
+    const fd = openSync(full, 'r');
+    try {
+      let read;
+      while ((read = readSync(fd, buffer, 0, buffer.length, null)) > 0) hash.update(buffer.subarray(0, read));
+    } finally {
+      closeSync(fd);
+    }
+    return { path, mode: stat.mode & 0o111 ? '755' : '644', sha256: hash.digest('hex') };
+  });
+}
+`;
+
+const hashAllHere = new Function('require', `${HASH_LOOP}; return hashAll;`)(require) as (
+  baseDir: string,
+  paths: string[],
+  bufferBytes: number,
+) => HashedFile[];
+
+function hashFilesHere(baseDir: string, paths: string[]): HashedFile[] {
+  return hashAllHere(baseDir, paths, READ_BUFFER_BYTES);
+}
+
+function hashInWorker(baseDir: string, paths: string[]): Promise<HashedFile[]> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(
+      `${HASH_LOOP}
+const { parentPort, workerData } = require('node:worker_threads');
+parentPort.postMessage(hashAll(workerData.baseDir, workerData.paths, workerData.bufferBytes));`,
+      { eval: true, workerData: { baseDir, paths, bufferBytes: READ_BUFFER_BYTES } },
+    );
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => {
+      if (code !== 0) reject(new Error(`the hashing worker stopped with exit code ${code}`));
+    });
   });
 }
