@@ -8,4 +8,4 @@ export { compilePatterns, InvalidPatternError, selectStages } from './select';
 export type { StageSelection } from './select';
 export { bucketOf, keyMatchesTag, tagPartOf } from './tags';
 export { withDeclaredTags } from './update';
-export { buildTimeRefusal, declarationsToVerify } from './verify';
+export { buildTimeRefusal, buildTimeRefusals, declarationsToVerify } from './verify';

@@ -1,4 +1,5 @@
 /** The declared-tags checks executors run when the plugin option verifyDeclaredTags is on. */
+import type { Planner } from '../stage/plan';
 import type { ResolvedOptions } from '../stage/types';
 import { checkStageTag, tagCheckFailure } from './check';
 import { readDeclaredTags, type DeclaredTags } from './declared-tags-file';
@@ -12,4 +13,23 @@ export function declarationsToVerify(workspaceRoot: string, options: ResolvedOpt
 export function buildTimeRefusal(stage: string, computedImageRef: string, declared: DeclaredTags, options: ResolvedOptions): string | undefined {
   const failure = tagCheckFailure(checkStageTag(stage, computedImageRef, declared), declared, options.requireDeclaredTags ?? false);
   return failure && `refusing to build (verifyDeclaredTags): ${failure}`;
+}
+
+/**
+ * The build-time check over a run's stages, before the Engine is contacted:
+ * each refused stage with the reason. A stage whose plan fails is left to the
+ * build, which reports that error.
+ */
+export async function buildTimeRefusals(
+  context: { workspaceRoot: string; options: ResolvedOptions; planner: Planner },
+  stages: readonly string[],
+): Promise<Map<string, string>> {
+  const declared = readDeclaredTags(context.workspaceRoot, context.options.declaredTags);
+  const refusals = new Map<string, string>();
+  for (const stage of stages) {
+    const tag = await context.planner.plan(stage).then((plan) => plan.tag, () => undefined);
+    const refusal = tag && buildTimeRefusal(stage, tag, declared, context.options);
+    if (refusal) refusals.set(stage, refusal);
+  }
+  return refusals;
 }

@@ -40,6 +40,28 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
         stage.name,
       ),
     },
+    [names.tagCheck]: {
+      executor: `${EXECUTOR_PREFIX}:tag-check`,
+      cache: true,
+      inputs: [...cachedInputs, `{workspaceRoot}/${options.declaredTags}`],
+      options: {},
+      metadata: metadata(
+        `Compare the computed tag of stage ${stage.name} with the one declared in ${options.declaredTags} (no Docker needed)`,
+        names.tagCheck,
+        stage.name,
+      ),
+    },
+    [names.run]: {
+      executor: `${EXECUTOR_PREFIX}:run`,
+      dependsOn: [names.dockerStage],
+      cache: false,
+      options: {},
+      metadata: metadata(
+        `Run a command in the image of stage ${stage.name} with the workspace at /work, as you: nx run ${stage.name}:${names.run} -- <command...>`,
+        names.run,
+        stage.name,
+      ),
+    },
   };
   if (stage.exports.packages.length) {
     targets[names.package] = {

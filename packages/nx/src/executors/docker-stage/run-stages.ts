@@ -1,6 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { connectEngine, ensureEngineReachable, listLocalImages } from '../../docker';
-import { stageContextFor } from '../shared/stage-context';
+import { stageContextFor, type StageContext } from '../shared/stage-context';
 import { ensureStage, type StageOutcome } from './ensure-stage';
 import { KeyHistory } from './key-history';
 import { batchParallelism } from './parallelism';
@@ -41,15 +41,16 @@ export async function* runStages(
   let setup;
   try {
     const stages = stageContextFor(context, projects);
+    const refusals = await declaredTagRefusals(stages, projects);
     const docker = connectEngine();
     await ensureEngineReachable(docker);
-    setup = { ...stages, docker, localImages: await listLocalImages(docker) };
+    setup = { ...stages, refusals, docker, localImages: await listLocalImages(docker) };
   } catch (error) {
     yield* failAll((error as Error).message);
     return;
   }
 
-  const { graph, planner, workspaceRoot, cacheDir, docker, localImages } = setup;
+  const { graph, planner, workspaceRoot, cacheDir, docker, localImages, refusals } = setup;
   const forceAll = process.env['STAGECRAFT_FORCE'] === '1';
   const isForced = (stage: string) => forceAll || forcedProjects.has(stage);
   const history = new KeyHistory(cacheDir);
@@ -57,7 +58,7 @@ export async function* runStages(
   const jobs = projects.map((name) => ({ name, after: graph.imageUpstreamOf(name) }));
   const concurrency = batchParallelism(options.parallel, context.nxJsonConfiguration?.parallel);
 
-  for await (const job of runScheduled(jobs, concurrency, (name) => ensureStage(name, deps), (o) => o.status !== 'failed')) {
+  for await (const job of runScheduled(jobs, concurrency, (name) => refusedOutcome(name, refusals) ?? ensureStage(name, deps), (o) => o.status !== 'failed')) {
     const outcome: StageOutcome =
       'result' in job
         ? job.result
@@ -70,4 +71,16 @@ export async function* runStages(
     if (outcome.message) log(job.name, outcome.status === 'failed' ? `failed: ${outcome.message}` : outcome.message);
     yield { project: job.name, outcome, output: outputs.get(job.name)! };
   }
+}
+
+/** verifyDeclaredTags (Mesa's build-time check): stages whose tag contradicts its declaration, found before the Engine is contacted. */
+async function declaredTagRefusals(stages: StageContext, projects: string[]): Promise<Map<string, string>> {
+  if (!stages.options.verifyDeclaredTags) return new Map();
+  const { buildTimeRefusals } = await import('../../declared-tags/verify');
+  return buildTimeRefusals(stages, projects);
+}
+
+function refusedOutcome(stage: string, refusals: Map<string, string>): Promise<StageOutcome> | undefined {
+  const message = refusals.get(stage);
+  return message === undefined ? undefined : Promise.resolve({ stage, status: 'failed', durationMs: 0, message });
 }

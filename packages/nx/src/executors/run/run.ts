@@ -1,0 +1,81 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { relative } from 'node:path';
+import { imageKeyFailure } from '../../declared-tags/check';
+import { declarationsToVerify } from '../../declared-tags/verify';
+import { connectEngine, ensureEngineReachable } from '../../docker/engine';
+import { LABEL_STAGE } from '../../docker/labels';
+import { runContainer } from '../../docker/run-container';
+import { stageKeyLabelOf } from '../../docker/run-container-image';
+import { shellJoin } from '../../stage/shell';
+import { reportFailure } from '../shared/report-failure';
+import { stageContextFor } from '../shared/stage-context';
+import { commandToRun, configuredSettings, containerWorkingDir, passedEnvironment, splitRunArguments } from './arguments';
+import type { RunExecutorOptions } from './schema';
+
+export const WORKSPACE_MOUNT = '/work';
+
+/**
+ * Chrome dockerbuild's `run`: the command runs in the stage's image with the
+ * workspace at /work, as the calling user. The task fails when the command
+ * does; Nx itself exits 1 for any failed task, so the command's own exit code
+ * is printed.
+ */
+export default async function runExecutor(options: RunExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+  const project = context.projectName!;
+  try {
+    const { flags, command: args } = splitRunArguments(options.__unparsed__ ?? []);
+    const settings = { ...configuredSettings(context.target, context.configurationName), ...flags };
+    const interactive = settings.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY);
+    const command = commandToRun(args, settings, interactive);
+
+    const { graph, planner, options: pluginOptions, workspaceRoot } = stageContextFor(context, [project]);
+    const root = context.projectsConfigurations!.projects[project].root;
+    const stage = [...graph.stages.values()].find((candidate) => candidate.root === root)!.name;
+    const plan = await planner.plan(stage);
+    const declared = declarationsToVerify(workspaceRoot, pluginOptions);
+
+    const docker = connectEngine();
+    await ensureEngineReachable(docker);
+    let keyLabel = await stageKeyLabelOf(docker, plan.tag);
+    if (keyLabel === undefined) {
+      await buildStage(context, project);
+      keyLabel = await stageKeyLabelOf(docker, plan.tag);
+    }
+    if (declared) {
+      const refusal = imageKeyFailure(stage, plan.tag, keyLabel || undefined, declared, pluginOptions.requireDeclaredTags ?? false);
+      if (refusal) throw new Error(refusal);
+    }
+
+    const { exitCode } = await runContainer(docker, {
+      image: plan.tag,
+      command,
+      user: `${process.getuid!()}:${process.getgid!()}`,
+      workingDir: containerWorkingDir(workspaceRoot, context.cwd, relative),
+      binds: [`${workspaceRoot}:${WORKSPACE_MOUNT}`],
+      env: passedEnvironment(settings.env ?? [], process.env),
+      networkMode: settings.network,
+      labels: { 'dev.stagecraft.purpose': 'run', [LABEL_STAGE]: stage },
+      interactive,
+      stdin: process.stdin,
+      stdout: process.stdout,
+      stderr: process.stderr,
+    });
+    if (exitCode !== 0) {
+      process.stderr.write(`${project}: ${shellJoin(command)} exited with code ${exitCode}\n`);
+      return { success: false };
+    }
+    return { success: true };
+  } catch (error) {
+    return reportFailure(project, error);
+  }
+}
+
+/** The image is missing (e.g. run with --exclude-task-dependencies): build it as docker-stage would, checks included. */
+async function buildStage(context: ExecutorContext, project: string): Promise<void> {
+  const { runStages } = await import('../docker-stage/run-stages');
+  for await (const event of runStages(context, [project], {})) {
+    if (event.project === project && event.outcome.status !== 'built' && event.outcome.status !== 'present') {
+      throw new Error(`the image could not be built: ${event.outcome.message ?? event.outcome.status}`);
+    }
+  }
+}

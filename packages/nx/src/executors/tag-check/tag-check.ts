@@ -1,0 +1,35 @@
+import type { ExecutorContext } from '@nx/devkit';
+import { checkStageTag, ensureDeclaredStagesExist, readDeclaredTags, tagCheckFailure } from '../../declared-tags';
+import { isStageProject } from '../../plugin/stage-projects';
+import { reportFailure } from '../shared/report-failure';
+import { stageContextFor } from '../shared/stage-context';
+import type { TagCheckExecutorOptions } from './schema';
+
+/** Mesa's early tag check: the stage's computed tag against its declaration, with no Docker. */
+export default async function tagCheckExecutor(_options: TagCheckExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
+  const project = context.projectName!;
+  try {
+    const { graph, planner, options, workspaceRoot } = stageContextFor(context, [project]);
+    const declared = readDeclaredTags(workspaceRoot, options.declaredTags);
+    ensureDeclaredStagesExist(declared, stageNamesOf(context));
+    const root = context.projectsConfigurations!.projects[project].root;
+    const stage = [...graph.stages.values()].find((candidate) => candidate.root === root)!.name;
+    const check = checkStageTag(stage, (await planner.plan(stage)).tag, declared);
+    const failure = tagCheckFailure(check, declared, options.requireDeclaredTags ?? false);
+    if (failure) return reportFailure(project, new Error(failure));
+    process.stdout.write(
+      check.status === 'match'
+        ? `${stage}: tag ${check.computed} matches ${declared.file}\n`
+        : `${stage}: no declared tag in ${declared.file} (computed ${check.computed}); not required\n`,
+    );
+    return { success: true };
+  } catch (error) {
+    return reportFailure(project, error);
+  }
+}
+
+function stageNamesOf(context: ExecutorContext): string[] {
+  return Object.entries(context.projectsConfigurations?.projects ?? {})
+    .filter(([, project]) => isStageProject(project))
+    .map(([name]) => name);
+}

@@ -1,0 +1,7 @@
+export interface UpdateTagsGeneratorSchema {
+  list?: boolean;
+  all?: boolean;
+  include?: string[] | string;
+  exclude?: string[] | string;
+  check?: boolean;
+}
