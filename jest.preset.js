@@ -2,7 +2,7 @@
 module.exports = {
   testEnvironment: 'node',
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/packages/nx/tsconfig.spec.json', isolatedModules: true }],
+    '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/packages/nx/tsconfig.spec.json' }],
   },
   moduleFileExtensions: ['ts', 'js', 'json'],
 };

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import fg from 'fast-glob';
 
 /** A file as the key sees it: path, whether it is executable, and its content hash. */
 export interface HashedFile {
@@ -12,22 +12,35 @@ export interface HashedFile {
 }
 
 const ALWAYS_IGNORED = ['**/node_modules/**', '**/.git/**', '**/.nx/**'];
+const IGNORED_DIRECTORIES = new Set(['node_modules', '.git', '.nx']);
 
-/** Lists the files under `dir` (relative to the workspace root), sorted, skipping nested stages and tool folders. */
-export async function listFiles(workspaceRoot: string, dir: string, exclude: string[] = []): Promise<string[]> {
-  const files = await fg('**/*', {
-    cwd: join(workspaceRoot, dir),
-    dot: true,
-    onlyFiles: true,
-    followSymbolicLinks: false,
-    ignore: [...ALWAYS_IGNORED, ...exclude],
-  });
+/**
+ * Lists the files (and symlinks) under `dir` (relative to the workspace root),
+ * sorted, skipping tool folders and the given subdirectories (relative to
+ * `dir`, e.g. nested stages). A plain walk: no glob matching is needed here.
+ */
+export async function listFiles(workspaceRoot: string, dir: string, excludeDirs: string[] = []): Promise<string[]> {
+  const excluded = new Set(excludeDirs.map((path) => path.replace(/\/+$/, '')));
+  const files: string[] = [];
+  const walk = (relative: string) => {
+    const entries = readdirSync(join(workspaceRoot, dir, relative), { withFileTypes: true });
+    for (const entry of entries) {
+      const path = relative ? `${relative}/${entry.name}` : entry.name;
+      if (entry.isDirectory()) {
+        if (!IGNORED_DIRECTORIES.has(entry.name) && !excluded.has(path)) walk(path);
+      } else if (entry.isFile() || entry.isSymbolicLink()) {
+        files.push(path);
+      }
+    }
+  };
+  walk('');
   return files.sort();
 }
 
 /** Files matching workspace-relative globs, sorted. */
 export async function globWorkspace(workspaceRoot: string, patterns: string[]): Promise<string[]> {
   if (patterns.length === 0) return [];
+  const fg = (await import('fast-glob')).default;
   const files = await fg(patterns, {
     cwd: workspaceRoot,
     dot: true,

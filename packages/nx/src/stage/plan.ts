@@ -205,7 +205,7 @@ export class Planner {
    * `docker build <dir>`; other stages get theirs under source/.
    */
   private async listContextFiles(stage: Stage, dir: string): Promise<Array<Omit<ContextFile, 'mode'>>> {
-    const nested = this.nestedStageRoots(dir).map((root) => `${posix.relative(dir, root)}/**`);
+    const nested = this.nestedStageRoots(dir).map((root) => posix.relative(dir, root));
     const files = await listFiles(this.context.workspaceRoot, dir, nested);
     return files.filter((file) => this.belongsToContext(stage, dir, file)).map((file) => this.contextFile(stage, dir, file));
   }

@@ -42,6 +42,8 @@ export async function* batchDockerStage(
   for await (const event of runStages(context, [...taskOf.keys()], options, forced)) {
     outcomes.push(event.outcome);
     if (options.printTag && event.outcome.tag && succeeded(event.outcome)) process.stdout.write(`${event.outcome.tag}\n`);
+    // Nx ends the batch process as soon as it has the last result, so the summary goes out first.
+    if (outcomes.length === taskOf.size) process.stderr.write(`${runSummary(outcomes)}\n`);
     const status = succeeded(event.outcome) ? 'success' : event.outcome.status === 'skipped' ? 'skipped' : 'failure';
     yield {
       task: taskOf.get(event.project)!,
@@ -54,7 +56,6 @@ export async function* batchDockerStage(
       },
     };
   }
-  process.stderr.write(`${runSummary(outcomes)}\n`);
 }
 
 function succeeded(outcome: StageOutcome): boolean {

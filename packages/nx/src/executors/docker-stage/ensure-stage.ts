@@ -1,14 +1,12 @@
 import type Docker from 'dockerode';
 import { cpus } from 'node:os';
-import { buildImage, packContext, stageLabels } from '../../docker';
-import { prepareSource } from '../../sources';
+import { stageLabels } from '../../docker/labels';
 import { definingFile } from '../../stage/graph';
 import { explainKeyChange } from '../../stage/explain';
 import { KEY_FORMAT } from '../../stage/key';
 import type { KeyHistory } from './key-history';
 import { isRemoteSource } from '../../stage/types';
 import type { Planner, StagePlan } from '../../stage/plan';
-import { buildContextEntries } from './build-context';
 import { writeStageManifest } from './manifest';
 
 export type StageStatus = 'built' | 'present' | 'failed' | 'skipped';
@@ -83,6 +81,11 @@ function explainRebuild(plan: StagePlan, deps: EnsureStageDeps): void {
 }
 
 async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
+  // Loaded only when something is built, so a no-op run never pays for them.
+  const { buildImage } = await import('../../docker/build');
+  const { packContext } = await import('../../docker/context');
+  const { prepareSource } = await import('../../sources/prepare');
+  const { buildContextEntries } = await import('./build-context');
   const stage = plan.stage;
   const remote = isRemoteSource(stage.source) ? stage.source : undefined;
   const sourceTree = remote

@@ -1,5 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { connectEngine, ensureEngineReachable, listLocalImages } from '../../docker';
+import { connectEngine, ensureEngineReachable } from '../../docker/engine';
+import { listLocalImages } from '../../docker/images';
 import { stageContextFor, type StageContext } from '../shared/stage-context';
 import { ensureStage, type StageOutcome } from './ensure-stage';
 import { KeyHistory } from './key-history';
@@ -42,6 +43,8 @@ export async function* runStages(
   try {
     const stages = stageContextFor(context, projects);
     const refusals = await declaredTagRefusals(stages, projects);
+    // Plan while the Engine answers; ensureStage picks the memoised plans up.
+    for (const project of projects) stages.planner.plan(project).catch(() => undefined);
     const docker = connectEngine();
     await ensureEngineReachable(docker);
     setup = { ...stages, refusals, docker, localImages: await listLocalImages(docker) };

@@ -1,9 +1,8 @@
 import type { ExecutorContext, ProjectGraph } from '@nx/devkit';
 import { clockFromEnv } from '../../stage/bucket';
 import { join, resolve } from 'node:path';
-import { resolveGitRepo, resolveGitRev } from '../../sources';
 import { buildStageGraph, definingFile, type StageGraph } from '../../stage/graph';
-import { loadStage } from '../../stage/load';
+import { loadStagesCached, openStageCache } from '../../plugin/stage-files';
 import { Planner, staticSourceIdentity } from '../../stage/plan';
 import { resolveOptions, type ResolvedOptions, type Stage } from '../../stage/types';
 import { isStageProject } from '../../plugin/stage-projects';
@@ -31,10 +30,10 @@ export function stageContextFor(context: ExecutorContext, projectNames: string[]
   const roots = upstreamClosure(context.projectGraph, projectNames)
     .filter((name) => projects[name] && isStageProject(projects[name]))
     .map((name) => projects[name].root);
-  const graph = buildStageGraph(
-    roots.map((root) => loadStage(workspaceRoot, root)),
-    options,
-  );
+  // The plugin already loaded and validated these stages; its on-disk cache has them.
+  const { stages, errors } = loadStagesCached(workspaceRoot, roots, openStageCache());
+  if (errors.length) throw errors[0];
+  const graph = buildStageGraph(stages, options);
   const cacheDir = stagecraftCacheDir(context);
   const planner = new Planner({
     workspaceRoot,
@@ -51,6 +50,8 @@ export function stageContextFor(context: ExecutorContext, projectNames: string[]
 async function resolveSourceIdentity(stage: Stage, workspaceRoot: string, cacheDir: string) {
   const source = stage.source;
   if (!source || !('git' in source)) return staticSourceIdentity(stage);
+  const { resolveGitRepo } = await import('../../sources/prepare');
+  const { resolveGitRev } = await import('../../sources/git');
   try {
     return { git: source.git, commit: await resolveGitRev(resolveGitRepo(source.git, workspaceRoot), source.rev, cacheDir) };
   } catch (error) {
