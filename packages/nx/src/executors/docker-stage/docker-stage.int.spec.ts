@@ -160,11 +160,16 @@ describe('docker-stage against the real engine', () => {
     }
   });
 
-  it('lets two run-many runs over the same workspace build at once, both succeeding', async () => {
+  it('lets two run-many runs over the same workspace build at once: both succeed and each tag is built once', async () => {
     writeFileSync(join(workspace.root, 'lib-a/a.txt'), 'alpha concurrent\n');
     const args = ['run-many', '-t', 'docker-stage', '--output-style=static'];
     const [first, second] = await Promise.all([runNxAsync(workspace.root, args, CLOCK), runNxAsync(workspace.root, args, CLOCK)]);
     expect([first.status, second.status]).toEqual([0, 0]);
+    const builtBy = (run: { stdout: string; stderr: string }) => statusLines(run.stderr + run.stdout);
+    for (const stage of ['lib-a', 'lib-b', 'app']) {
+      // The per-tag lock: one run builds the changed stage, the other finds it present.
+      expect([builtBy(first)[stage], builtBy(second)[stage]].sort()).toEqual(['built', 'present']);
+    }
     const tag = manifestOf(workspace, 'lib-b').tag;
     expect(await tagsNamed(`${imageName}-lib-b:`)).toContain(tag);
     const again = runAll();

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { cpus } from 'node:os';
+import { join } from 'node:path';
 import { stageLabels } from '../../docker/labels';
 import { definingFile } from '../../stage/graph';
 import { explainKeyChange } from '../../stage/explain';
@@ -8,6 +9,7 @@ import type { KeyHistory } from './key-history';
 import { isRemoteSource } from '../../stage/types';
 import type { Planner, StagePlan } from '../../stage/plan';
 import { writeStageManifest } from './manifest';
+import { withTagLock } from './tag-lock';
 
 export type StageStatus = 'built' | 'present' | 'failed' | 'skipped';
 
@@ -55,15 +57,29 @@ export async function ensureStage(name: string, deps: EnsureStageDeps): Promise<
       writeStageManifest(deps.workspaceRoot, manifestOf(plan, present, 'present', durationMs));
       return { stage: name, status: 'present', tag: plan.tag, durationMs };
     }
-    if (deps.explain) explainRebuild(plan, deps);
-    const imageId = await build(plan, deps);
-    deps.localImages.set(plan.tag, imageId);
-    deps.history.record(name, plan.keyDocument);
+    const built = await withTagLock(join(deps.cacheDir, 'locks'), plan.tag, async () => {
+      // Another run may have built this tag while we waited for the lock.
+      const builtMeanwhile = deps.isForced(name) ? undefined : await presentImageId(deps, plan!.tag);
+      if (builtMeanwhile) return { imageId: builtMeanwhile, status: 'present' as const };
+      if (deps.explain) explainRebuild(plan!, deps);
+      const imageId = await build(plan!, deps);
+      deps.history.record(name, plan!.keyDocument);
+      return { imageId, status: 'built' as const };
+    });
+    deps.localImages.set(plan.tag, built.imageId);
     const durationMs = Date.now() - started;
-    writeStageManifest(deps.workspaceRoot, manifestOf(plan, imageId, 'built', durationMs));
-    return { stage: name, status: 'built', tag: plan.tag, durationMs };
+    writeStageManifest(deps.workspaceRoot, manifestOf(plan, built.imageId, built.status, durationMs));
+    return { stage: name, status: built.status, tag: plan.tag, durationMs };
   } catch (error) {
     return { stage: name, status: 'failed', tag: plan?.tag, durationMs: Date.now() - started, message: (error as Error).message };
+  }
+}
+
+async function presentImageId(deps: EnsureStageDeps, tag: string): Promise<string | undefined> {
+  try {
+    return (await deps.docker.getImage(tag).inspect()).Id;
+  } catch {
+    return undefined;
   }
 }
 
