@@ -12,8 +12,14 @@ if [ ! -x node_modules/.bin/nx ] || [ package-lock.json -nt node_modules/.packag
 fi
 npm run build
 
-bash tools/docker-engine.sh start
-trap 'bash tools/docker-engine.sh stop' EXIT
+# Stop the engine at the end only if this run had to start it.
+if bash tools/docker-engine.sh status >/dev/null 2>&1; then
+  started_engine=no
+else
+  bash tools/docker-engine.sh start
+  started_engine=yes
+fi
+trap '[ "$started_engine" = yes ] && bash tools/docker-engine.sh stop' EXIT
 
 results="$(mktemp -d)/jest.json"
 status=0
