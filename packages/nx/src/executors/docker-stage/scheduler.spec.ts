@@ -71,3 +71,18 @@ describe('runScheduled', () => {
     expect(outcomes).toEqual([{ name: 'a', result: 1 }]);
   });
 });
+
+describe('runScheduled priorities', () => {
+  it('starts the ready job with the longest chain of dependents first', async () => {
+    const jobs: Job[] = [
+      { name: 'leaf-a', after: [] },
+      { name: 'leaf-b', after: [] },
+      { name: 'chain-1', after: [] },
+      { name: 'chain-2', after: ['chain-1'] },
+      { name: 'chain-3', after: ['chain-2'] },
+    ];
+    const started: string[] = [];
+    await collect(runScheduled(jobs, 1, async (name) => { started.push(name); return true; }, Boolean));
+    expect(started[0]).toBe('chain-1');
+  });
+});

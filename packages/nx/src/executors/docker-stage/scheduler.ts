@@ -28,7 +28,14 @@ export async function* runScheduled<R>(
     }
   }
 
-  const ready = jobs.filter((job) => waitingOn.get(job.name)!.size === 0).map((job) => job.name);
+  // Critical path first: among ready jobs, the one with the longest chain of dependents starts first.
+  const height = new Map<string, number>();
+  const heightOf = (name: string): number => {
+    if (!height.has(name)) height.set(name, 1 + Math.max(0, ...(dependents.get(name) ?? []).map(heightOf)));
+    return height.get(name)!;
+  };
+  const byPriority = (a: string, b: string) => heightOf(b) - heightOf(a);
+  const ready = jobs.filter((job) => waitingOn.get(job.name)!.size === 0).map((job) => job.name).sort(byPriority);
   const running = new Map<string, Promise<{ name: string; result: R }>>();
   const finished = new Set<string>();
   const pendingOutcomes: Array<JobOutcome<R>> = [];
@@ -59,7 +66,10 @@ export async function* runScheduled<R>(
         const waiting = waitingOn.get(dependent);
         if (!waiting) continue;
         waiting.delete(name);
-        if (waiting.size === 0) ready.push(dependent);
+        if (waiting.size === 0) {
+          ready.push(dependent);
+          ready.sort(byPriority);
+        }
       }
     } else {
       skipDependents(name);
