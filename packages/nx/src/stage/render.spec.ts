@@ -33,10 +33,13 @@ function lastRunArgv(dockerfile: string): unknown {
   return JSON.parse(runs[runs.length - 1].slice('RUN '.length));
 }
 
+/** The build script of the RUN line, after the `cd` into the stage's source directory that every script starts with. */
 function scriptOf(dockerfile: string): string {
   const argv = lastRunArgv(dockerfile) as string[];
   expect(argv.slice(0, 2)).toEqual(['/bin/sh', '-ec']);
-  return argv[2];
+  const cd = /^cd '\/usr\/src\/[^']+' && /.exec(argv[2]);
+  expect(cd).not.toBeNull();
+  return argv[2].slice(cd![0].length);
 }
 
 const TWO_UPSTREAMS: UpstreamImage[] = [
@@ -45,6 +48,14 @@ const TWO_UPSTREAMS: UpstreamImage[] = [
 ];
 
 describe('renderDockerfile for the build types', () => {
+  it('declares ARG JOBS only when the script uses it, and starts every script in the source directory', () => {
+    const custom = render({ type: 'custom', steps: ['make install'] }).dockerfile;
+    expect(custom).not.toContain('ARG JOBS');
+    expect(custom).not.toContain('WORKDIR');
+    expect(lastRunArgv(custom)).toEqual(['/bin/sh', '-ec', "cd '/usr/src/demo' && make install"]);
+    expect(render({ type: 'custom', steps: ['make -j"$JOBS" install'] }).dockerfile).toContain('ARG JOBS=1');
+  });
+
   it('autoconf: bootstrap when needed, configure with quoted env and flags, make with $JOBS', () => {
     const { dockerfile, files } = render(
       { type: 'autoconf', configFlags: ['--enable-foo', 'CFLAGS=-O2 -g'], configEnv: ['CC=gcc'], postDownload: ['patch -p1 < fix.patch'] },
@@ -58,8 +69,7 @@ describe('renderDockerfile for the build types', () => {
         'COPY --from=reg/img-boost:2026-W01-1111 /usr/local/lib /usr/local/lib',
         'COPY --from=reg/img-zlib:2026-W01-2222 /usr/local /usr/local',
         'COPY source/ /usr/src/demo/',
-        'WORKDIR /usr/src/demo',
-        String.raw`RUN ["/bin/sh","-ec","patch -p1 < fix.patch && if [ ! -e ./configure ]; then if [ -e ./bootstrap.sh ]; then ./bootstrap.sh; else autoreconf -fi; fi; fi && env CC='gcc' ./configure --prefix='/usr/local' '--enable-foo' 'CFLAGS=-O2 -g' && make -j\"$JOBS\" && make install"]`,
+        String.raw`RUN ["/bin/sh","-ec","cd '/usr/src/demo' && patch -p1 < fix.patch && if [ ! -e ./configure ]; then if [ -e ./bootstrap.sh ]; then ./bootstrap.sh; else autoreconf -fi; fi; fi && env CC='gcc' ./configure --prefix='/usr/local' '--enable-foo' 'CFLAGS=-O2 -g' && make -j\"$JOBS\" && make install"]`,
         '',
       ].join('\n'),
     );
@@ -72,7 +82,7 @@ describe('renderDockerfile for the build types', () => {
       "cmake -S . -B builddir -DCMAKE_INSTALL_PREFIX='/usr/local' '-DBUILD_TESTING=OFF' && " +
         'cmake --build builddir -j "$JOBS" && cmake --install builddir && ldconfig',
     );
-    expect(dockerfile.split('\n').slice(0, 4)).toEqual(['FROM img-base:1', 'ARG JOBS=1', 'COPY source/ /usr/src/demo/', 'WORKDIR /usr/src/demo']);
+    expect(dockerfile.split('\n').slice(0, 3)).toEqual(['FROM img-base:1', 'ARG JOBS=1', 'COPY source/ /usr/src/demo/']);
   });
 
   it('meson: setup, ninja with $JOBS, ninja install', () => {
@@ -149,8 +159,7 @@ describe('renderDockerfile for package-consuming stages', () => {
         'COPY packages/ /tmp/stagecraft-packages/',
         String.raw`RUN ["/bin/sh","-ec","dpkg -i '/tmp/stagecraft-packages/aa/a.deb' '/tmp/stagecraft-packages/aa/b.deb' '/tmp/stagecraft-packages/zz/zz_1.0_amd64.deb' && mkdir -p '/usr/local' && tar -C '/usr/local' -xJf '/tmp/stagecraft-packages/zz/zz-data.tar.xz'"]`,
         'COPY source/ /usr/src/demo/',
-        'WORKDIR /usr/src/demo',
-        String.raw`RUN ["/bin/sh","-ec","make -j\"$JOBS\" PREFIX='/usr/local' && make install PREFIX='/usr/local'"]`,
+        String.raw`RUN ["/bin/sh","-ec","cd '/usr/src/demo' && make -j\"$JOBS\" PREFIX='/usr/local' && make install PREFIX='/usr/local'"]`,
         '',
       ].join('\n'),
     );
@@ -357,7 +366,7 @@ describe('renderDockerfile keeps hostile values inert', () => {
       const value = withMarker(template);
       const build: BuildSpec = { type: 'autoconf', configFlags: ['--first', value, '--last'], configEnv: [`HOSTILE=${value}`] };
       const { dockerfile } = render(build);
-      expectInstructions(dockerfile, ['FROM', 'ARG', 'COPY', 'WORKDIR', 'RUN']);
+      expectInstructions(dockerfile, ['FROM', 'ARG', 'COPY', 'RUN']);
 
       const recorded = runScript(scriptOf(dockerfile));
       expect(recorded('configure')).toEqual([{ args: ['--prefix=/usr/local', '--first', value, '--last'], env: value }]);
@@ -371,7 +380,7 @@ describe('renderDockerfile keeps hostile values inert', () => {
     ] as const)('in a %s configFlag and configEnv value stays one exact argument and value', (type, leading) => {
       const value = withMarker(template);
       const { dockerfile } = render({ type, configFlags: [value], configEnv: [`HOSTILE=${value}`] });
-      expectInstructions(dockerfile, ['FROM', 'ARG', 'COPY', 'WORKDIR', 'RUN']);
+      expectInstructions(dockerfile, ['FROM', 'ARG', 'COPY', 'RUN']);
 
       const recorded = runScript(scriptOf(dockerfile));
       expect(recorded(type)[0]).toEqual({ args: [...leading, value], env: value });
@@ -387,7 +396,7 @@ describe('renderDockerfile keeps hostile values inert', () => {
     it('in a make configFlag stays one exact argument', () => {
       const value = withMarker(template);
       const { dockerfile } = render({ type: 'make', configFlags: [value], configEnv: [`HOSTILE=${value}`] });
-      expectInstructions(dockerfile, ['FROM', 'ARG', 'COPY', 'WORKDIR', 'RUN']);
+      expectInstructions(dockerfile, ['FROM', 'ARG', 'COPY', 'RUN']);
 
       const recorded = runScript(scriptOf(dockerfile));
       expect(recorded('make')).toEqual([
@@ -403,8 +412,8 @@ describe('renderDockerfile keeps hostile values inert', () => {
         { type: 'custom', postDownload: [value], steps: ['echo start', value] },
         { upstream: [{ name: 'up', image: 'img-up:1', copy: [] }] },
       );
-      expectInstructions(dockerfile, ['FROM', 'ARG', 'COPY', 'COPY', 'WORKDIR', 'RUN']);
-      expect(lastRunArgv(dockerfile)).toEqual(['/bin/sh', '-ec', `${value} && echo start && ${value}`]);
+      expectInstructions(dockerfile, ['FROM', 'COPY', 'COPY', 'RUN']);
+      expect(scriptOf(dockerfile)).toBe(`${value} && echo start && ${value}`);
     });
   });
 });

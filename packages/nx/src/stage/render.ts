@@ -42,7 +42,7 @@ const GENERATED_DIR = 'stagecraft';
 export const MANIFEST_FILE = `${GENERATED_DIR}/manifest.json`;
 export const DEPCACHE_FILE = `${GENERATED_DIR}/depcache`;
 
-/** What may appear unquoted in COPY and WORKDIR lines: absolute paths of plain characters. */
+/** What may appear unquoted in COPY lines: absolute paths of plain characters. */
 const PLAIN_PATH = /^\/[A-Za-z0-9_.+@,=:\/-]*$/;
 const DOTDOT_SEGMENT = /(^|\/)\.\.(\/|$)/;
 /** Image references (and the caller's <stage:name> key placeholders): no whitespace or control characters. */
@@ -93,13 +93,15 @@ function renderAggregate(stage: Stage, base: string, prefix: string, upstream: U
 function renderBuild(stage: Stage, base: string, prefix: string, upstream: UpstreamImage[]): RenderedStage {
   const sourceDir = `${SOURCE_ROOT}/${stage.name}`;
   checkPlainPath(sourceDir, `the source directory of stage "${stage.name}"`);
+  const script = buildScript(stage, prefix);
+  // Every instruction is a step of the legacy builder (WORKDIR runs a container), so the
+  // script changes directory itself, and JOBS is declared only where something uses it.
   const lines = [
     fromLine(base),
-    'ARG JOBS=1',
+    ...(script.includes('JOBS') ? ['ARG JOBS=1'] : []),
     ...(stage.consumePackages ? packageLines(upstream, prefix) : copyFromLines(upstream, prefix)),
     `COPY source/ ${sourceDir}/`,
-    `WORKDIR ${sourceDir}`,
-    runInstruction(buildScript(stage, prefix)),
+    runInstruction(`cd ${shellQuote(sourceDir)} && ${script}`),
   ];
   return { dockerfile: dockerfileText(lines), files: {} };
 }
