@@ -43,21 +43,8 @@ engine_address() {
   if socket="$(engine_socket)"; then echo "unix://$socket"; else echo "$DOCKER_HOST"; fi
 }
 
-# True while the process exists and is not a zombie.
-alive() {
-  local state
-  [ -r "/proc/$1/stat" ] && read -r _ _ state _ <"/proc/$1/stat" 2>/dev/null && [ "$state" != Z ]
-}
-
 # The pid of the dockerd we started, if it is still that process.
-our_pid() {
-  [ -f "$PID_FILE" ] || return 1
-  local pid
-  pid="$(cat "$PID_FILE")"
-  [ -n "$pid" ] && alive "$pid" || return 1
-  [ "$(basename "$(readlink "/proc/$pid/exe" 2>/dev/null || true)")" = dockerd ] || return 1
-  printf '%s\n' "$pid"
-}
+our_pid() { pid_from "$PID_FILE" dockerd; }
 
 ensure_tools() {
   ensure_command curl curl

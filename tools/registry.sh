@@ -27,20 +27,8 @@ TIMEOUT="${STAGECRAFT_REGISTRY_TIMEOUT:-30}"
 
 registry_answers() { curl -fsS --max-time 2 "$URL" >/dev/null 2>&1; }
 
-alive() {
-  local state
-  [ -r "/proc/$1/stat" ] && read -r _ _ state _ <"/proc/$1/stat" 2>/dev/null && [ "$state" != Z ]
-}
-
 # The pid of the registry we started on this port, if it is still that process.
-our_pid() {
-  [ -f "$PID_FILE" ] || return 1
-  local pid
-  pid="$(cat "$PID_FILE")"
-  [ -n "$pid" ] && alive "$pid" || return 1
-  [ "$(basename "$(readlink "/proc/$pid/exe" 2>/dev/null || true)")" = docker-registry ] || return 1
-  printf '%s\n' "$pid"
-}
+our_pid() { pid_from "$PID_FILE" docker-registry; }
 
 write_config() {
   local storage="$1"

@@ -4,6 +4,22 @@
 log() { printf '[%s] %s\n' "${STAGECRAFT_TOOL:-stagecraft}" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
+# True while the process exists and is not a zombie.
+alive() {
+  local state
+  [ -r "/proc/$1/stat" ] && read -r _ _ state _ <"/proc/$1/stat" 2>/dev/null && [ "$state" != Z ]
+}
+
+# pid_from PID_FILE PROGRAM: the pid recorded in PID_FILE, if it is still a live PROGRAM process.
+pid_from() {
+  [ -f "$1" ] || return 1
+  local pid
+  pid="$(cat "$1")"
+  [ -n "$pid" ] && alive "$pid" || return 1
+  [ "$(basename "$(readlink "/proc/$pid/exe" 2>/dev/null || true)")" = "$2" ] || return 1
+  printf '%s\n' "$pid"
+}
+
 # Runs a command as root: directly when we are root, else through sudo.
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then

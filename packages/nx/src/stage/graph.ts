@@ -1,6 +1,7 @@
 import { parseDockerfileRefs } from './dockerfile-refs';
 import { StageError, StageErrors } from './errors';
 import type { ResolvedOptions, Stage } from './types';
+import { editDistance } from './edit-distance';
 
 /** An edge from a stage to an upstream stage, with the file and field that declares it. */
 export interface StageEdge {
@@ -182,17 +183,6 @@ function isTypo(known: string, name: string): boolean {
   return distance <= 2 && distance < Math.min(known.length, name.length) / 2;
 }
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}
 
 /** The file that defines a stage: its stage.json, or its Dockerfile when it has no stage.json. */
 export function definingFile(stage: Stage): string {

@@ -5,6 +5,7 @@ import { join } from 'path';
 import { StageError } from './errors';
 import { describeNameRule } from './names';
 import type { StageFile } from './types';
+import { editDistance } from './edit-distance';
 
 /** schemas/stage.json, found from src/stage (ts-jest) and from dist/stage (the published package) alike. */
 export const STAGE_SCHEMA_PATH = join(__dirname, '..', '..', 'schemas', 'stage.json');
@@ -395,17 +396,6 @@ function closestName(field: string, known: string[]): string | undefined {
   return scored[0]?.name;
 }
 
-function editDistance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = current;
-  }
-  return previous[b.length];
-}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

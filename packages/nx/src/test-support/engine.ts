@@ -23,3 +23,20 @@ export async function tagsNamed(prefix: string): Promise<string[]> {
   const images = await new Docker().listImages();
   return images.flatMap((image) => image.RepoTags ?? []).filter((tag) => tag.startsWith(prefix)).sort();
 }
+
+/** An image built outside Stagecraft from busybox, standing in for an external base such as debian:12. */
+export async function buildExternalBase(tag: string): Promise<void> {
+  const { buildImage } = await import('../docker/build');
+  const { packContext } = await import('../docker/context');
+  await buildImage(new Docker(), {
+    tag,
+    context: packContext([
+      { path: 'Dockerfile', mode: 0o644, source: { content: 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n' } },
+      { path: 'busybox', mode: 0o755, source: { file: '/bin/busybox' } },
+    ]),
+    labels: {},
+    buildArgs: {},
+    noCache: false,
+    onLine: () => undefined,
+  });
+}

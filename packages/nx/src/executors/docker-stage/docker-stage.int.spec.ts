@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { readFilesFromImage } from '../../docker';
 import { removeImagesNamed, tagsNamed, uniqueImageName } from '../../test-support/engine';
 import { createTestWorkspace, runNxAsync, writeBusyboxBase, type TestWorkspace } from '../../test-support/workspace';
+import { summaryStatuses } from '../../test-support/summary';
 
 /**
  * base (busybox) <- lib-a <- lib-b <- app (aggregate), and base <- lib-c <- app.
@@ -26,13 +27,6 @@ function writeStages(workspace: TestWorkspace) {
 const docker = new Docker();
 const CLOCK = { STAGECRAFT_NOW: '2026-11-21T12:00:00Z' };
 
-function statusLines(output: string): Record<string, string> {
-  const lines = output.split('\n').filter((line) => /^ {2}(built|present|failed|skipped) /.test(line));
-  return Object.fromEntries(lines.map((line) => {
-    const [status, , stage] = line.trim().split(/\s+/);
-    return [stage, status];
-  }));
-}
 
 function manifestOf(workspace: TestWorkspace, stage: string) {
   return JSON.parse(readFileSync(join(workspace.root, 'dist/stagecraft', `${stage}.json`), 'utf8'));
@@ -57,7 +51,7 @@ describe('docker-stage against the real engine', () => {
     const run = runAll();
     expect(run.stderr + run.stdout).toContain('Stagecraft: 5 stages: 5 built');
     expect(run.status).toBe(0);
-    expect(statusLines(run.stderr + run.stdout)).toEqual({ base: 'built', 'lib-a': 'built', 'lib-b': 'built', 'lib-c': 'built', app: 'built' });
+    expect(summaryStatuses(run.stderr + run.stdout)).toEqual({ base: 'built', 'lib-a': 'built', 'lib-b': 'built', 'lib-c': 'built', app: 'built' });
     expect(run.stderr + run.stdout).toMatch(/^lib-b: Step \d+\/\d+ : /m);
 
     const manifest = manifestOf(workspace, 'lib-b');
@@ -101,18 +95,18 @@ describe('docker-stage against the real engine', () => {
     writeFileSync(join(workspace.root, 'lib-a/a.txt'), 'alpha two\n');
     const run = runAll();
     expect(run.status).toBe(0);
-    expect(statusLines(run.stderr + run.stdout)).toEqual({ base: 'present', 'lib-a': 'built', 'lib-b': 'built', 'lib-c': 'present', app: 'built' });
+    expect(summaryStatuses(run.stderr + run.stdout)).toEqual({ base: 'present', 'lib-a': 'built', 'lib-b': 'built', 'lib-c': 'present', app: 'built' });
   });
 
   it('rebuilds only the named stage with --force, and every stage of the run with STAGECRAFT_FORCE=1, bypassing the layer cache', () => {
     expect(runAll().status).toBe(0);
     const forced = workspace.nx(['run', 'lib-c:docker-stage', '--force', '--output-style=static'], CLOCK);
     expect(forced.status).toBe(0);
-    expect(statusLines(forced.stderr + forced.stdout)).toEqual({ base: 'present', 'lib-c': 'built' });
+    expect(summaryStatuses(forced.stderr + forced.stdout)).toEqual({ base: 'present', 'lib-c': 'built' });
     expect(forced.stderr + forced.stdout).not.toContain('Using cache');
 
     const byEnv = workspace.nx(['run', 'lib-c:docker-stage', '--output-style=static'], { ...CLOCK, STAGECRAFT_FORCE: '1' });
-    expect(statusLines(byEnv.stderr + byEnv.stdout)).toEqual({ base: 'built', 'lib-c': 'built' });
+    expect(summaryStatuses(byEnv.stderr + byEnv.stdout)).toEqual({ base: 'built', 'lib-c': 'built' });
   });
 
   it('prints the tag alone on a line of stdout with --print-tag', () => {
@@ -130,8 +124,8 @@ describe('docker-stage against the real engine', () => {
       const run = broken.nx(['run-many', '-t', 'docker-stage', '--output-style=static'], CLOCK);
       const output = run.stderr + run.stdout;
       expect(run.status).not.toBe(0);
-      expect(statusLines(output)).toMatchObject({ 'lib-a': 'built', 'lib-b': 'built', 'lib-c': 'failed' });
-      expect(statusLines(output).app).not.toBe('built');
+      expect(summaryStatuses(output)).toMatchObject({ 'lib-a': 'built', 'lib-b': 'built', 'lib-c': 'failed' });
+      expect(summaryStatuses(output).app).not.toBe('built');
       expect(output).toMatch(/lib-c: failed: build of .*lib-c:2026-W47-[0-9a-f]{16} failed at "Step \d+\/\d+ : RUN .*returned a non-zero code: 3/);
     } finally {
       broken.remove();
@@ -165,7 +159,7 @@ describe('docker-stage against the real engine', () => {
     const args = ['run-many', '-t', 'docker-stage', '--output-style=static'];
     const [first, second] = await Promise.all([runNxAsync(workspace.root, args, CLOCK), runNxAsync(workspace.root, args, CLOCK)]);
     expect([first.status, second.status]).toEqual([0, 0]);
-    const builtBy = (run: { stdout: string; stderr: string }) => statusLines(run.stderr + run.stdout);
+    const builtBy = (run: { stdout: string; stderr: string }) => summaryStatuses(run.stderr + run.stdout);
     for (const stage of ['lib-a', 'lib-b', 'app']) {
       // The per-tag lock: one run builds the changed stage, the other finds it present.
       expect([builtBy(first)[stage], builtBy(second)[stage]].sort()).toEqual(['built', 'present']);

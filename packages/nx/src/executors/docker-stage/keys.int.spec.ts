@@ -3,14 +3,11 @@ import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeImagesNamed, uniqueImageName } from '../../test-support/engine';
 import { createTestWorkspace, writeBusyboxBase, type TestWorkspace } from '../../test-support/workspace';
+import { summaryStatuses } from '../../test-support/summary';
 
 const CLOCK = { STAGECRAFT_NOW: '2026-11-21T12:00:00Z' };
 const FEATURE_ON = { ...CLOCK, FEATURE: 'on' };
 
-function statuses(output: string): Record<string, string> {
-  const lines = output.split('\n').filter((line) => /^ {2}(built|present|failed|skipped) /.test(line));
-  return Object.fromEntries(lines.map((line) => line.trim().split(/\s+/)).map(([status, , stage]) => [stage, status]));
-}
 
 function git(root: string, ...args: string[]): string {
   return execFileSync('git', ['-c', 'user.email=test@stagecraft.invalid', '-c', 'user.name=Stagecraft Test', ...args], {
@@ -29,7 +26,7 @@ describe('declared inputs, env, git-commit mode, affected and --explain (real en
   const runAll = (env: NodeJS.ProcessEnv = FEATURE_ON, args: string[] = []) => {
     const run = workspace.nx(['run-many', '-t', 'docker-stage', '--output-style=static', ...args], env);
     expect(run.status).toBe(0);
-    return statuses(run.stdout + run.stderr);
+    return summaryStatuses(run.stdout + run.stderr);
   };
 
   beforeAll(() => {
@@ -106,13 +103,13 @@ describe('declared inputs, env, git-commit mode, affected and --explain (real en
 
     const built = workspace.nx(['run', 'g:docker-stage', '--output-style=static'], CLOCK);
     expect(built.stdout + built.stderr).toContain('g: git-commit hash mode fell back to hashing content');
-    expect(statuses(built.stdout + built.stderr).g).toBe('built');
+    expect(summaryStatuses(built.stdout + built.stderr).g).toBe('built');
 
     git(workspace.root, 'commit', '-qam', 'g: edit');
     const committed = plan('committed');
     expect(committed.json.keyDocument.contextTree).toBe(git(workspace.root, 'rev-parse', 'HEAD:g').trim());
     expect(committed.json.tag).not.toBe(clean.json.tag);
     const fromTree = workspace.nx(['run', 'g:docker-stage', '--output-style=static'], CLOCK);
-    expect(statuses(fromTree.stdout + fromTree.stderr).g).toBe('built');
+    expect(summaryStatuses(fromTree.stdout + fromTree.stderr).g).toBe('built');
   });
 });

@@ -9,14 +9,11 @@ import { join } from 'node:path';
 import { readFilesFromImage } from '../../docker';
 import { removeImagesNamed, tagsNamed, uniqueImageName } from '../../test-support/engine';
 import { createTestWorkspace, runNxAsync, writeBusyboxBase, type TestWorkspace } from '../../test-support/workspace';
+import { summaryStatuses } from '../../test-support/summary';
 
 const CLOCK = { STAGECRAFT_NOW: '2026-11-21T12:00:00Z' };
 const docker = new Docker();
 
-function statuses(output: string): Record<string, string> {
-  const lines = output.split('\n').filter((line) => /^ {2}(built|present|failed|skipped) /.test(line));
-  return Object.fromEntries(lines.map((line) => line.trim().split(/\s+/)).map(([status, , stage]) => [stage, status]));
-}
 
 function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', ['-c', 'user.email=t@stagecraft.invalid', '-c', 'user.name=t', ...args], { cwd, encoding: 'utf8' });
@@ -95,7 +92,7 @@ describe('docker-stage with url and git sources, and Dockerfile stage references
   it('fetches a url source once, exports a git tag, and rewrites Dockerfile stage references to upstream tags', async () => {
     const run = await runNxAsync(workspace.root, ['run-many', '-t', 'docker-stage', '--output-style=static'], CLOCK);
     expect(run.status).toBe(0);
-    expect(statuses(run.stdout + run.stderr)).toEqual({ base: 'built', tarball: 'built', tagged: 'built', tool: 'built' });
+    expect(summaryStatuses(run.stdout + run.stderr)).toEqual({ base: 'built', tarball: 'built', tagged: 'built', tool: 'built' });
     expect(requests).toBe(1);
     const tool = (await tagsNamed(`${imageName}-tool:`))[0];
     expect(await fileFromImage(tool, '/hello.txt')).toBe('hello from a tarball\n');

@@ -2,27 +2,13 @@ import Docker from 'dockerode';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildImage, packContext, readFilesFromImage } from '../../docker';
-import { removeImagesNamed, tagsNamed, uniqueImageName } from '../../test-support/engine';
+import { readFilesFromImage } from '../../docker';
+import { buildExternalBase, removeImagesNamed, tagsNamed, uniqueImageName } from '../../test-support/engine';
 import { createTestWorkspace, writeBusyboxBase, type TestWorkspace } from '../../test-support/workspace';
 
 const docker = new Docker();
 const CLOCK = { STAGECRAFT_NOW: '2026-11-21T12:00:00Z' };
 
-/** An image built outside Stagecraft, standing in for an external base such as debian:12. */
-async function buildExternalBase(tag: string) {
-  await buildImage(docker, {
-    tag,
-    context: packContext([
-      { path: 'Dockerfile', mode: 0o644, source: { content: 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n' } },
-      { path: 'busybox', mode: 0o755, source: { file: '/bin/busybox' } },
-    ]),
-    labels: {},
-    buildArgs: {},
-    noCache: false,
-    onLine: () => undefined,
-  });
-}
 
 describe('package target and package-consuming stages', () => {
   const imageName = uniqueImageName('pkg');

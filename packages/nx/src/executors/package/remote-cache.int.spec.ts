@@ -2,8 +2,8 @@ import Docker from 'dockerode';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildImage, packContext, readFilesFromImage } from '../../docker';
-import { removeImagesNamed, tagsNamed, uniqueImageName } from '../../test-support/engine';
+import { readFilesFromImage } from '../../docker';
+import { buildExternalBase, removeImagesNamed, tagsNamed, uniqueImageName } from '../../test-support/engine';
 import { startRemoteCacheServer, type RemoteCacheServer } from '../../test-support/remote-cache-server';
 import { createTestWorkspace, runNxAsync, writeBusyboxBase, type TestWorkspace } from '../../test-support/workspace';
 
@@ -12,20 +12,6 @@ const CLOCK = { STAGECRAFT_NOW: '2026-11-21T12:00:00Z' };
 const TOKEN = 'stagecraft-remote-cache-test-token';
 const PACKAGE_STAGES = ['libfoo', 'libbar'];
 
-/** An image built outside Stagecraft, standing in for an external base such as debian:12. */
-async function buildExternalBase(tag: string) {
-  await buildImage(docker, {
-    tag,
-    context: packContext([
-      { path: 'Dockerfile', mode: 0o644, source: { content: 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n' } },
-      { path: 'busybox', mode: 0o755, source: { file: '/bin/busybox' } },
-    ]),
-    labels: {},
-    buildArgs: {},
-    noCache: false,
-    onLine: () => undefined,
-  });
-}
 
 /**
  * base (busybox) <- libfoo <- libbar, both exporting a tar.gz package;
