@@ -24,7 +24,7 @@ describe('declared tags and run against the real engine', () => {
   const configure = (options: object) =>
     workspace.write('nx.json', {
       plugins: [{ plugin: '@stagecraft/nx', options: { imageName, defaultBase: 'base', ...options } }],
-      targetDefaults: { run: { options: { network: 'none', env: ['SC_PASSED'] } } },
+      targetDefaults: { run: { options: { env: ['SC_PASSED'] } } },
     });
   const computedTag = (stage: string) => {
     const plan = nx(['run', `${stage}:stage-plan`, '--json', '--output-style=static', '--skip-nx-cache']);

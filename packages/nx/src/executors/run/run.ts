@@ -13,6 +13,8 @@ import { commandToRun, configuredSettings, containerWorkingDir, passedEnvironmen
 import type { RunExecutorOptions } from './schema';
 
 export const WORKSPACE_MOUNT = '/work';
+/** No network unless asked for: like the builds, a run needs none, and this way it cannot reach anything. */
+const DEFAULT_NETWORK = 'none';
 
 /**
  * Chrome dockerbuild's `run`: the command runs in the stage's image with the
@@ -53,7 +55,7 @@ export default async function runExecutor(options: RunExecutorOptions, context: 
       workingDir: containerWorkingDir(workspaceRoot, context.cwd, relative),
       binds: [`${workspaceRoot}:${WORKSPACE_MOUNT}`],
       env: passedEnvironment(settings.env ?? [], process.env),
-      networkMode: settings.network,
+      networkMode: settings.network ?? DEFAULT_NETWORK,
       labels: { 'dev.stagecraft.purpose': 'run', [LABEL_STAGE]: stage },
       interactive,
       stdin: process.stdin,
