@@ -25,43 +25,7 @@ const DEFAULT_NETWORK = 'none';
 export default async function runExecutor(options: RunExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
   const project = context.projectName!;
   try {
-    const { flags, command: args } = splitRunArguments(options.__unparsed__ ?? []);
-    const settings = { ...configuredSettings(context.target, context.configurationName), ...flags };
-    const interactive = settings.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY);
-    const command = commandToRun(args, settings, interactive);
-
-    const { graph, planner, options: pluginOptions, workspaceRoot } = stageContextFor(context, [project]);
-    const root = context.projectsConfigurations!.projects[project].root;
-    const stage = [...graph.stages.values()].find((candidate) => candidate.root === root)!.name;
-    const plan = await planner.plan(stage);
-    const declared = declarationsToVerify(workspaceRoot, pluginOptions);
-
-    const docker = connectEngine();
-    await ensureEngineReachable(docker);
-    let keyLabel = await stageKeyLabelOf(docker, plan.tag);
-    if (keyLabel === undefined) {
-      await buildStage(context, project);
-      keyLabel = await stageKeyLabelOf(docker, plan.tag);
-    }
-    if (declared) {
-      const refusal = imageKeyFailure(stage, plan.tag, keyLabel || undefined, declared, pluginOptions.requireDeclaredTags ?? false);
-      if (refusal) throw new Error(refusal);
-    }
-
-    const { exitCode } = await runContainer(docker, {
-      image: plan.tag,
-      command,
-      user: `${process.getuid!()}:${process.getgid!()}`,
-      workingDir: containerWorkingDir(workspaceRoot, context.cwd, relative),
-      binds: [`${workspaceRoot}:${WORKSPACE_MOUNT}`],
-      env: passedEnvironment(settings.env ?? [], process.env),
-      networkMode: settings.network ?? DEFAULT_NETWORK,
-      labels: { 'dev.stagecraft.purpose': 'run', [LABEL_STAGE]: stage },
-      interactive,
-      stdin: process.stdin,
-      stdout: process.stdout,
-      stderr: process.stderr,
-    });
+    const { exitCode, command } = await runInStageImage(options, context);
     if (exitCode !== 0) {
       process.stderr.write(`${project}: ${shellJoin(command)} exited with code ${exitCode}\n`);
       return { success: false };
@@ -70,6 +34,56 @@ export default async function runExecutor(options: RunExecutorOptions, context: 
   } catch (error) {
     return reportFailure(project, error);
   }
+}
+
+/**
+ * Runs the command in the image of the context's stage and gives back its exit
+ * code (the `stagecraft run` CLI exits with it; Nx cannot). Throws on a problem
+ * before the command runs.
+ */
+export async function runInStageImage(
+  options: RunExecutorOptions,
+  context: ExecutorContext,
+): Promise<{ exitCode: number; command: string[] }> {
+  const project = context.projectName!;
+  const { flags, command: args } = splitRunArguments(options.__unparsed__ ?? []);
+  const settings = { ...configuredSettings(context.target, context.configurationName), ...flags };
+  const interactive = settings.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  const command = commandToRun(args, settings, interactive);
+
+  const { graph, planner, options: pluginOptions, workspaceRoot } = stageContextFor(context, [project]);
+  const root = context.projectsConfigurations!.projects[project].root;
+  const stage = [...graph.stages.values()].find((candidate) => candidate.root === root)!.name;
+  const plan = await planner.plan(stage);
+  const declared = declarationsToVerify(workspaceRoot, pluginOptions);
+
+  const docker = connectEngine();
+  await ensureEngineReachable(docker);
+  let keyLabel = await stageKeyLabelOf(docker, plan.tag);
+  if (keyLabel === undefined) {
+    await buildStage(context, project);
+    keyLabel = await stageKeyLabelOf(docker, plan.tag);
+  }
+  if (declared) {
+    const refusal = imageKeyFailure(stage, plan.tag, keyLabel || undefined, declared, pluginOptions.requireDeclaredTags ?? false);
+    if (refusal) throw new Error(refusal);
+  }
+
+  const { exitCode } = await runContainer(docker, {
+    image: plan.tag,
+    command,
+    user: `${process.getuid!()}:${process.getgid!()}`,
+    workingDir: containerWorkingDir(workspaceRoot, context.cwd, relative),
+    binds: [`${workspaceRoot}:${WORKSPACE_MOUNT}`],
+    env: passedEnvironment(settings.env ?? [], process.env),
+    networkMode: settings.network ?? DEFAULT_NETWORK,
+    labels: { 'dev.stagecraft.purpose': 'run', [LABEL_STAGE]: stage },
+    interactive,
+    stdin: process.stdin,
+    stdout: process.stdout,
+    stderr: process.stderr,
+  });
+  return { exitCode, command };
 }
 
 /** The image is missing (e.g. run with --exclude-task-dependencies): build it as docker-stage would, checks included. */
