@@ -3,6 +3,7 @@ import { join, posix } from 'node:path';
 import { timeBucket } from './bucket';
 import { globWorkspace, hashFiles, listFiles, type HashedFile } from './files';
 import { gitTrackedFiles, gitTreeOf } from './git-tree';
+import type { FileHashCache } from './hash-cache';
 import type { StageGraph } from './graph';
 import { KEY_FORMAT, keyOf, type KeyDocument } from './key';
 import { renderDockerfile, type UpstreamImage } from './render';
@@ -23,6 +24,8 @@ export interface PlanContext {
    * rev to its commit.
    */
   resolveSource?: (stage: Stage) => Promise<Record<string, string> | null>;
+  /** Remembers file hashes between runs; without it every file is hashed. */
+  hashCache?: FileHashCache;
 }
 
 /** A file from disk that goes into the build context. */
@@ -154,7 +157,7 @@ export class Planner {
       notices.push(`git-commit hash mode fell back to hashing content: ${state.fallback}`);
     }
     const files = dir === undefined ? [] : await this.listContextFiles(stage, dir);
-    const hashed = await hashFiles(workspaceRoot, files.map((f) => f.file));
+    const hashed = await this.hashFiles(files.map((f) => f.file));
     const context = hashed.map((h, i): HashedFile => ({ ...h, path: files[i].contextPath }));
     const withModes = files.map((f, i): ContextFile => ({ ...f, mode: hashed[i].mode }));
     return { context, contextTree: null, contextFiles: async () => withModes, notices };
@@ -188,6 +191,11 @@ export class Planner {
   private extractedPackageFiles(plan: StagePlan): string[] {
     const dir = join(this.context.workspaceRoot, packagesDir(plan.stage.name));
     return existsSync(dir) ? readdirSync(dir).sort() : declaredPackageFiles(plan);
+  }
+
+  private hashFiles(paths: string[]): Promise<HashedFile[]> {
+    const { hashCache, workspaceRoot } = this.context;
+    return hashCache ? hashCache.hash(workspaceRoot, paths) : hashFiles(workspaceRoot, paths);
   }
 
   /**
@@ -238,7 +246,7 @@ export class Planner {
       glob.startsWith(WORKSPACE_ROOT_PREFIX) ? glob.slice(WORKSPACE_ROOT_PREFIX.length) : posix.join(stage.root, glob),
     );
     const files = await globWorkspace(this.context.workspaceRoot, patterns);
-    return hashFiles(this.context.workspaceRoot, files);
+    return this.hashFiles(files);
   }
 }
 

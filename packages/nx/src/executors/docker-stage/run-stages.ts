@@ -43,8 +43,12 @@ export async function* runStages(
   try {
     const stages = stageContextFor(context, projects);
     const refusals = await declaredTagRefusals(stages, projects);
-    // Plan while the Engine answers; ensureStage picks the memoised plans up.
-    for (const project of projects) stages.planner.plan(project).catch(() => undefined);
+    // Plan while the Engine answers; ensureStage picks the memoised plans up. The file
+    // hashes are saved as soon as every plan is made: Nx ends a batch at its last result.
+    Promise.all(projects.map((project) => stages.planner.plan(project))).then(
+      () => stages.hashCache.save(),
+      () => undefined,
+    );
     const docker = connectEngine();
     await ensureEngineReachable(docker);
     setup = { ...stages, refusals, docker, localImages: await listLocalImages(docker) };

@@ -3,6 +3,7 @@ import { clockFromEnv } from '../../stage/bucket';
 import { join, resolve } from 'node:path';
 import { buildStageGraph, definingFile, type StageGraph } from '../../stage/graph';
 import { loadStagesCached, openStageCache } from '../../plugin/stage-files';
+import { FileHashCache } from '../../stage/hash-cache';
 import { Planner, staticSourceIdentity } from '../../stage/plan';
 import { resolveOptions, type ResolvedOptions, type Stage } from '../../stage/types';
 import { isStageProject } from '../../plugin/stage-projects';
@@ -12,6 +13,8 @@ export interface StageContext {
   workspaceRoot: string;
   /** Stagecraft's store of sources and git mirrors. */
   cacheDir: string;
+  /** File hashes remembered between runs: save it once the plans are made. */
+  hashCache: FileHashCache;
   options: ResolvedOptions;
   graph: StageGraph;
   planner: Planner;
@@ -35,6 +38,7 @@ export function stageContextFor(context: ExecutorContext, projectNames: string[]
   if (errors.length) throw errors[0];
   const graph = buildStageGraph(stages, options);
   const cacheDir = stagecraftCacheDir(context);
+  const hashCache = new FileHashCache(join(cacheDir, 'file-hashes.json'));
   const planner = new Planner({
     workspaceRoot,
     graph,
@@ -42,8 +46,9 @@ export function stageContextFor(context: ExecutorContext, projectNames: string[]
     now: clockFromEnv(),
     env: process.env,
     resolveSource: (stage) => resolveSourceIdentity(stage, workspaceRoot, cacheDir),
+    hashCache,
   });
-  return { workspaceRoot, cacheDir, options, graph, planner };
+  return { workspaceRoot, cacheDir, hashCache, options, graph, planner };
 }
 
 /** A git source is keyed by the commit its exact rev names, looked up in a local mirror. */

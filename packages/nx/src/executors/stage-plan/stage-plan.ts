@@ -9,9 +9,10 @@ export default async function stagePlanExecutor(
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
   try {
-    const { graph, planner } = stageContextFor(context, [context.projectName!]);
+    const { graph, planner, hashCache } = stageContextFor(context, [context.projectName!]);
     const stageName = [...graph.stages.values()].find((stage) => stage.root === projectRoot(context))!.name;
     const plan = await planner.plan(stageName);
+    hashCache.save();
     for (const notice of plan.notices) process.stderr.write(`${stageName}: ${notice}\n`);
     process.stdout.write(options.json ? `${JSON.stringify(planJson(plan))}\n` : planText(plan));
     return { success: true };
