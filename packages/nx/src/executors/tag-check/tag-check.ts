@@ -16,7 +16,11 @@ export default async function tagCheckExecutor(_options: TagCheckExecutorOptions
     const stage = [...graph.stages.values()].find((candidate) => candidate.root === root)!.name;
     const check = checkStageTag(stage, (await planner.plan(stage)).tag, declared);
     const failure = tagCheckFailure(check, declared, options.requireDeclaredTags ?? false);
-    if (failure) return reportFailure(project, new Error(failure));
+    if (failure) {
+      // The message names the stage already.
+      process.stderr.write(`${failure}\n`);
+      return { success: false };
+    }
     process.stdout.write(
       check.status === 'match'
         ? `${stage}: tag ${check.computed} matches ${declared.file}\n`
