@@ -12,6 +12,15 @@ if [ ! -x node_modules/.bin/nx ] || [ package-lock.json -nt node_modules/.packag
 fi
 npm run build
 
+# Host tools the integration specs use besides the engine: archive formats for source
+# extraction, git for sources and git-commit mode.
+STAGECRAFT_TOOL=test
+# shellcheck source=lib/common.sh
+source tools/lib/common.sh
+ensure_command bzip2 bzip2
+ensure_command xz xz-utils
+ensure_command git git
+
 # Stop the engine at the end only if this run had to start it.
 if bash tools/docker-engine.sh status >/dev/null 2>&1; then
   started_engine=no
