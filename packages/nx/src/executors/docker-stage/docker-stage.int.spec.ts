@@ -98,12 +98,16 @@ describe('docker-stage against the real engine', () => {
     expect(summaryStatuses(run.stderr + run.stdout)).toEqual({ base: 'present', 'lib-a': 'built', 'lib-b': 'built', 'lib-c': 'present', app: 'built' });
   });
 
-  it('rebuilds only the named stage with --force, and every stage of the run with STAGECRAFT_FORCE=1, bypassing the layer cache', () => {
+  it('rebuilds only the named stage with --force, and every stage of the run with STAGECRAFT_FORCE=1, bypassing the layer cache', async () => {
     expect(runAll().status).toBe(0);
+    const replaced = manifestOf(workspace, 'lib-c').imageId;
     const forced = workspace.nx(['run', 'lib-c:docker-stage', '--force', '--output-style=static'], CLOCK);
     expect(forced.status).toBe(0);
     expect(summaryStatuses(forced.stderr + forced.stdout)).toEqual({ base: 'present', 'lib-c': 'built' });
     expect(forced.stderr + forced.stdout).not.toContain('Using cache');
+    // The image the forced rebuild replaced is removed, not left behind untagged.
+    expect(manifestOf(workspace, 'lib-c').imageId).not.toBe(replaced);
+    await expect(docker.getImage(replaced).inspect()).rejects.toMatchObject({ statusCode: 404 });
 
     const byEnv = workspace.nx(['run', 'lib-c:docker-stage', '--output-style=static'], { ...CLOCK, STAGECRAFT_FORCE: '1' });
     expect(summaryStatuses(byEnv.stderr + byEnv.stdout)).toEqual({ base: 'built', 'lib-c': 'built' });

@@ -63,6 +63,7 @@ export async function ensureStage(name: string, deps: EnsureStageDeps): Promise<
       if (builtMeanwhile) return { imageId: builtMeanwhile, status: 'present' as const };
       if (deps.explain) explainRebuild(plan!, deps);
       const imageId = await build(plan!, deps);
+      if (present && present !== imageId) await removeReplacedImage(deps, present);
       deps.history.record(name, plan!.keyDocument);
       return { imageId, status: 'built' as const };
     });
@@ -73,6 +74,18 @@ export async function ensureStage(name: string, deps: EnsureStageDeps): Promise<
   } catch (error) {
     return { stage: name, status: 'failed', tag: plan?.tag, durationMs: Date.now() - started, message: (error as Error).message };
   }
+}
+
+/**
+ * A forced rebuild moved the tag to a new image: remove the one it replaced, so
+ * it does not linger untagged. A plain remove refuses while the image has other
+ * tags, children or containers, and then it stays.
+ */
+async function removeReplacedImage(deps: EnsureStageDeps, imageId: string): Promise<void> {
+  await deps.docker
+    .getImage(imageId)
+    .remove()
+    .catch(() => undefined);
 }
 
 async function presentImageId(deps: EnsureStageDeps, tag: string): Promise<string | undefined> {
