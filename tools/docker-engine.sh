@@ -86,20 +86,7 @@ start_engine() {
     echo "$pid" >"$PID_FILE"
   fi
 
-  local waited=0
-  until engine_answers; do
-    if ! alive "$pid"; then
-      rm -f "$PID_FILE"
-      die "dockerd exited before answering; last lines of $LOG_FILE:$(printf '\n'; tail -n 30 "$LOG_FILE")"
-    fi
-    if [ "$waited" -ge "$((TIMEOUT * 2))" ]; then
-      as_root kill "$pid" 2>/dev/null || true
-      rm -f "$PID_FILE"
-      die "dockerd did not answer at unix://$socket within ${TIMEOUT}s; stopped it. Last lines of $LOG_FILE:$(printf '\n'; tail -n 30 "$LOG_FILE")"
-    fi
-    sleep 0.5
-    waited=$((waited + 1))
-  done
+  await_answer dockerd "unix://$socket" "$pid" "$PID_FILE" "$LOG_FILE" "$TIMEOUT" engine_answers
   log "engine answers at unix://$socket (dockerd pid $pid, started by this script)"
 }
 

@@ -78,20 +78,7 @@ start_registry() {
   local pid=$!
   echo "$pid" >"$PID_FILE"
 
-  local waited=0
-  until registry_answers; do
-    if ! alive "$pid"; then
-      rm -f "$PID_FILE"
-      die "docker-registry exited before answering; last lines of $LOG_FILE:$(printf '\n'; tail -n 20 "$LOG_FILE")"
-    fi
-    if [ "$waited" -ge "$((TIMEOUT * 5))" ]; then
-      kill "$pid" 2>/dev/null || true
-      rm -f "$PID_FILE"
-      die "docker-registry did not answer at $URL within ${TIMEOUT}s; stopped it. Last lines of $LOG_FILE:$(printf '\n'; tail -n 20 "$LOG_FILE")"
-    fi
-    sleep 0.2
-    waited=$((waited + 1))
-  done
+  await_answer docker-registry "$URL" "$pid" "$PID_FILE" "$LOG_FILE" "$TIMEOUT" registry_answers
   log "registry answers at $URL (pid $pid)"
 }
 

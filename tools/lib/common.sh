@@ -20,6 +20,27 @@ pid_from() {
   printf '%s\n' "$pid"
 }
 
+# await_answer WHAT WHERE PID PID_FILE LOG_FILE TIMEOUT CHECK...: waits until CHECK succeeds.
+# If the process exits first, or TIMEOUT seconds pass (then it is stopped), its pid file
+# is removed and the script dies with the last lines of its log.
+await_answer() {
+  local what="$1" where="$2" pid="$3" pid_file="$4" log_file="$5" timeout="$6"
+  shift 6
+  local deadline=$((SECONDS + timeout))
+  until "$@"; do
+    if ! alive "$pid"; then
+      rm -f "$pid_file"
+      die "$what exited before answering; last lines of $log_file:$(printf '\n'; tail -n 30 "$log_file")"
+    fi
+    if [ "$SECONDS" -ge "$deadline" ]; then
+      as_root kill "$pid" 2>/dev/null || true
+      rm -f "$pid_file"
+      die "$what did not answer at $where within ${timeout}s; stopped it. Last lines of $log_file:$(printf '\n'; tail -n 30 "$log_file")"
+    fi
+    sleep 0.2
+  done
+}
+
 # Runs a command as root: directly when we are root, else through sudo.
 as_root() {
   if [ "$(id -u)" -eq 0 ]; then

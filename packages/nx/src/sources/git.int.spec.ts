@@ -1,20 +1,10 @@
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportGitRev, mirrorPath, resolveGitRev } from './git';
+import { git } from '../test-support/git';
 
-const gitEnv = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Stagecraft Test',
-  GIT_AUTHOR_EMAIL: 'test@stagecraft.invalid',
-  GIT_COMMITTER_NAME: 'Stagecraft Test',
-  GIT_COMMITTER_EMAIL: 'test@stagecraft.invalid',
-};
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', args, { cwd, env: gitEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-}
 
 /** A bare repository with two commits, a lightweight tag v1.0 and an annotated tag v2.0. */
 function createRepository(temp: string) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathExists, temporarySibling } from './atomic';
+import { pathExists, publishDirectory } from './atomic';
 import { runChecked, runCommand, runPipeline } from './process';
 
 const FULL_COMMIT = /^[0-9a-fA-F]{40}$/;
@@ -80,21 +80,11 @@ async function findTag(mirror: string, tag: string): Promise<string | undefined>
 async function ensureMirror(repo: string, cacheDir: string): Promise<string> {
   const mirror = mirrorPath(repo, cacheDir);
   if (await pathExists(mirror)) return mirror;
-  await mkdir(join(cacheDir, 'git'), { recursive: true });
-  const temporary = temporarySibling(mirror);
-  try {
-    await runChecked('git', [...GIT_SAFETY, 'clone', '--mirror', '--quiet', '--', repo, temporary], `could not clone ${repo}`, {
+  await publishDirectory(mirror, (temporary) =>
+    runChecked('git', [...GIT_SAFETY, 'clone', '--mirror', '--quiet', '--', repo, temporary], `could not clone ${repo}`, {
       env: GIT_ENV,
-    });
-    try {
-      await rename(temporary, mirror);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
-    }
-  } finally {
-    await rm(temporary, { recursive: true, force: true });
-  }
+    }).then(() => undefined),
+  );
   return mirror;
 }
 

@@ -6,16 +6,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareSource, treePath } from './prepare';
+import { git } from '../test-support/git';
 
-const gitEnv = {
-  ...process.env,
-  GIT_AUTHOR_NAME: 'Stagecraft Test',
-  GIT_AUTHOR_EMAIL: 'test@stagecraft.invalid',
-  GIT_COMMITTER_NAME: 'Stagecraft Test',
-  GIT_COMMITTER_EMAIL: 'test@stagecraft.invalid',
-};
-const git = (cwd: string, ...args: string[]) =>
-  execFileSync('git', args, { cwd, env: gitEnv, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
 describe('prepareSource (real HTTP server on 127.0.0.1, real tar and git)', () => {
   let workspace: string;

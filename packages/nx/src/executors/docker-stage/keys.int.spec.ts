@@ -1,20 +1,14 @@
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeImagesNamed, uniqueImageName } from '../../test-support/engine';
 import { createTestWorkspace, writeBusyboxBase, type TestWorkspace } from '../../test-support/workspace';
 import { summaryStatuses } from '../../test-support/summary';
+import { git } from '../../test-support/git';
 
 const CLOCK = { STAGECRAFT_NOW: '2026-11-21T12:00:00Z' };
 const FEATURE_ON = { ...CLOCK, FEATURE: 'on' };
 
 
-function git(root: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.email=test@stagecraft.invalid', '-c', 'user.name=Stagecraft Test', ...args], {
-    cwd: root,
-    encoding: 'utf8',
-  });
-}
 
 /**
  * base <- a, b, c, g. a and b declare the common rules file and the FEATURE

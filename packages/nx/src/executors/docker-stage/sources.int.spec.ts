@@ -10,14 +10,12 @@ import { readFilesFromImage } from '../../docker';
 import { removeImagesNamed, tagsNamed, uniqueImageName } from '../../test-support/engine';
 import { createTestWorkspace, runNxAsync, writeBusyboxBase, type TestWorkspace } from '../../test-support/workspace';
 import { summaryStatuses } from '../../test-support/summary';
+import { git } from '../../test-support/git';
 
 const CLOCK = { STAGECRAFT_NOW: '2026-11-21T12:00:00Z' };
 const docker = new Docker();
 
 
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync('git', ['-c', 'user.email=t@stagecraft.invalid', '-c', 'user.name=t', ...args], { cwd, encoding: 'utf8' });
-}
 
 async function fileFromImage(tag: string, path: string): Promise<string> {
   const out = mkdtempSync(join(tmpdir(), 'stagecraft-src-read-'));

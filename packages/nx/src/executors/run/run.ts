@@ -51,9 +51,8 @@ export async function runInStageImage(
   const interactive = settings.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY);
   const command = commandToRun(args, settings, interactive);
 
-  const { graph, planner, options: pluginOptions, workspaceRoot } = stageContextFor(context, [project]);
-  const root = context.projectsConfigurations!.projects[project].root;
-  const stage = [...graph.stages.values()].find((candidate) => candidate.root === root)!.name;
+  const { planner, options: pluginOptions, workspaceRoot } = stageContextFor(context, [project]);
+  const stage = project;
   const plan = await planner.plan(stage);
   const declared = declarationsToVerify(workspaceRoot, pluginOptions);
 

@@ -9,8 +9,8 @@ export default async function stagePlanExecutor(
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
   try {
-    const { graph, planner, hashCache } = stageContextFor(context, [context.projectName!]);
-    const stageName = [...graph.stages.values()].find((stage) => stage.root === projectRoot(context))!.name;
+    const { planner, hashCache } = stageContextFor(context, [context.projectName!]);
+    const stageName = context.projectName!;
     const plan = await planner.plan(stageName);
     hashCache.save();
     for (const notice of plan.notices) process.stderr.write(`${stageName}: ${notice}\n`);
@@ -19,10 +19,6 @@ export default async function stagePlanExecutor(
   } catch (error) {
     return reportFailure(context.projectName!, error);
   }
-}
-
-function projectRoot(context: ExecutorContext): string {
-  return context.projectsConfigurations!.projects[context.projectName!].root;
 }
 
 export function planJson(plan: StagePlan) {

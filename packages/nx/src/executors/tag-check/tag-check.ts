@@ -9,11 +9,10 @@ import type { TagCheckExecutorOptions } from './schema';
 export default async function tagCheckExecutor(_options: TagCheckExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
   const project = context.projectName!;
   try {
-    const { graph, planner, options, workspaceRoot } = stageContextFor(context, [project]);
+    const { planner, options, workspaceRoot } = stageContextFor(context, [project]);
     const declared = readDeclaredTags(workspaceRoot, options.declaredTags);
     ensureDeclaredStagesExist(declared, stageNamesOf(context));
-    const root = context.projectsConfigurations!.projects[project].root;
-    const stage = [...graph.stages.values()].find((candidate) => candidate.root === root)!.name;
+    const stage = project;
     const check = checkStageTag(stage, (await planner.plan(stage)).tag, declared);
     const failure = tagCheckFailure(check, declared, options.requireDeclaredTags ?? false);
     if (failure) {
