@@ -3,8 +3,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { removeImagesNamed, uniqueImageName } from '../../packages/nx/src/test-support/engine';
-import { REPO_ROOT, runNx, writeBusyboxBase } from '../../packages/nx/src/test-support/workspace';
+import { removeImagesNamed, uniqueImageName } from '../../packages/nx/testing/engine';
+import { REPO_ROOT, runNx, writeBusyboxBase } from '../../packages/nx/testing/workspace';
 
 /**
  * The plugin as a user gets it: `npm pack` of packages/nx (after `npm run build`),
@@ -98,9 +98,9 @@ describe('@stagecraft/nx installed from its npm pack tarball into a fresh Nx wor
         'schemas/stage.json',
         'dist/index.js',
         'dist/plugin/index.js',
-        'dist/executors/docker-stage/docker-stage.js',
+        'dist/executors/docker-stage/docker-stage.impl.js',
         'dist/executors/docker-stage/schema.json',
-        'dist/executors/stage-plan/stage-plan.js',
+        'dist/executors/stage-plan/stage-plan.impl.js',
         'dist/executors/stage-plan/schema.json',
         'dist/generators/init/init.js',
         'dist/generators/init/schema.json',

@@ -147,7 +147,7 @@ function requireTypeScript(path) {
 
 /** OpenBMC's 25 packages with the seed's depends, from the plugin's test catalog: [{ name, depends }]. */
 function openbmcPackages() {
-  const catalog = requireTypeScript(join(REPO_ROOT, 'packages/nx/src/test-support/openbmc-catalog.ts'));
+  const catalog = requireTypeScript(join(REPO_ROOT, 'packages/nx/testing/openbmc-catalog.ts'));
   return catalog.openbmcPackages().map(({ stageJson }) => ({ name: stageJson.name, depends: stageJson.depends ?? [] }));
 }
 

@@ -41,7 +41,7 @@ export async function runStageCli(argv: string[], effects: CliEffects): Promise<
     projectsConfigurations,
     nxJsonConfiguration: readNxJson(workspaceRoot),
   };
-  const { runInStageImage } = await import('../executors/run/run');
+  const { runInStageImage } = await import('../executors/run/run.impl');
   const { exitCode } = await runInStageImage({ __unparsed__: rest }, context);
   return exitCode;
 }

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { removeImagesNamed, uniqueImageName } from '../test-support/engine';
-import { createTestWorkspace, REPO_ROOT, writeBusyboxBase, type TestWorkspace } from '../test-support/workspace';
+import { removeImagesNamed, uniqueImageName } from '../../testing/engine';
+import { createTestWorkspace, REPO_ROOT, writeBusyboxBase, type TestWorkspace } from '../../testing/workspace';
 
 const CLI = join(REPO_ROOT, 'packages/nx/dist/cli/stagecraft.js');
 

@@ -2,8 +2,8 @@ import Docker from 'dockerode';
 import { spawnSync } from 'node:child_process';
 import { chownSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeImagesNamed, uniqueImageName } from '../test-support/engine';
-import { createTestWorkspace, writeBusyboxBase, type NxRun, type TestWorkspace } from '../test-support/workspace';
+import { removeImagesNamed, uniqueImageName } from '../../testing/engine';
+import { createTestWorkspace, writeBusyboxBase, type NxRun, type TestWorkspace } from '../../testing/workspace';
 
 /**
  * Declared tags (Mesa) and `run` (Chrome dockerbuild) through real nx and the

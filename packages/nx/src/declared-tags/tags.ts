@@ -1,5 +1,5 @@
 /** What a declaration holds: the tag part of a stage's image reference, and how it is compared. */
-import { TAG_KEY_LENGTH } from '../stage/tag';
+import { TAG_KEY_LENGTH } from '../key/tag';
 
 /** The tag of an image reference: `2026-W47-0123456789abcdef` from `registry:5000/name-stage:2026-W47-0123456789abcdef`. */
 export function tagPartOf(imageRef: string): string {

@@ -1,5 +1,5 @@
 /** The declared-tags checks executors run when the plugin option verifyDeclaredTags is on. */
-import type { Planner } from '../stage/plan';
+import type { Planner } from '../key/plan';
 import type { ResolvedOptions } from '../stage/types';
 import { checkStageTag, tagCheckFailure } from './check';
 import { readDeclaredTags, type DeclaredTags } from './declared-tags-file';

@@ -1,4 +1,4 @@
-import { createTestWorkspace, writeBusyboxBase, type TestWorkspace } from '../test-support/workspace';
+import { createTestWorkspace, writeBusyboxBase, type TestWorkspace } from '../../testing/workspace';
 
 const valid = { build: { type: 'custom', steps: ['true'] } };
 

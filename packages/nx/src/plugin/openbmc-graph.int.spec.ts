@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openbmcPackages, openbmcSeedEdges } from '../test-support/openbmc-catalog';
-import { createOpenbmcWorkspace, OPENBMC_FINAL } from '../test-support/openbmc-workspace';
-import type { TestWorkspace } from '../test-support/workspace';
+import { openbmcPackages, openbmcSeedEdges } from '../../testing/openbmc-catalog';
+import { createOpenbmcWorkspace, OPENBMC_FINAL } from '../../testing/openbmc-workspace';
+import type { TestWorkspace } from '../../testing/workspace';
 
 const CLOCK = { STAGECRAFT_NOW: '2026-11-21T12:00:00Z' };
 const packageNames = openbmcPackages().map((p) => p.stageJson.name!);

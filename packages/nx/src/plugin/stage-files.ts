@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { PluginCache } from 'nx/src/utils/plugin-cache-utils';
 import { workspaceDataDirectory } from 'nx/src/utils/cache-directory';
-import { KEY_FORMAT } from '../stage/key';
+import { KEY_FORMAT } from '../key/key';
 import type { Stage } from '../stage/types';
 
 const CACHE_SALT = `stagecraft-stages-v${KEY_FORMAT}`;

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { exportGitRev, mirrorPath, resolveGitRev } from './git';
-import { git } from '../test-support/git';
+import { git } from '../../testing/git';
 
 
 

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { prepareSource, treePath } from './prepare';
-import { git } from '../test-support/git';
+import { git } from '../../testing/git';
 
 
 describe('prepareSource (real HTTP server on 127.0.0.1, real tar and git)', () => {

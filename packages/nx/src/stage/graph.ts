@@ -1,4 +1,4 @@
-import { parseDockerfileRefs } from './dockerfile-refs';
+import { parseDockerfileRefs } from '../render/dockerfile-refs';
 import { StageError, StageErrors } from './errors';
 import type { ResolvedOptions, Stage } from './types';
 import { editDistance } from './edit-distance';

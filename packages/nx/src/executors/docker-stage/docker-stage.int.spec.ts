@@ -3,9 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFilesFromImage } from '../../docker';
-import { removeImagesNamed, tagsNamed, uniqueImageName } from '../../test-support/engine';
-import { createTestWorkspace, runNxAsync, writeBusyboxBase, type TestWorkspace } from '../../test-support/workspace';
-import { summaryStatuses } from '../../test-support/summary';
+import { removeImagesNamed, tagsNamed, uniqueImageName } from '../../../testing/engine';
+import { createTestWorkspace, runNxAsync, writeBusyboxBase, type TestWorkspace } from '../../../testing/workspace';
+import { summaryStatuses } from '../../../testing/summary';
 
 /**
  * base (busybox) <- lib-a <- lib-b <- app (aggregate), and base <- lib-c <- app.

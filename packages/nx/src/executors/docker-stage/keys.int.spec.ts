@@ -1,9 +1,9 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { removeImagesNamed, uniqueImageName } from '../../test-support/engine';
-import { createTestWorkspace, writeBusyboxBase, type TestWorkspace } from '../../test-support/workspace';
-import { summaryStatuses } from '../../test-support/summary';
-import { git } from '../../test-support/git';
+import { removeImagesNamed, uniqueImageName } from '../../../testing/engine';
+import { createTestWorkspace, writeBusyboxBase, type TestWorkspace } from '../../../testing/workspace';
+import { summaryStatuses } from '../../../testing/summary';
+import { git } from '../../../testing/git';
 
 const CLOCK = { STAGECRAFT_NOW: '2026-11-21T12:00:00Z' };
 const FEATURE_ON = { ...CLOCK, FEATURE: 'on' };

@@ -7,10 +7,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFilesFromImage } from '../../docker';
-import { removeImagesNamed, tagsNamed, uniqueImageName } from '../../test-support/engine';
-import { createTestWorkspace, runNxAsync, writeBusyboxBase, type TestWorkspace } from '../../test-support/workspace';
-import { summaryStatuses } from '../../test-support/summary';
-import { git } from '../../test-support/git';
+import { removeImagesNamed, tagsNamed, uniqueImageName } from '../../../testing/engine';
+import { createTestWorkspace, runNxAsync, writeBusyboxBase, type TestWorkspace } from '../../../testing/workspace';
+import { summaryStatuses } from '../../../testing/summary';
+import { git } from '../../../testing/git';
 
 const CLOCK = { STAGECRAFT_NOW: '2026-11-21T12:00:00Z' };
 const docker = new Docker();

@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFilesFromImage } from '../../docker';
-import { buildExternalBase, removeImagesNamed, tagsNamed, uniqueImageName } from '../../test-support/engine';
-import { createTestWorkspace, writeBusyboxBase, type TestWorkspace } from '../../test-support/workspace';
+import { buildExternalBase, removeImagesNamed, tagsNamed, uniqueImageName } from '../../../testing/engine';
+import { createTestWorkspace, writeBusyboxBase, type TestWorkspace } from '../../../testing/workspace';
 
 const docker = new Docker();
 const CLOCK = { STAGECRAFT_NOW: '2026-11-21T12:00:00Z' };

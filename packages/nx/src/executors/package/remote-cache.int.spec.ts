@@ -3,9 +3,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFilesFromImage } from '../../docker';
-import { buildExternalBase, removeImagesNamed, tagsNamed, uniqueImageName } from '../../test-support/engine';
-import { startRemoteCacheServer, type RemoteCacheServer } from '../../test-support/remote-cache-server';
-import { createTestWorkspace, runNxAsync, writeBusyboxBase, type TestWorkspace } from '../../test-support/workspace';
+import { buildExternalBase, removeImagesNamed, tagsNamed, uniqueImageName } from '../../../testing/engine';
+import { startRemoteCacheServer, type RemoteCacheServer } from '../../../testing/remote-cache-server';
+import { createTestWorkspace, runNxAsync, writeBusyboxBase, type TestWorkspace } from '../../../testing/workspace';
 
 const docker = new Docker();
 const CLOCK = { STAGECRAFT_NOW: '2026-11-21T12:00:00Z' };

@@ -1,6 +1,6 @@
 import { formatFiles, readJson, readNxJson, updateNxJson, writeJson, type NxJsonConfiguration, type PluginConfiguration, type Tree } from '@nx/devkit';
 import { parseImageRef } from '../../docker/image-ref';
-import { stageRepository } from '../../stage/tag';
+import { stageRepository } from '../../key/tag';
 import { DEFAULT_OPTIONS, REFRESH_PERIODS, type StagecraftOptions } from '../../stage/types';
 import { defaultImageName } from './default-image-name';
 import type { InitGeneratorSchema } from './schema';

@@ -17,8 +17,8 @@ import {
   type TagCheck,
 } from '../../declared-tags';
 import { isStageProject } from '../../plugin/stage-projects';
-import { pluginOptionsFrom } from '../../executors/shared/plugin-options';
-import { stageContextFor } from '../../executors/shared/stage-context';
+import { pluginOptionsFrom } from '../../stage/plugin-options';
+import { stageContextFor } from '../../build/stage-context';
 import { resolveOptions } from '../../stage/types';
 import type { UpdateTagsGeneratorSchema } from './schema';
 

@@ -1,7 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
-import type { StagePlan } from '../../stage/plan';
+import type { StagePlan } from '../../key/plan';
 import { reportFailure } from '../shared/report-failure';
-import { stageContextFor } from '../shared/stage-context';
+import { stageContextFor } from '../../build/stage-context';
 import type { StagePlanExecutorOptions } from './schema';
 
 export default async function stagePlanExecutor(

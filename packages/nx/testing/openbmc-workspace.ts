@@ -1,4 +1,4 @@
-import type { StagecraftOptions } from '../stage/types';
+import type { StagecraftOptions } from '../src/stage/types';
 import { openbmcPackages } from './openbmc-catalog';
 import { createTestWorkspace, writeBusyboxBase, type TestWorkspace } from './workspace';
 

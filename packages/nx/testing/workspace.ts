@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, copyFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { StagecraftOptions } from '../stage/types';
+import type { StagecraftOptions } from '../src/stage/types';
 
 export const REPO_ROOT = join(__dirname, '..', '..', '..', '..');
 

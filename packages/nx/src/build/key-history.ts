@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KeyDocument } from '../../stage/key';
+import type { KeyDocument } from '../key/key';
 
 /** The key document of the last build of each stage, kept so --explain can say what changed. */
 export class KeyHistory {

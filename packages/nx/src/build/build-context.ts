@@ -1,8 +1,8 @@
 import { posix, join } from 'node:path';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import fg from 'fast-glob';
-import type { ContextEntry } from '../../docker';
-import { packagesDir, type StagePlan } from '../../stage/plan';
+import type { ContextEntry } from '../docker';
+import { packagesDir, type StagePlan } from '../key/plan';
 
 /**
  * The build context of a stage as tar entries: the rendered Dockerfile, the

@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { StageError } from './errors';
+import { StageError } from '../stage/errors';
 import { renderDockerfile, type RenderInput, type UpstreamImage } from './render';
-import type { BuildSpec, Stage } from './types';
+import type { BuildSpec, Stage } from '../stage/types';
 
 function stageOf(build: BuildSpec, extra: Partial<Stage> = {}): Stage {
   return {

@@ -1,12 +1,18 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { connectEngine, ensureEngineReachable } from '../../docker/engine';
-import { listLocalImages } from '../../docker/images';
-import { stageContextFor, type StageContext } from '../shared/stage-context';
+import { connectEngine, ensureEngineReachable } from '../docker/engine';
+import { listLocalImages } from '../docker/images';
+import { stageContextFor, type StageContext } from './stage-context';
 import { ensureStage, type StageOutcome } from './ensure-stage';
 import { KeyHistory } from './key-history';
 import { batchParallelism } from './parallelism';
 import { runScheduled } from './scheduler';
-import type { DockerStageExecutorOptions } from './schema';
+
+export interface RunStagesOptions {
+  /** How many stages build at once (default: from nx.json's parallel, else the CPU count). */
+  parallel?: number;
+  /** Say which inputs changed since each rebuilt stage's last build. */
+  explain?: boolean;
+}
 
 export interface StageRunEvent {
   project: string;
@@ -23,7 +29,7 @@ export interface StageRunEvent {
 export async function* runStages(
   context: ExecutorContext,
   projects: string[],
-  options: DockerStageExecutorOptions,
+  options: RunStagesOptions,
   forcedProjects: ReadonlySet<string> = new Set(),
 ): AsyncGenerator<StageRunEvent> {
   const outputs = new Map<string, string[]>(projects.map((project) => [project, []]));
@@ -83,7 +89,7 @@ export async function* runStages(
 /** verifyDeclaredTags (Mesa's build-time check): stages whose tag contradicts its declaration, found before the Engine is contacted. */
 async function declaredTagRefusals(stages: StageContext, projects: string[]): Promise<Map<string, string>> {
   if (!stages.options.verifyDeclaredTags) return new Map();
-  const { buildTimeRefusals } = await import('../../declared-tags/verify');
+  const { buildTimeRefusals } = await import('../declared-tags/verify');
   return buildTimeRefusals(stages, projects);
 }
 

@@ -4,11 +4,11 @@ import { timeBucket } from './bucket';
 import { globWorkspace, hashFiles, listFiles, type HashedFile } from './files';
 import { gitTrackedFiles, gitTreeOf } from './git-tree';
 import type { FileHashCache } from './hash-cache';
-import type { StageGraph } from './graph';
+import type { StageGraph } from '../stage/graph';
 import { KEY_FORMAT, keyOf, type KeyDocument } from './key';
-import { renderDockerfile, type UpstreamImage } from './render';
+import { renderDockerfile, type UpstreamImage } from '../render/render';
 import { stageTag } from './tag';
-import { isLocalSource, type ResolvedOptions, type Stage } from './types';
+import { isLocalSource, type ResolvedOptions, type Stage } from '../stage/types';
 
 export interface PlanContext {
   workspaceRoot: string;

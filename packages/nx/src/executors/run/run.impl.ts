@@ -6,9 +6,9 @@ import { connectEngine, ensureEngineReachable } from '../../docker/engine';
 import { LABEL_STAGE } from '../../docker/labels';
 import { runContainer } from '../../docker/run-container';
 import { stageKeyLabelOf } from '../../docker/run-container-image';
-import { shellJoin } from '../../stage/shell';
+import { shellJoin } from '../../render/shell';
 import { reportFailure } from '../shared/report-failure';
-import { stageContextFor } from '../shared/stage-context';
+import { stageContextFor } from '../../build/stage-context';
 import { commandToRun, configuredSettings, containerWorkingDir, passedEnvironment, splitRunArguments } from './arguments';
 import type { RunExecutorOptions } from './schema';
 
@@ -87,7 +87,7 @@ export async function runInStageImage(
 
 /** The image is missing (e.g. run with --exclude-task-dependencies): build it as docker-stage would, checks included. */
 async function buildStage(context: ExecutorContext, project: string): Promise<void> {
-  const { runStages } = await import('../docker-stage/run-stages');
+  const { runStages } = await import('../../build/run-stages');
   for await (const event of runStages(context, [project], {})) {
     if (event.project === project && event.outcome.status !== 'built' && event.outcome.status !== 'present') {
       throw new Error(`the image could not be built: ${event.outcome.message ?? event.outcome.status}`);

@@ -1,13 +1,13 @@
 import type { ExecutorContext, ProjectGraph } from '@nx/devkit';
-import { clockFromEnv } from '../../stage/bucket';
+import { clockFromEnv } from '../key/bucket';
 import { join, resolve } from 'node:path';
-import { buildStageGraph, definingFile, type StageGraph } from '../../stage/graph';
-import { loadStagesCached, openStageCache } from '../../plugin/stage-files';
-import { FileHashCache } from '../../stage/hash-cache';
-import { Planner, staticSourceIdentity } from '../../stage/plan';
-import { resolveOptions, type ResolvedOptions, type Stage } from '../../stage/types';
-import { isStageProject } from '../../plugin/stage-projects';
-import { pluginOptionsFrom } from './plugin-options';
+import { buildStageGraph, definingFile, type StageGraph } from '../stage/graph';
+import { loadStagesCached, openStageCache } from '../plugin/stage-files';
+import { FileHashCache } from '../key/hash-cache';
+import { Planner, staticSourceIdentity } from '../key/plan';
+import { resolveOptions, type ResolvedOptions, type Stage } from '../stage/types';
+import { isStageProject } from '../plugin/stage-projects';
+import { pluginOptionsFrom } from '../stage/plugin-options';
 
 export interface StageContext {
   workspaceRoot: string;
@@ -55,8 +55,8 @@ export function stageContextFor(context: ExecutorContext, projectNames: string[]
 async function resolveSourceIdentity(stage: Stage, workspaceRoot: string, cacheDir: string) {
   const source = stage.source;
   if (!source || !('git' in source)) return staticSourceIdentity(stage);
-  const { resolveGitRepo } = await import('../../sources/prepare');
-  const { resolveGitRev } = await import('../../sources/git');
+  const { resolveGitRepo } = await import('../sources/prepare');
+  const { resolveGitRev } = await import('../sources/git');
   try {
     return { git: source.git, commit: await resolveGitRev(resolveGitRepo(source.git, workspaceRoot), source.rev, cacheDir) };
   } catch (error) {

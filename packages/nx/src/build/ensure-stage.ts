@@ -1,13 +1,13 @@
 import type Docker from 'dockerode';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
-import { stageLabels } from '../../docker/labels';
-import { definingFile } from '../../stage/graph';
-import { explainKeyChange } from '../../stage/explain';
-import { KEY_FORMAT } from '../../stage/key';
+import { stageLabels } from '../docker/labels';
+import { definingFile } from '../stage/graph';
+import { explainKeyChange } from '../key/explain';
+import { KEY_FORMAT } from '../key/key';
 import type { KeyHistory } from './key-history';
-import { isRemoteSource } from '../../stage/types';
-import type { Planner, StagePlan } from '../../stage/plan';
+import { isRemoteSource } from '../stage/types';
+import type { Planner, StagePlan } from '../key/plan';
 import { writeStageManifest } from './manifest';
 import { withTagLock } from './tag-lock';
 
@@ -111,9 +111,9 @@ function explainRebuild(plan: StagePlan, deps: EnsureStageDeps): void {
 
 async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
   // Loaded only when something is built, so a no-op run never pays for them.
-  const { buildImage } = await import('../../docker/build');
-  const { packContext } = await import('../../docker/context');
-  const { prepareSource } = await import('../../sources/prepare');
+  const { buildImage } = await import('../docker/build');
+  const { packContext } = await import('../docker/context');
+  const { prepareSource } = await import('../sources/prepare');
   const { buildContextEntries } = await import('./build-context');
   const stage = plan.stage;
   const remote = isRemoteSource(stage.source) ? stage.source : undefined;

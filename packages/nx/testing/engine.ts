@@ -26,8 +26,8 @@ export async function tagsNamed(prefix: string): Promise<string[]> {
 
 /** An image built outside Stagecraft from busybox, standing in for an external base such as debian:12. */
 export async function buildExternalBase(tag: string): Promise<void> {
-  const { buildImage } = await import('../docker/build');
-  const { packContext } = await import('../docker/context');
+  const { buildImage } = await import('../src/docker/build');
+  const { packContext } = await import('../src/docker/context');
   await buildImage(new Docker(), {
     tag,
     context: packContext([

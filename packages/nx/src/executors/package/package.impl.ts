@@ -3,10 +3,10 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { connectEngine, readFilesFromImage } from '../../docker';
 import { definingFile, type StageGraph } from '../../stage/graph';
-import { packagesDir } from '../../stage/plan';
-import { runStages } from '../docker-stage/run-stages';
+import { packagesDir } from '../../key/plan';
+import { runStages } from '../../build/run-stages';
 import { reportFailure } from '../shared/report-failure';
-import { stageContextFor } from '../shared/stage-context';
+import { stageContextFor } from '../../build/stage-context';
 import type { PackageExecutorOptions } from './schema';
 
 /**

@@ -1,8 +1,8 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
-import type { StageOutcome } from './ensure-stage';
-import { runStages } from './run-stages';
+import type { StageOutcome } from '../../build/ensure-stage';
+import { runStages } from '../../build/run-stages';
 import type { DockerStageExecutorOptions } from './schema';
-import { runSummary } from './summary';
+import { runSummary } from '../../build/summary';
 
 /** One stage: the same path as a batch of one. */
 export default async function dockerStageExecutor(

@@ -1,4 +1,4 @@
-import type { Refresh } from './types';
+import type { Refresh } from '../stage/types';
 
 /**
  * The time bucket a tag belongs to: a new bucket forces a rebuild (OpenBMC's

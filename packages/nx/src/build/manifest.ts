@@ -1,6 +1,6 @@
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KeyDocument } from '../../stage/key';
+import type { KeyDocument } from '../key/key';
 
 export interface StageManifest {
   stage: string;

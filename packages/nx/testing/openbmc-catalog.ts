@@ -1,4 +1,4 @@
-import type { StageFile } from '../stage/types';
+import type { StageFile } from '../src/stage/types';
 
 /**
  * OpenBMC's 25 unit-test packages (shared/seeds/001, after the refactor), as

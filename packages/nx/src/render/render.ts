@@ -5,9 +5,9 @@
  * returned here. Output is deterministic: the same input gives the same bytes.
  */
 import { rewriteDockerfileRefs } from './dockerfile-refs';
-import { StageError } from './errors';
+import { StageError } from '../stage/errors';
 import { ENV_NAME, runInstruction, shellEnvAssignment, shellJoin, shellQuote } from './shell';
-import type { Stage } from './types';
+import type { Stage } from '../stage/types';
 
 export interface UpstreamImage {
   name: string;

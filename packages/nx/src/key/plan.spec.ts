@@ -1,10 +1,10 @@
 import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { buildStageGraph } from './graph';
-import { loadStage } from './load';
+import { buildStageGraph } from '../stage/graph';
+import { loadStage } from '../stage/load';
 import { Planner } from './plan';
-import { resolveOptions } from './types';
+import { resolveOptions } from '../stage/types';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
 const OPTIONS = resolveOptions({ imageName: 'mut', defaultBase: 'base' });

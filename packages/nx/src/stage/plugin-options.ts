@@ -1,5 +1,5 @@
 import type { NxJsonConfiguration } from '@nx/devkit';
-import type { StagecraftOptions } from '../../stage/types';
+import type { StagecraftOptions } from './types';
 
 const PLUGIN_NAMES = ['@stagecraft/nx', '@stagecraft/nx/plugin'];
 
