@@ -41,7 +41,7 @@ export async function runStageCli(argv: string[], effects: CliEffects): Promise<
     projectsConfigurations,
     nxJsonConfiguration: readNxJson(workspaceRoot),
   };
-  const { runInStageImage } = await import('../executors/run/run.impl');
+  const { runInStageImage } = await import('../build/run-in-image');
   const { exitCode } = await runInStageImage({ __unparsed__: rest }, context);
   return exitCode;
 }

@@ -1,8 +1,3 @@
-export interface RunExecutorOptions {
-  command?: string;
-  env?: string[];
-  interactive?: boolean;
-  network?: string;
-  /** The raw arguments after the target: leading run options, then the command. */
-  __unparsed__?: string[];
-}
+import type { RunRequest } from '../../build/run-arguments';
+
+export type RunExecutorOptions = RunRequest;

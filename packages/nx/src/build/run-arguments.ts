@@ -1,6 +1,16 @@
-import type { RunExecutorOptions } from './schema';
 
-export type RunSettings = Omit<RunExecutorOptions, '__unparsed__'>;
+/** How a command runs in a stage image: set on the target, or as flags before the command. */
+export interface RunSettings {
+  command?: string;
+  env?: string[];
+  interactive?: boolean;
+  network?: string;
+}
+
+/** The run target's options: its settings and the raw arguments after the target (leading run options, then the command). */
+export interface RunRequest extends RunSettings {
+  __unparsed__?: string[];
+}
 
 export interface RunArguments {
   /** Run options given on the command line before the command. */

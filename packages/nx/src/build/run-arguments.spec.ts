@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { commandToRun, configuredSettings, containerWorkingDir, passedEnvironment, splitRunArguments } from './arguments';
+import { commandToRun, configuredSettings, containerWorkingDir, passedEnvironment, splitRunArguments } from './run-arguments';
 
 describe('splitRunArguments', () => {
   it('takes everything after the target as the command, its own flags included', () => {
