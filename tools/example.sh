@@ -7,7 +7,7 @@
 # 2. prepares the inputs, kept out of git and made once:
 #      base/rootfs.tar   a Debian 12 minbase rootfs with the build tools (debootstrap from the machine's apt mirror),
 #      <stage>/source/   each library's source tree (apt-get source, Debian patches applied, debian/ removed);
-# 3. installs the Node packages (npm install at the repository root when node_modules is missing), builds the plugin,
+# 3. installs the Node packages (npm ci at the repository root when node_modules is missing), builds the plugin,
 #    links the example's node_modules to the repository's;
 # 4. runs `nx run-many -t docker-stage` in the example workspace.
 # Delete base/rootfs.tar or a <stage>/source directory to fetch it again.
@@ -135,8 +135,8 @@ install_node_packages() {
   major="$(node -p 'process.versions.node.split(".")[0]')"
   [ "$major" -ge 20 ] || die "Node.js 20 or newer is needed; found $(node --version)"
   if [ ! -d "$REPO_ROOT/node_modules" ]; then
-    log "npm install at the repository root"
-    (cd "$REPO_ROOT" && npm install --no-audit --no-fund)
+    log "npm ci at the repository root"
+    (cd "$REPO_ROOT" && npm ci --no-audit --no-fund)
   fi
   log "building the plugin (npm run build)"
   (cd "$REPO_ROOT" && npm run build)

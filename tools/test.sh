@@ -6,9 +6,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 if [ ! -x node_modules/.bin/nx ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  # npm install, not npm ci: with omit-lockfile-registry-resolved (no registry host in the lock),
-  # npm 11 leaves other platforms' optional nx binaries out of the lock and npm ci refuses it.
-  npm install --no-audit --no-fund
+  # The lock was generated from scratch (every platform's optional nx binary, no registry host).
+  npm ci --no-audit --no-fund
 fi
 npm run build
 
