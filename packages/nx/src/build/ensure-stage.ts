@@ -1,4 +1,3 @@
-import type Docker from 'dockerode';
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { stageLabels } from '../docker/labels';
@@ -10,6 +9,7 @@ import { isRemoteSource } from '../stage/types';
 import type { Planner, StagePlan } from '../key/plan';
 import { writeStageManifest } from './manifest';
 import { withTagLock } from './tag-lock';
+import type { StageEngine } from './engine';
 
 export type StageStatus = 'built' | 'present' | 'failed' | 'skipped';
 
@@ -22,7 +22,7 @@ export interface StageOutcome {
 }
 
 export interface EnsureStageDeps {
-  docker: Docker;
+  engine: StageEngine;
   planner: Planner;
   workspaceRoot: string;
   /** Stagecraft's store of sources and git mirrors. */
@@ -59,11 +59,12 @@ export async function ensureStage(name: string, deps: EnsureStageDeps): Promise<
     }
     const built = await withTagLock(join(deps.cacheDir, 'locks'), plan.tag, async () => {
       // Another run may have built this tag while we waited for the lock.
-      const builtMeanwhile = deps.isForced(name) ? undefined : await presentImageId(deps, plan!.tag);
+      const builtMeanwhile = deps.isForced(name) ? undefined : await deps.engine.imageIdOf(plan!.tag);
       if (builtMeanwhile) return { imageId: builtMeanwhile, status: 'present' as const };
       if (deps.explain) explainRebuild(plan!, deps);
       const imageId = await build(plan!, deps);
-      if (present && present !== imageId) await removeReplacedImage(deps, present);
+      // A forced rebuild moved the tag: the image it replaced would linger untagged.
+      if (present && present !== imageId) await deps.engine.removeImage(present);
       deps.history.record(name, plan!.keyDocument);
       return { imageId, status: 'built' as const };
     });
@@ -73,26 +74,6 @@ export async function ensureStage(name: string, deps: EnsureStageDeps): Promise<
     return { stage: name, status: built.status, tag: plan.tag, durationMs };
   } catch (error) {
     return { stage: name, status: 'failed', tag: plan?.tag, durationMs: Date.now() - started, message: (error as Error).message };
-  }
-}
-
-/**
- * A forced rebuild moved the tag to a new image: remove the one it replaced, so
- * it does not linger untagged. A plain remove refuses while the image has other
- * tags, children or containers, and then it stays.
- */
-async function removeReplacedImage(deps: EnsureStageDeps, imageId: string): Promise<void> {
-  await deps.docker
-    .getImage(imageId)
-    .remove()
-    .catch(() => undefined);
-}
-
-async function presentImageId(deps: EnsureStageDeps, tag: string): Promise<string | undefined> {
-  try {
-    return (await deps.docker.getImage(tag).inspect()).Id;
-  } catch {
-    return undefined;
   }
 }
 
@@ -111,7 +92,6 @@ function explainRebuild(plan: StagePlan, deps: EnsureStageDeps): void {
 
 async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
   // Loaded only when something is built, so a no-op run never pays for them.
-  const { buildImage } = await import('../docker/build');
   const { packContext } = await import('../docker/context');
   const { prepareSource } = await import('../sources/prepare');
   const { buildContextEntries } = await import('./build-context');
@@ -131,7 +111,7 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
   const labels = stageLabels({ stage: stage.name, key: plan.key, keyFormat: KEY_FORMAT, rev, source });
   const dockerfile = `${plan.dockerfile.trimEnd()}\n${labelInstruction(labels)}\n`;
   const entries = await buildContextEntries(plan, deps.workspaceRoot, sourceTree, dockerfile);
-  const result = await buildImage(deps.docker, {
+  const result = await deps.engine.build({
     tag: plan.tag,
     context: packContext(entries),
     labels: {},

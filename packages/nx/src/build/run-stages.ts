@@ -1,7 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { connectEngine, ensureEngineReachable } from '../docker/engine';
-import { listLocalImages } from '../docker/images';
+import { connectEngine } from '../docker/engine';
 import { stageContextFor, type StageContext } from './stage-context';
+import { dockerEngine, type StageEngine } from './engine';
 import { ensureStage, type StageOutcome } from './ensure-stage';
 import { KeyHistory } from './key-history';
 import { batchParallelism } from './parallelism';
@@ -21,6 +21,20 @@ export interface StageRunEvent {
   output: string[];
 }
 
+/** One batch of stages to ensure, with everything it runs against. */
+export interface StageBatch {
+  stages: Pick<StageContext, 'graph' | 'planner' | 'workspaceRoot' | 'cacheDir' | 'hashCache'>;
+  projects: string[];
+  engine: StageEngine;
+  concurrency: number;
+  isForced: (stage: string) => boolean;
+  explain: boolean;
+  /** Stages refused before any Engine work, with the reason. */
+  refusals?: Map<string, string>;
+  /** Where the stage-prefixed lines go (default: stderr). */
+  write?: (line: string) => void;
+}
+
 /**
  * Ensures the images of the given stage projects with one Engine connection and
  * one image listing, building them in dependency order with bounded
@@ -31,47 +45,63 @@ export async function* runStages(
   projects: string[],
   options: RunStagesOptions,
   forcedProjects: ReadonlySet<string> = new Set(),
+  engine: StageEngine = dockerEngine(connectEngine()),
 ): AsyncGenerator<StageRunEvent> {
+  let stages: StageContext;
+  let refusals: Map<string, string>;
+  try {
+    stages = stageContextFor(context, projects);
+    refusals = await declaredTagRefusals(stages, projects);
+  } catch (error) {
+    yield* failedBatch(projects, (error as Error).message, stderrLine);
+    return;
+  }
+  const forceAll = process.env['STAGECRAFT_FORCE'] === '1';
+  yield* runStageBatch({
+    stages,
+    projects,
+    engine,
+    concurrency: batchParallelism(options.parallel, context.nxJsonConfiguration?.parallel),
+    isForced: (stage) => forceAll || forcedProjects.has(stage),
+    explain: Boolean(options.explain),
+    refusals,
+  });
+}
+
+/** The batch itself: plan every stage while the Engine answers, then ensure them in dependency order. */
+export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRunEvent> {
+  const { stages, projects, engine } = batch;
+  const write = batch.write ?? stderrLine;
   const outputs = new Map<string, string[]>(projects.map((project) => [project, []]));
   const log = (stage: string, line: string) => {
     const prefixed = `${stage}: ${line}`;
     outputs.get(stage)?.push(prefixed);
-    process.stderr.write(`${prefixed}\n`);
-  };
-  const failAll = function* (message: string) {
-    for (const project of projects) {
-      log(project, message);
-      yield { project, outcome: { stage: project, status: 'failed' as const, durationMs: 0, message }, output: outputs.get(project)! };
-    }
+    write(prefixed);
   };
 
-  let setup;
+  let localImages: Map<string, string>;
   try {
-    const stages = stageContextFor(context, projects);
-    const refusals = await declaredTagRefusals(stages, projects);
-    // Plan while the Engine answers; ensureStage picks the memoised plans up. The file
-    // hashes are saved as soon as every plan is made: Nx ends a batch at its last result.
+    // ensureStage picks the memoised plans up. The file hashes are saved as soon as
+    // every plan is made: Nx ends a batch at its last result.
     Promise.all(projects.map((project) => stages.planner.plan(project))).then(
       () => stages.hashCache.save(),
       () => undefined,
     );
-    const docker = connectEngine();
-    await ensureEngineReachable(docker);
-    setup = { ...stages, refusals, docker, localImages: await listLocalImages(docker) };
+    await engine.ensureReachable();
+    localImages = await engine.localImages();
   } catch (error) {
-    yield* failAll((error as Error).message);
+    yield* failedBatch(projects, (error as Error).message, write);
     return;
   }
 
-  const { graph, planner, workspaceRoot, cacheDir, docker, localImages, refusals } = setup;
-  const forceAll = process.env['STAGECRAFT_FORCE'] === '1';
-  const isForced = (stage: string) => forceAll || forcedProjects.has(stage);
+  const { graph, planner, workspaceRoot, cacheDir } = stages;
   const history = new KeyHistory(cacheDir);
-  const deps = { docker, planner, workspaceRoot, cacheDir, localImages, isForced, explain: Boolean(options.explain), history, log };
+  const deps = { engine, planner, workspaceRoot, cacheDir, localImages, isForced: batch.isForced, explain: batch.explain, history, log };
+  const refusals = batch.refusals ?? new Map<string, string>();
   const jobs = projects.map((name) => ({ name, after: graph.imageUpstreamOf(name) }));
-  const concurrency = batchParallelism(options.parallel, context.nxJsonConfiguration?.parallel);
+  const ensure = (name: string) => refusedOutcome(name, refusals) ?? ensureStage(name, deps);
 
-  for await (const job of runScheduled(jobs, concurrency, (name) => refusedOutcome(name, refusals) ?? ensureStage(name, deps), (o) => o.status !== 'failed')) {
+  for await (const job of runScheduled(jobs, batch.concurrency, ensure, (o) => o.status !== 'failed')) {
     const outcome: StageOutcome =
       'result' in job
         ? job.result
@@ -84,6 +114,18 @@ export async function* runStages(
     if (outcome.message) log(job.name, outcome.status === 'failed' ? `failed: ${outcome.message}` : outcome.message);
     yield { project: job.name, outcome, output: outputs.get(job.name)! };
   }
+}
+
+function* failedBatch(projects: string[], message: string, write: (line: string) => void): Generator<StageRunEvent> {
+  for (const project of projects) {
+    const line = `${project}: ${message}`;
+    write(line);
+    yield { project, outcome: { stage: project, status: 'failed', durationMs: 0, message }, output: [line] };
+  }
+}
+
+function stderrLine(line: string): void {
+  process.stderr.write(`${line}\n`);
 }
 
 /** verifyDeclaredTags (Mesa's build-time check): stages whose tag contradicts its declaration, found before the Engine is contacted. */

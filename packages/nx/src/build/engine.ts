@@ -1,0 +1,50 @@
+import type Docker from 'dockerode';
+import type { BuildRequest, BuildResult } from '../docker/build';
+
+/**
+ * What the build core asks of a Docker Engine. The core talks only to this
+ * interface: dockerEngine() is the real one, and unit specs pass a fake.
+ */
+export interface StageEngine {
+  /** Resolves when the Engine answers; rejects with a message naming the Engine and the fix. */
+  ensureReachable(): Promise<void>;
+  /** Every local tag with the id of its image, from one listing. */
+  localImages(): Promise<Map<string, string>>;
+  /** The id of the local image a tag or id names, or undefined when there is none. */
+  imageIdOf(ref: string): Promise<string | undefined>;
+  /** Builds and tags only when the build succeeded. */
+  build(request: BuildRequest): Promise<BuildResult>;
+  /** A plain remove: an image with other tags, children or containers stays. */
+  removeImage(id: string): Promise<void>;
+}
+
+/** The real Engine, through dockerode. Build modules load on the first build, so a no-op run never pays for them. */
+export function dockerEngine(docker: Docker): StageEngine {
+  return {
+    async ensureReachable() {
+      const { ensureEngineReachable } = await import('../docker/engine');
+      await ensureEngineReachable(docker);
+    },
+    async localImages() {
+      const { listLocalImages } = await import('../docker/images');
+      return listLocalImages(docker);
+    },
+    async imageIdOf(ref) {
+      try {
+        return (await docker.getImage(ref).inspect()).Id;
+      } catch {
+        return undefined;
+      }
+    },
+    async build(request) {
+      const { buildImage } = await import('../docker/build');
+      return buildImage(docker, request);
+    },
+    async removeImage(id) {
+      await docker
+        .getImage(id)
+        .remove()
+        .catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,158 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { BuildRequest, BuildResult } from '../docker/build';
+import { FileHashCache } from '../key/hash-cache';
+import { Planner } from '../key/plan';
+import { buildStageGraph } from '../stage/graph';
+import { loadStage } from '../stage/load';
+import { resolveOptions } from '../stage/types';
+import type { StageEngine } from './engine';
+import { ensureStage } from './ensure-stage';
+import { KeyHistory } from './key-history';
+import { runStageBatch, type StageRunEvent } from './run-stages';
+
+const OPTIONS = resolveOptions({ imageName: 'fake', defaultBase: 'base' });
+
+/** An Engine that keeps images in a map and builds by recording the request. */
+class FakeEngine implements StageEngine {
+  images = new Map<string, string>();
+  builds: BuildRequest[] = [];
+  removed: string[] = [];
+  failing = new Set<string>();
+  reachable = true;
+  private next = 0;
+
+  async ensureReachable() {
+    if (!this.reachable) throw new Error('cannot reach the Docker Engine at unix:///fake.sock: start it');
+  }
+  async localImages() {
+    return new Map(this.images);
+  }
+  async imageIdOf(ref: string) {
+    return this.images.get(ref);
+  }
+  async build(request: BuildRequest): Promise<BuildResult> {
+    this.builds.push(request);
+    const stage = request.tag.replace(/^fake-/, '').replace(/:.*$/, '');
+    if (this.failing.has(stage)) throw new Error(`Step 2/3 : RUN make failed in ${stage}`);
+    const imageId = `sha256:${String(++this.next).padStart(64, '0')}`;
+    this.images.set(request.tag, imageId);
+    return { imageId, durationMs: 1 };
+  }
+  async removeImage(id: string) {
+    this.removed.push(id);
+  }
+}
+
+/** base <- lib <- app, and base <- other. */
+function workspace(): string {
+  const root = mkdtempSync(join(tmpdir(), 'stagecraft-batch-'));
+  const write = (path: string, content: string | object) => {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), typeof content === 'string' ? content : JSON.stringify(content));
+  };
+  write('base/Dockerfile', 'FROM scratch\nCOPY busybox /bin/busybox\n');
+  write('base/busybox', 'not really busybox');
+  write('lib/stage.json', { build: { type: 'custom', steps: ['true'] } });
+  write('app/stage.json', { depends: ['lib'], build: { type: 'custom', steps: ['true'] } });
+  write('other/stage.json', { build: { type: 'custom', steps: ['true'] } });
+  return root;
+}
+
+describe('the build core against a fake Engine', () => {
+  let root: string;
+  let engine: FakeEngine;
+  let lines: string[];
+
+  function batch(projects: string[], forced: string[] = []) {
+    const stages = ['base', 'lib', 'app', 'other'].map((dir) => loadStage(root, dir));
+    const graph = buildStageGraph(stages, OPTIONS);
+    const cacheDir = join(root, '.cache');
+    const hashCache = new FileHashCache(join(cacheDir, 'file-hashes.json'));
+    const planner = new Planner({ workspaceRoot: root, graph, options: OPTIONS, now: new Date('2026-11-21T12:00:00Z'), env: {}, hashCache });
+    return {
+      planner,
+      run: async () => {
+        const events: StageRunEvent[] = [];
+        const generator = runStageBatch({
+          stages: { graph, planner, workspaceRoot: root, cacheDir, hashCache },
+          projects,
+          engine,
+          concurrency: 2,
+          isForced: (stage) => forced.includes(stage),
+          explain: false,
+          write: (line) => lines.push(line),
+        });
+        for await (const event of generator) events.push(event);
+        return Object.fromEntries(events.map((event) => [event.project, event.outcome.status]));
+      },
+    };
+  }
+
+  beforeEach(() => {
+    root = workspace();
+    engine = new FakeEngine();
+    lines = [];
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  it('builds every missing stage once, upstream first, and tags only what built', async () => {
+    expect(await batch(['app', 'base', 'lib', 'other']).run()).toEqual({ base: 'built', lib: 'built', app: 'built', other: 'built' });
+    const order = engine.builds.map((request) => request.tag.split(':')[0]);
+    expect(order.indexOf('fake-base')).toBeLessThan(order.indexOf('fake-lib'));
+    expect(order.indexOf('fake-lib')).toBeLessThan(order.indexOf('fake-app'));
+    expect(engine.builds).toHaveLength(4);
+  });
+
+  it('a second run finds every image present and builds nothing', async () => {
+    await batch(['app', 'base', 'lib', 'other']).run();
+    engine.builds = [];
+    expect(await batch(['app', 'base', 'lib', 'other']).run()).toEqual({ base: 'present', lib: 'present', app: 'present', other: 'present' });
+    expect(engine.builds).toEqual([]);
+  });
+
+  it('a failed stage fails, its dependents are skipped, and independent stages go on', async () => {
+    engine.failing.add('lib');
+    expect(await batch(['app', 'base', 'lib', 'other']).run()).toEqual({ base: 'built', lib: 'failed', app: 'skipped', other: 'built' });
+    expect(lines).toContainEqual(expect.stringMatching(/^lib: failed: Step 2\/3 : RUN make failed in lib$/));
+    expect(lines).toContainEqual('app: not built: upstream stage lib did not build');
+    expect([...engine.images.keys()].some((tag) => tag.startsWith('fake-lib:'))).toBe(false);
+  });
+
+  it('an unreachable Engine fails every stage with its message and builds nothing', async () => {
+    engine.reachable = false;
+    expect(await batch(['base', 'lib']).run()).toEqual({ base: 'failed', lib: 'failed' });
+    expect(lines).toContain('base: cannot reach the Docker Engine at unix:///fake.sock: start it');
+    expect(engine.builds).toEqual([]);
+  });
+
+  it('a forced present stage is rebuilt without the layer cache, and the image it replaced is removed', async () => {
+    await batch(['base']).run();
+    const before = [...engine.images.values()][0];
+    engine.builds = [];
+    expect(await batch(['base'], ['base']).run()).toEqual({ base: 'built' });
+    expect(engine.builds).toHaveLength(1);
+    expect(engine.builds[0].noCache).toBe(true);
+    expect(engine.removed).toEqual([before]);
+  });
+
+  it('ensureStage: a tag that appeared while waiting for the lock is taken as present', async () => {
+    const { planner } = batch(['base']);
+    const plan = await planner.plan('base');
+    engine.images.set(plan.tag, 'sha256:built-by-another-run');
+    const outcome = await ensureStage('base', {
+      engine,
+      planner,
+      workspaceRoot: root,
+      cacheDir: join(root, '.cache'),
+      localImages: new Map(),
+      isForced: () => false,
+      explain: false,
+      history: new KeyHistory(join(root, '.cache')),
+      log: () => undefined,
+    });
+    expect(outcome).toMatchObject({ stage: 'base', status: 'present', tag: plan.tag });
+    expect(engine.builds).toEqual([]);
+  });
+});
