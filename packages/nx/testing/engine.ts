@@ -19,6 +19,19 @@ export async function removeImagesNamed(prefix: string): Promise<void> {
   }
 }
 
+/** Force-removes each image (a tag untags it; an id removes it), skipping those already gone. */
+export async function removeImages(refs: Iterable<string>): Promise<void> {
+  const docker = new Docker();
+  for (const ref of refs) {
+    await docker
+      .getImage(ref)
+      .remove({ force: true })
+      .catch((error: { statusCode?: number }) => {
+        if (error?.statusCode !== 404) throw error;
+      });
+  }
+}
+
 export async function tagsNamed(prefix: string): Promise<string[]> {
   const images = await new Docker().listImages();
   return images.flatMap((image) => image.RepoTags ?? []).filter((tag) => tag.startsWith(prefix)).sort();

@@ -1,21 +1,23 @@
 import { posix, join } from 'node:path';
 import { existsSync, readdirSync, readlinkSync } from 'node:fs';
 import fg from 'fast-glob';
-import type { ContextEntry } from '../docker';
+import type { ContextEntry } from '../docker/context';
 import { packagesDir, type StagePlan } from '../key/plan';
+
+const SOURCE_DIR = 'source';
 
 /**
  * The build context of a stage as tar entries: the rendered Dockerfile, the
  * generated files, the stage's own files, and (for url/git sources) the
- * unpacked source tree under source/.
+ * unpacked source tree under source/. `packageTarget` is the target a missing
+ * upstream package is made with, for the message.
  */
-const SOURCE_DIR = 'source';
-
 export async function buildContextEntries(
   plan: StagePlan,
   workspaceRoot: string,
-  sourceTree?: string,
-  dockerfile = plan.dockerfile,
+  sourceTree: string | undefined,
+  dockerfile: string,
+  packageTarget: string,
 ): Promise<ContextEntry[]> {
   const entries: ContextEntry[] = [{ path: 'Dockerfile', mode: 0o644, source: { content: dockerfile } }];
   for (const [path, content] of Object.entries(plan.generated)) {
@@ -30,7 +32,7 @@ export async function buildContextEntries(
     );
   }
   if (sourceTree) entries.push(...(await treeEntries(sourceTree, SOURCE_DIR)));
-  if (plan.stage.consumePackages) entries.push(...consumedPackageEntries(plan, workspaceRoot));
+  if (plan.stage.consumePackages) entries.push(...consumedPackageEntries(plan, workspaceRoot, packageTarget));
   const copiesSource = plan.stage.build.type !== 'dockerfile' && plan.stage.build.type !== 'aggregate';
   if (copiesSource && !entries.some((entry) => entry.path.startsWith(SOURCE_DIR + '/'))) {
     entries.push({ path: SOURCE_DIR, mode: 0o755, source: { directory: true } });
@@ -39,12 +41,12 @@ export async function buildContextEntries(
 }
 
 /** The upstream package files a package-consuming stage installs: packages/<upstream>/<file>. */
-function consumedPackageEntries(plan: StagePlan, workspaceRoot: string): ContextEntry[] {
+function consumedPackageEntries(plan: StagePlan, workspaceRoot: string, packageTarget: string): ContextEntry[] {
   return plan.stage.depends.flatMap((upstream) => {
     const dir = join(workspaceRoot, packagesDir(upstream));
     if (!existsSync(dir)) {
       throw new Error(
-        `the packages of upstream stage ${upstream} are missing from ${packagesDir(upstream)}: run nx run ${upstream}:package first`,
+        `the packages of upstream stage ${upstream} are missing from ${packagesDir(upstream)}: run nx run ${upstream}:${packageTarget} first`,
       );
     }
     return readdirSync(dir)

@@ -2,8 +2,10 @@ import type Docker from 'dockerode';
 import type { BuildRequest, BuildResult } from '../docker/build';
 
 /**
- * What the build core asks of a Docker Engine. The core talks only to this
- * interface: dockerEngine() is the real one, and unit specs pass a fake.
+ * What ensuring stages asks of a Docker Engine: ensureStage and the batch run
+ * reach the Engine only through this interface. dockerEngine() is the real
+ * one; unit specs pass a fake. (The run target's container goes through
+ * docker/run-container directly.)
  */
 export interface StageEngine {
   /** Resolves when the Engine answers; rejects with a message naming the Engine and the fix. */

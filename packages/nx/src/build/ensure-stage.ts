@@ -1,11 +1,11 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { stageLabels } from '../docker/labels';
-import { definingFile } from '../stage/graph';
+import { definingFile } from '../stage/definition-files';
 import { explainKeyChange } from '../key/explain';
 import { KEY_FORMAT } from '../key/key';
 import type { KeyHistory } from './key-history';
-import { isRemoteSource } from '../stage/types';
+import { isRemoteSource, type TargetKind } from '../stage/types';
 import type { Planner, StagePlan } from '../key/plan';
 import { writeStageManifest } from './manifest';
 import { withTagLock } from './tag-lock';
@@ -34,6 +34,8 @@ export interface EnsureStageDeps {
   /** Say which inputs changed since the stage's last build (--explain). */
   explain: boolean;
   history: KeyHistory;
+  /** The configured target names, for messages that say which target to run. */
+  targetNames: Record<TargetKind, string>;
   log: (stage: string, line: string) => void;
 }
 
@@ -110,7 +112,7 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
   const rev = plan.keyDocument.source?.['commit'] ?? plan.keyDocument.source?.['rev'];
   const labels = stageLabels({ stage: stage.name, key: plan.key, keyFormat: KEY_FORMAT, rev, source });
   const dockerfile = `${plan.dockerfile.trimEnd()}\n${labelInstruction(labels)}\n`;
-  const entries = await buildContextEntries(plan, deps.workspaceRoot, sourceTree, dockerfile);
+  const entries = await buildContextEntries(plan, deps.workspaceRoot, sourceTree, dockerfile, deps.targetNames.package);
   const result = await deps.engine.build({
     tag: plan.tag,
     context: packContext(entries),
@@ -119,6 +121,7 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
     noCache: deps.isForced(stage.name),
     onLine: (line) => deps.log(stage.name, line),
     upstreamRefs: new Map(Object.entries(plan.imageUpstreamTags).map(([upstream, tag]) => [tag, upstream])),
+    upstreamTarget: deps.targetNames.dockerStage,
   });
   return result.imageId;
 }

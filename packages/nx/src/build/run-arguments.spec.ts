@@ -31,10 +31,10 @@ describe('configuredSettings', () => {
 
 describe('commandToRun', () => {
   it('prefers the arguments, then the command option through sh -c, then a shell when interactive', () => {
-    expect(commandToRun(['ls'], { command: 'make' }, false)).toEqual(['ls']);
-    expect(commandToRun([], { command: 'make test' }, false)).toEqual(['sh', '-c', 'make test']);
-    expect(commandToRun([], {}, true)).toEqual(['sh']);
-    expect(() => commandToRun([], {}, false)).toThrow(/no command to run: give one after --/);
+    expect(commandToRun(['ls'], { command: 'make' }, false, 'run')).toEqual(['ls']);
+    expect(commandToRun([], { command: 'make test' }, false, 'run')).toEqual(['sh', '-c', 'make test']);
+    expect(commandToRun([], {}, true, 'run')).toEqual(['sh']);
+    expect(() => commandToRun([], {}, false, 'shell')).toThrow('no command to run: give one after --, e.g. nx run <stage>:shell -- make test');
   });
 });
 

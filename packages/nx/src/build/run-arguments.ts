@@ -59,11 +59,11 @@ export function configuredSettings(target: { options?: RunSettings; configuratio
 }
 
 /** The command to run: the arguments, else the `command` option through sh -c, else an interactive shell. */
-export function commandToRun(args: string[], settings: RunSettings, interactive: boolean): string[] {
+export function commandToRun(args: string[], settings: RunSettings, interactive: boolean, runTarget: string): string[] {
   if (args.length) return args;
   if (settings.command) return ['sh', '-c', settings.command];
   if (interactive) return ['sh'];
-  throw new Error('no command to run: give one after --, e.g. nx run <stage>:run -- make test, or set the command option');
+  throw new Error(`no command to run: give one after --, e.g. nx run <stage>:${runTarget} -- make test, or set the command option`);
 }
 
 /** The container's working directory: the caller's directory, mapped under /work when it is inside the workspace. */

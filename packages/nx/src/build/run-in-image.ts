@@ -6,6 +6,7 @@ import { connectEngine, ensureEngineReachable } from '../docker/engine';
 import { LABEL_STAGE } from '../docker/labels';
 import { runContainer } from '../docker/run-container';
 import { stageKeyLabelOf } from '../docker/run-container-image';
+import { DEFAULT_OPTIONS } from '../stage/types';
 import { stageContextFor } from './stage-context';
 import { commandToRun, configuredSettings, containerWorkingDir, passedEnvironment, splitRunArguments, type RunRequest } from './run-arguments';
 
@@ -26,7 +27,7 @@ export async function runInStageImage(
   const { flags, command: args } = splitRunArguments(options.__unparsed__ ?? []);
   const settings = { ...configuredSettings(context.target, context.configurationName), ...flags };
   const interactive = settings.interactive ?? Boolean(process.stdin.isTTY && process.stdout.isTTY);
-  const command = commandToRun(args, settings, interactive);
+  const command = commandToRun(args, settings, interactive, context.targetName ?? DEFAULT_OPTIONS.targetNames.run);
 
   const { planner, options: pluginOptions, workspaceRoot } = stageContextFor(context, [project]);
   const stage = project;
@@ -41,7 +42,14 @@ export async function runInStageImage(
     keyLabel = await stageKeyLabelOf(docker, plan.tag);
   }
   if (declared) {
-    const refusal = imageKeyFailure(stage, plan.tag, keyLabel || undefined, declared, pluginOptions.requireDeclaredTags ?? false);
+    const refusal = imageKeyFailure(
+      stage,
+      plan.tag,
+      keyLabel || undefined,
+      declared,
+      pluginOptions.requireDeclaredTags ?? false,
+      pluginOptions.targetNames.dockerStage,
+    );
     if (refusal) throw new Error(refusal);
   }
 

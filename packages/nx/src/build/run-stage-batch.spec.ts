@@ -1,5 +1,5 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { BuildRequest, BuildResult } from '../docker/build';
 import { FileHashCache } from '../key/hash-cache';
@@ -76,7 +76,7 @@ describe('the build core against a fake Engine', () => {
       run: async () => {
         const events: StageRunEvent[] = [];
         const generator = runStageBatch({
-          stages: { graph, planner, workspaceRoot: root, cacheDir, hashCache },
+          stages: { graph, planner, workspaceRoot: root, cacheDir, hashCache, options: OPTIONS },
           projects,
           engine,
           concurrency: 2,
@@ -137,6 +137,29 @@ describe('the build core against a fake Engine', () => {
     expect(engine.removed).toEqual([before]);
   });
 
+  it('the CPU count and proxy settings reach the build as build args, and the tag is the same on every machine', async () => {
+    writeFileSync(join(root, 'other/stage.json'), JSON.stringify({ build: { type: 'make' } }));
+    const buildOnMachine = async (cpuCount: number, proxy: string) => {
+      const cpus = jest.spyOn(os, 'cpus').mockReturnValue(new Array(cpuCount).fill(os.cpus()[0]));
+      const saved = process.env['HTTP_PROXY'];
+      process.env['HTTP_PROXY'] = proxy;
+      try {
+        engine = new FakeEngine();
+        await batch(['base', 'other']).run();
+        return engine.builds.find((request) => request.tag.startsWith('fake-other:'))!;
+      } finally {
+        cpus.mockRestore();
+        if (saved === undefined) delete process.env['HTTP_PROXY'];
+        else process.env['HTTP_PROXY'] = saved;
+      }
+    };
+    const small = await buildOnMachine(2, 'http://127.0.0.1:3128');
+    const large = await buildOnMachine(64, 'http://127.0.0.1:8080');
+    expect(small.buildArgs).toMatchObject({ JOBS: '2', HTTP_PROXY: 'http://127.0.0.1:3128' });
+    expect(large.buildArgs).toMatchObject({ JOBS: '64', HTTP_PROXY: 'http://127.0.0.1:8080' });
+    expect(large.tag).toBe(small.tag);
+  });
+
   it('ensureStage: a tag that appeared while waiting for the lock is taken as present', async () => {
     const { planner } = batch(['base']);
     const plan = await planner.plan('base');
@@ -150,6 +173,7 @@ describe('the build core against a fake Engine', () => {
       isForced: () => false,
       explain: false,
       history: new KeyHistory(join(root, '.cache')),
+      targetNames: OPTIONS.targetNames,
       log: () => undefined,
     });
     expect(outcome).toMatchObject({ stage: 'base', status: 'present', tag: plan.tag });

@@ -23,7 +23,7 @@ export interface StageRunEvent {
 
 /** One batch of stages to ensure, with everything it runs against. */
 export interface StageBatch {
-  stages: Pick<StageContext, 'graph' | 'planner' | 'workspaceRoot' | 'cacheDir' | 'hashCache'>;
+  stages: Pick<StageContext, 'graph' | 'planner' | 'workspaceRoot' | 'cacheDir' | 'hashCache' | 'options'>;
   projects: string[];
   engine: StageEngine;
   concurrency: number;
@@ -94,9 +94,10 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
     return;
   }
 
-  const { graph, planner, workspaceRoot, cacheDir } = stages;
+  const { graph, planner, workspaceRoot, cacheDir, options } = stages;
   const history = new KeyHistory(cacheDir);
-  const deps = { engine, planner, workspaceRoot, cacheDir, localImages, isForced: batch.isForced, explain: batch.explain, history, log };
+  const { isForced, explain } = batch;
+  const deps = { engine, planner, workspaceRoot, cacheDir, localImages, isForced, explain, history, targetNames: options.targetNames, log };
   const refusals = batch.refusals ?? new Map<string, string>();
   const jobs = projects.map((name) => ({ name, after: graph.imageUpstreamOf(name) }));
   const ensure = (name: string) => refusedOutcome(name, refusals) ?? ensureStage(name, deps);

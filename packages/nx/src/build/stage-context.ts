@@ -1,7 +1,8 @@
 import type { ExecutorContext, ProjectGraph } from '@nx/devkit';
 import { clockFromEnv } from '../key/bucket';
 import { join, resolve } from 'node:path';
-import { buildStageGraph, definingFile, type StageGraph } from '../stage/graph';
+import { definingFile } from '../stage/definition-files';
+import { buildStageGraph, type StageGraph } from '../stage/graph';
 import { loadStagesCached, openStageCache } from '../plugin/stage-files';
 import { FileHashCache } from '../key/hash-cache';
 import { Planner, staticSourceIdentity } from '../key/plan';

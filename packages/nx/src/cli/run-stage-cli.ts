@@ -1,5 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
+import { executorName } from '../plugin/identity';
 import { isStageProject } from '../plugin/stage-projects';
+import { DEFAULT_OPTIONS } from '../stage/types';
 
 export const USAGE = 'usage: stagecraft run <stage> [--env NAME] [--network MODE] [--interactive] [--] <command...>';
 
@@ -16,16 +18,16 @@ export async function runStageCli(argv: string[], effects: CliEffects): Promise<
     return 2;
   }
   const { createProjectGraphAsync, readProjectsConfigurationFromProjectGraph, workspaceRoot } = await import('@nx/devkit');
-  const { readNxJson } = await import('nx/src/config/nx-json');
+  const { readNxJsonFromDisk } = await import('@nx/devkit/internal');
   const projectGraph = await createProjectGraphAsync({ exitOnError: false });
   const projectsConfigurations = readProjectsConfigurationFromProjectGraph(projectGraph);
   const project = projectsConfigurations.projects[stage];
   if (!project || !isStageProject(project)) throw new Error(`no stage named '${stage}' in the workspace at ${workspaceRoot}`);
 
   const targetOf = (executor: string) =>
-    Object.entries(project.targets ?? {}).find(([, target]) => target.executor === `@stagecraft/nx:${executor}`)?.[0];
-  const dockerStage = targetOf('docker-stage') ?? 'docker-stage';
-  const run = targetOf('run') ?? 'run';
+    Object.entries(project.targets ?? {}).find(([, target]) => target.executor === executorName(executor))?.[0];
+  const dockerStage = targetOf('docker-stage') ?? DEFAULT_OPTIONS.targetNames.dockerStage;
+  const run = targetOf('run') ?? DEFAULT_OPTIONS.targetNames.run;
 
   const built = effects.ensureImage(stage, dockerStage, workspaceRoot);
   if (built !== 0) throw new Error(`the image of stage ${stage} could not be built (nx run ${stage}:${dockerStage} exited with ${built})`);
@@ -39,7 +41,7 @@ export async function runStageCli(argv: string[], effects: CliEffects): Promise<
     target: project.targets?.[run],
     projectGraph,
     projectsConfigurations,
-    nxJsonConfiguration: readNxJson(workspaceRoot),
+    nxJsonConfiguration: readNxJsonFromDisk(workspaceRoot),
   };
   const { runInStageImage } = await import('../build/run-in-image');
   const { exitCode } = await runInStageImage({ __unparsed__: rest }, context);

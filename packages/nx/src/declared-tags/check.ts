@@ -1,4 +1,5 @@
 /** Comparing a stage's computed tag with its declaration, and the messages that say what to do. */
+import { generatorCommand } from '../plugin/identity';
 import type { DeclaredTags } from './declared-tags-file';
 import { bucketOf, keyMatchesTag, tagPartOf } from './tags';
 
@@ -40,7 +41,14 @@ export function tagCheckFailure(check: TagCheck, declared: DeclaredTags, require
  * The test-time check (Mesa's ci_tag_test_time_check): the image's key label
  * must be the declared build. Returns why not, or undefined.
  */
-export function imageKeyFailure(stage: string, imageRef: string, keyLabel: string | undefined, declared: DeclaredTags, requireDeclaredTags: boolean): string | undefined {
+export function imageKeyFailure(
+  stage: string,
+  imageRef: string,
+  keyLabel: string | undefined,
+  declared: DeclaredTags,
+  requireDeclaredTags: boolean,
+  dockerStageTarget: string,
+): string | undefined {
   const declaration = declared.declarations.get(stage);
   if (!declaration) {
     return requireDeclaredTags
@@ -52,13 +60,13 @@ export function imageKeyFailure(stage: string, imageRef: string, keyLabel: strin
   return (
     `image ${imageRef} ${carried}, which is not the build declared for stage ${stage} in ` +
     `${declared.file}:${declaration.line} (${declaration.tag}): refusing to run it. ` +
-    `Rebuild the stage (nx run ${stage}:docker-stage --force) or update the declaration (${updateCommandFor(stage)})`
+    `Rebuild the stage (nx run ${stage}:${dockerStageTarget} --force) or update the declaration (${updateCommandFor(stage)})`
   );
 }
 
 /** The exact command that rewrites one stage's declaration. */
 export function updateCommandFor(stage: string): string {
-  return `nx g @stagecraft/nx:update-tags --include='^${stage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$'`;
+  return `${generatorCommand('update-tags')} --include='^${stage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$'`;
 }
 
 function bucketNote(declared: string, computed: string): string {

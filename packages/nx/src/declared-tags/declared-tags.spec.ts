@@ -108,14 +108,15 @@ describe('checking a stage', () => {
   });
 
   it('checks an image key label at run time, naming both', () => {
-    expect(imageKeyFailure('lib-a', 'sc-lib-a:x', KEY_A, declared, false)).toBeUndefined();
+    expect(imageKeyFailure('lib-a', 'sc-lib-a:x', KEY_A, declared, false, 'docker-stage')).toBeUndefined();
     const other = 'b'.repeat(64);
-    expect(imageKeyFailure('lib-a', 'sc-lib-a:x', other, declared, false)).toMatch(
+    expect(imageKeyFailure('lib-a', 'sc-lib-a:x', other, declared, false, 'docker-stage')).toMatch(
       new RegExp(`image sc-lib-a:x carries key ${other} .*declared for stage lib-a in stagecraft-tags\\.yml:5 \\(2026-W47-aaaaaaaaaaaaaaaa\\): refusing to run it`),
     );
-    expect(imageKeyFailure('lib-a', 'sc-lib-a:x', undefined, declared, false)).toContain('carries no dev.stagecraft.key label');
-    expect(imageKeyFailure('lib-c', 'sc-lib-c:x', other, declared, false)).toBeUndefined();
-    expect(imageKeyFailure('lib-c', 'sc-lib-c:x', other, declared, true)).toContain('requireDeclaredTags is on');
+    expect(imageKeyFailure('lib-a', 'sc-lib-a:x', other, declared, false, 'image')).toContain('Rebuild the stage (nx run lib-a:image --force)');
+    expect(imageKeyFailure('lib-a', 'sc-lib-a:x', undefined, declared, false, 'docker-stage')).toContain('carries no dev.stagecraft.key label');
+    expect(imageKeyFailure('lib-c', 'sc-lib-c:x', other, declared, false, 'docker-stage')).toBeUndefined();
+    expect(imageKeyFailure('lib-c', 'sc-lib-c:x', other, declared, true, 'docker-stage')).toContain('requireDeclaredTags is on');
   });
 
   it('escapes regex characters in the update command', () => {

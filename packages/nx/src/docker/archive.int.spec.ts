@@ -6,7 +6,7 @@ import { readFilesFromImage } from './archive';
 import { buildImage } from './build';
 import { packContext } from './context';
 import { connectEngine } from './engine';
-import { removeImages } from './images';
+import { removeImages } from '../../testing/engine';
 
 const suffix = randomBytes(4).toString('hex');
 const image = `stagecraft-test-archive-${suffix}:t1`;
@@ -43,7 +43,7 @@ describe('readFilesFromImage (real engine)', () => {
     });
   });
   afterAll(async () => {
-    await removeImages(docker, [image], { force: true });
+    await removeImages([image]);
   });
   beforeEach(() => {
     dest = mkdtempSync(join(tmpdir(), 'stagecraft-archive-'));

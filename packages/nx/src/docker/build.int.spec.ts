@@ -3,7 +3,8 @@ import { randomBytes } from 'crypto';
 import { buildImage, BuildError, BuildRequest } from './build';
 import { ContextEntry, packContext } from './context';
 import { connectEngine } from './engine';
-import { imageExists, listLocalTags, removeImages } from './images';
+import { removeImages } from '../../testing/engine';
+import { imageExists } from './images';
 import { stageLabels } from './labels';
 
 const suffix = randomBytes(4).toString('hex');
@@ -43,7 +44,7 @@ describe('buildImage (real engine)', () => {
   };
 
   afterAll(async () => {
-    await removeImages(docker, made, { force: true });
+    await removeImages(made);
   });
 
   it('builds, labels and then tags the image; passes build args; streams the log as lines', async () => {
@@ -80,14 +81,14 @@ describe('buildImage (real engine)', () => {
     expect(req.lines).toContain(`greeting=hello-${suffix}`);
     expect(req.lines).not.toContain('');
     expect(req.lines.every((line) => !line.includes('\n'))).toBe(true);
-    expect(await listLocalTags(docker)).toContain(tag);
+    expect(await imageExists(docker, tag)).toBe(true);
   });
 
   it('tags a registry reference whose host has a port (and passes the platform)', async () => {
     const tag = `127.0.0.1:5000/stagecraft-test-port-${suffix}:2026-W47-abc`;
     made.add(tag);
     await buildImage(docker, request(tag, ['FROM scratch', 'COPY busybox /bin/busybox'], { platform: 'linux/amd64' }));
-    expect(await listLocalTags(docker)).toContain(tag);
+    expect(await imageExists(docker, tag)).toBe(true);
   });
 
   it('leaves no tagged image and no container when a RUN fails, and reports the step and the log tail', async () => {
@@ -123,7 +124,7 @@ describe('buildImage (real engine)', () => {
     const req = request(tag, [], { context, upstreamRefs: new Map([[upstream, 'zlib']]) });
     const error = await buildError(buildImage(docker, req));
     expect(error.message).toBe(`upstream image ${upstream} is missing: build its stage first (nx run zlib:docker-stage), then build this one again`);
-    expect(error.missingUpstream).toEqual({ ref: upstream, stage: 'zlib' });
+    expect(error.missingUpstream).toEqual({ ref: upstream, stage: 'zlib', target: 'docker-stage' });
     expect(req.lines).toEqual([]);
   });
 

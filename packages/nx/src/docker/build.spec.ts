@@ -29,7 +29,13 @@ describe('buildFailure', () => {
       upstreams,
     );
     expect(error.message).toBe(missingMessage);
-    expect(error.missingUpstream).toEqual({ ref: upstream, stage: 'zlib' });
+    expect(error.missingUpstream).toEqual({ ref: upstream, stage: 'zlib', target: 'docker-stage' });
+  });
+
+  it('names the configured target that builds the missing upstream', () => {
+    const error = buildFailure('app:1', `No such image: ${upstream}`, [`Step 1/1 : FROM ${upstream}`], upstreams, 'image');
+    expect(error.message).toBe(missingMessage.replace('zlib:docker-stage', 'zlib:image'));
+    expect(error.missingUpstream).toEqual({ ref: upstream, stage: 'zlib', target: 'image' });
   });
 
   it('reports a missing upstream when its COPY --from step fails', () => {
@@ -49,7 +55,7 @@ describe('buildFailure', () => {
   ])('reports a missing upstream when the engine says %j about it', (engineMessage) => {
     const local = 'stagecraft-zlib:2026-W47-0123456789abcdef';
     const error = buildFailure('app:1', engineMessage, ['Step 1/1 : FROM ${BASE}'], new Map([[local, 'zlib']]));
-    expect(error.missingUpstream).toEqual({ ref: local, stage: 'zlib' });
+    expect(error.missingUpstream).toEqual({ ref: local, stage: 'zlib', target: 'docker-stage' });
   });
 
   it('does not blame an upstream that the failing step does not use', () => {

@@ -5,8 +5,7 @@ import { engineErrorFor, engineLocation } from './engine';
 import { parseImageRef } from './image-ref';
 import { imageExists } from './images';
 import { LineSplitter, readEngineMessages } from './progress';
-
-export { parseImageRef } from './image-ref';
+import { DEFAULT_OPTIONS } from '../stage/types';
 
 export interface BuildRequest {
   tag: string;
@@ -20,6 +19,8 @@ export interface BuildRequest {
   platform?: string;
   /** Images the Dockerfile takes FROM or COPY --from, with the stage that builds each. */
   upstreamRefs?: Map<string, string>;
+  /** The Nx target that builds an upstream stage, named in the missing-upstream message (default: docker-stage). */
+  upstreamTarget?: string;
 }
 
 export interface BuildResult {
@@ -30,6 +31,8 @@ export interface BuildResult {
 export interface MissingUpstream {
   ref: string;
   stage: string;
+  /** The Nx target that builds it. */
+  target: string;
 }
 
 export class BuildError extends Error {
@@ -122,9 +125,10 @@ export function buildFailure(
   engineMessage: string,
   logTail: string[],
   upstreamRefs: Map<string, string> = new Map(),
+  upstreamTarget = DEFAULT_OPTIONS.targetNames.dockerStage,
 ): BuildError {
   const step = [...logTail].reverse().find((line) => STEP_LINE.test(line));
-  const missing = findMissingUpstream(engineMessage, step, upstreamRefs);
+  const missing = findMissingUpstream(engineMessage, step, upstreamRefs, upstreamTarget);
   if (missing) {
     return new BuildError(missingUpstreamMessage(missing), tag, engineMessage, step, logTail, missing);
   }
@@ -132,14 +136,19 @@ export function buildFailure(
   return new BuildError(`build of ${tag} failed${at}: ${engineMessage}`, tag, engineMessage, step, logTail);
 }
 
-function findMissingUpstream(engineMessage: string, step: string | undefined, upstreamRefs: Map<string, string>): MissingUpstream | undefined {
+function findMissingUpstream(
+  engineMessage: string,
+  step: string | undefined,
+  upstreamRefs: Map<string, string>,
+  target: string,
+): MissingUpstream | undefined {
   const instruction = step?.replace(STEP_LINE, '');
   const pullsAnImage = instruction !== undefined && /^(FROM|COPY)\s/i.test(instruction);
   for (const [ref, stage] of upstreamRefs) {
     const namedByStep = pullsAnImage && mentions(instruction, ref);
     // "pull access denied for <repo>, ..." names the repository without its tag.
     const namedByError = MISSING_IMAGE.test(engineMessage) && (mentions(engineMessage, ref) || mentions(engineMessage, repoOf(ref)));
-    if (namedByStep || namedByError) return { ref, stage };
+    if (namedByStep || namedByError) return { ref, stage, target };
   }
   return undefined;
 }
@@ -156,14 +165,14 @@ function mentions(text: string, ref: string): boolean {
   return new RegExp(`(^|[\\s=])${ref.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[\\s:,])`).test(text);
 }
 
-function missingUpstreamMessage({ ref, stage }: MissingUpstream): string {
-  return `upstream image ${ref} is missing: build its stage first (nx run ${stage}:docker-stage), then build this one again`;
+function missingUpstreamMessage({ ref, stage, target }: MissingUpstream): string {
+  return `upstream image ${ref} is missing: build its stage first (nx run ${stage}:${target}), then build this one again`;
 }
 
 async function requireUpstreams(docker: Docker, req: BuildRequest): Promise<void> {
   for (const [ref, stage] of req.upstreamRefs ?? []) {
     if (!(await imageExists(docker, ref))) {
-      const missing = { ref, stage };
+      const missing = { ref, stage, target: req.upstreamTarget ?? DEFAULT_OPTIONS.targetNames.dockerStage };
       throw new BuildError(missingUpstreamMessage(missing), req.tag, `No such image: ${ref}`, undefined, [], missing);
     }
   }
@@ -171,7 +180,7 @@ async function requireUpstreams(docker: Docker, req: BuildRequest): Promise<void
 
 function failure(req: BuildRequest, log: BuildLog, engineMessage: string): BuildError {
   log.end();
-  return buildFailure(req.tag, engineMessage, log.lines, req.upstreamRefs);
+  return buildFailure(req.tag, engineMessage, log.lines, req.upstreamRefs, req.upstreamTarget);
 }
 
 async function idFromSuccessLine(docker: Docker, lines: string[]): Promise<string | undefined> {

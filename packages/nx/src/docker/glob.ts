@@ -21,10 +21,6 @@ export function compileGlob(glob: string): RegExp {
   return new RegExp(pattern + '$');
 }
 
-export function matchesGlob(glob: string, path: string): boolean {
-  return compileGlob(glob).test(path);
-}
-
 /** The deepest directory of the glob that holds no wildcard: where matching files can be. */
 export function globBaseDir(glob: string): string {
   assertAbsoluteGlob(glob);

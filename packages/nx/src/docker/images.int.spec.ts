@@ -2,7 +2,9 @@ import { randomBytes } from 'crypto';
 import { buildImage } from './build';
 import { packContext } from './context';
 import { connectEngine } from './engine';
-import { imageExists, listLocalTags, removeImages } from './images';
+import { dockerEngine } from '../build/engine';
+import { removeImages } from '../../testing/engine';
+import { imageExists, listLocalImages } from './images';
 
 const suffix = randomBytes(4).toString('hex');
 
@@ -18,17 +20,17 @@ describe('local images (real engine)', () => {
     await docker.getImage(imageId).tag({ repo: `127.0.0.1:5000/stagecraft-test-images-${suffix}`, tag: '2026-W47-abc' });
   });
   afterAll(async () => {
-    await removeImages(docker, [tag, secondTag, imageId], { force: true });
+    await removeImages([tag, secondTag, imageId]);
   });
 
-  it('lists every local tag as the engine prints it, with one listImages call', async () => {
+  it('lists every local tag as the engine prints it with its image id, with one listImages call', async () => {
     const listImages = jest.spyOn(docker, 'listImages');
-    const tags = await listLocalTags(docker);
+    const images = await listLocalImages(docker);
     expect(listImages).toHaveBeenCalledTimes(1);
     listImages.mockRestore();
-    expect(tags).toContain(tag);
-    expect(tags).toContain(secondTag);
-    expect(tags).not.toContain('<none>:<none>');
+    expect(images.get(tag)).toBe(imageId);
+    expect(images.get(secondTag)).toBe(imageId);
+    expect(images.has('<none>:<none>')).toBe(false);
   });
 
   it('tells whether an image exists', async () => {
@@ -37,8 +39,12 @@ describe('local images (real engine)', () => {
     expect(await imageExists(docker, `stagecraft-test-images-${suffix}:absent`)).toBe(false);
   });
 
-  it('removes tags and skips references that are already gone', async () => {
-    await removeImages(docker, [secondTag, secondTag, `stagecraft-test-images-${suffix}:absent`]);
+  it("the build core's remove is a plain one: an image with other tags stays, a tag is untagged, a missing one is no error", async () => {
+    const engine = dockerEngine(docker);
+    await engine.removeImage(imageId);
+    expect(await imageExists(docker, imageId)).toBe(true);
+    await engine.removeImage(secondTag);
+    await engine.removeImage(`stagecraft-test-images-${suffix}:absent`);
     expect(await imageExists(docker, secondTag)).toBe(false);
     expect(await imageExists(docker, tag)).toBe(true);
   });

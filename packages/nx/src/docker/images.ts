@@ -1,12 +1,7 @@
-/** Looking up and removing local images. */
+/** Looking up local images. */
 import Docker from 'dockerode';
 
-/** Every local tag, as the Engine reports it ("name:tag", "127.0.0.1:5000/name:tag"), from one listImages call. */
-export async function listLocalTags(docker: Docker): Promise<Set<string>> {
-  return new Set((await listLocalImages(docker)).keys());
-}
-
-/** Every local tag with the id of its image, from one listImages call. */
+/** Every local tag ("name:tag", "127.0.0.1:5000/name:tag", as the Engine reports it) with the id of its image, from one listImages call. */
 export async function listLocalImages(docker: Docker): Promise<Map<string, string>> {
   const images = await docker.listImages();
   const tags = new Map<string, string>();
@@ -25,17 +20,6 @@ export async function imageExists(docker: Docker, ref: string): Promise<boolean>
   } catch (err) {
     if (isNotFound(err)) return false;
     throw err;
-  }
-}
-
-/** Removes each image (a tag untags it; an id removes it), skipping those already gone. */
-export async function removeImages(docker: Docker, refs: Iterable<string>, options: { force?: boolean } = {}): Promise<void> {
-  for (const ref of refs) {
-    try {
-      await docker.getImage(ref).remove({ force: options.force ?? false });
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-    }
   }
 }
 

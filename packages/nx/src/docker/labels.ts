@@ -1,4 +1,4 @@
-/** The labels every stage image carries (DESIGN.md section 2). */
+/** The labels every stage image carries. */
 
 export const LABEL_STAGE = 'dev.stagecraft.stage';
 export const LABEL_KEY = 'dev.stagecraft.key';

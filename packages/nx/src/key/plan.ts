@@ -8,6 +8,7 @@ import type { StageGraph } from '../stage/graph';
 import { KEY_FORMAT, keyOf, type KeyDocument } from './key';
 import { renderDockerfile, type UpstreamImage } from '../render/render';
 import { stageTag } from './tag';
+import { STAGE_FILE_NAMES } from '../stage/definition-files';
 import { isLocalSource, type ResolvedOptions, type Stage } from '../stage/types';
 
 export interface PlanContext {
@@ -62,7 +63,6 @@ export function packagesDir(stage: string): string {
 }
 
 const WORKSPACE_ROOT_PREFIX = '{workspaceRoot}/';
-const STAGE_DEFINITION_FILES = ['stage.json', 'Dockerfile'];
 
 /**
  * Computes stage plans: keys, tags and rendered Dockerfiles. This is the only
@@ -233,7 +233,7 @@ export class Planner {
   }
 
   private belongsToContext(stage: Stage, dir: string, file: string): boolean {
-    return dir !== stage.root || !STAGE_DEFINITION_FILES.includes(file);
+    return dir !== stage.root || !STAGE_FILE_NAMES.includes(file);
   }
 
   private contextFile(stage: Stage, dir: string, file: string) {

@@ -1,12 +1,11 @@
 import type { CreateNodesResult, CreateNodesV2 } from '@nx/devkit';
 import { AggregateCreateNodesError } from 'nx/src/project-graph/error-types';
+import { definingFile, STAGE_FILES_GLOB } from '../stage/definition-files';
 import { buildStageGraph, type StageGraph } from '../stage/graph';
 import { StageErrors } from '../stage/errors';
 import { resolveOptions, type StagecraftOptions } from '../stage/types';
 import { loadStagesCached, openStageCache, stageDirectories } from './stage-files';
 import { stageProject } from './targets';
-
-export const STAGE_GLOB = '**/{stage.json,Dockerfile}';
 
 /**
  * One Nx project per stage directory. Stages are cached on disk by the hash of
@@ -15,7 +14,7 @@ export const STAGE_GLOB = '**/{stage.json,Dockerfile}';
  * bad workspace fails at inference with errors naming the files.
  */
 export const createNodesV2: CreateNodesV2<StagecraftOptions> = [
-  STAGE_GLOB,
+  STAGE_FILES_GLOB,
   async (configFiles, rawOptions, context) => {
     const options = resolveOptions(rawOptions);
     const cache = openStageCache();
@@ -29,7 +28,7 @@ export const createNodesV2: CreateNodesV2<StagecraftOptions> = [
       errors.push(error as Error);
     }
     const results: Array<readonly [string, CreateNodesResult]> = stages.map((stage) => [
-      stage.stageFile ?? stage.dockerfilePath!,
+      definingFile(stage),
       { projects: { [stage.root]: stageProject(stage, options, graph?.imageUpstreamOf(stage.name)) } },
     ]);
     if (errors.length) {

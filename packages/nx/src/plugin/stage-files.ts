@@ -4,16 +4,17 @@ import { join, posix } from 'node:path';
 import { PluginCache } from 'nx/src/utils/plugin-cache-utils';
 import { workspaceDataDirectory } from 'nx/src/utils/cache-directory';
 import { KEY_FORMAT } from '../key/key';
+import { PLUGIN_VERSION } from './identity';
+import { STAGE_FILE_NAME, STAGE_FILE_NAMES } from '../stage/definition-files';
 import type { Stage } from '../stage/types';
 
-const CACHE_SALT = `stagecraft-stages-v${KEY_FORMAT}`;
+/** A new key format or plugin version never reads stages cached by an older one. */
+const CACHE_SALT = `stagecraft-stages-v${KEY_FORMAT}-${PLUGIN_VERSION}`;
 
 /** The on-disk cache of loaded stages, shared by createNodes and createDependencies. */
 export function openStageCache(): PluginCache<Stage> {
   return new PluginCache<Stage>(join(workspaceDataDirectory, 'stagecraft-stages.hash'));
 }
-
-export const STAGE_FILE_NAMES = ['stage.json', 'Dockerfile'] as const;
 
 /**
  * The stage directories that hold the given stage.json / Dockerfile files
@@ -24,7 +25,7 @@ export const STAGE_FILE_NAMES = ['stage.json', 'Dockerfile'] as const;
 export function stageDirectories(configFiles: readonly string[]): string[] {
   const files = configFiles.map((file) => file.split('\\').join('/'));
   const dirs = [...new Set(files.map((file) => posix.dirname(file)))].filter((dir) => dir !== '.').sort();
-  const withStageJson = new Set(files.filter((file) => posix.basename(file) === 'stage.json').map(posix.dirname));
+  const withStageJson = new Set(files.filter((file) => posix.basename(file) === STAGE_FILE_NAME).map(posix.dirname));
   const insideAnother = (dir: string) => dirs.some((other) => other !== dir && dir.startsWith(`${other}/`));
   return dirs.filter((dir) => withStageJson.has(dir) || !insideAnother(dir));
 }

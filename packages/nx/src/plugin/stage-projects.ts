@@ -1,10 +1,9 @@
 import type { ProjectConfiguration } from '@nx/devkit';
-
-const EXECUTOR_PREFIX = '@stagecraft/nx:';
+import { isPluginExecutor } from './identity';
 
 /** True for projects this plugin inferred (they carry a Stagecraft executor). */
 export function isStageProject(project: Pick<ProjectConfiguration, 'targets'>): boolean {
-  return Object.values(project.targets ?? {}).some((target) => target.executor?.startsWith(EXECUTOR_PREFIX));
+  return Object.values(project.targets ?? {}).some((target) => isPluginExecutor(target.executor));
 }
 
 /** The roots of the stage projects among the given projects, sorted. */

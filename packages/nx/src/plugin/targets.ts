@@ -1,7 +1,7 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import type { ResolvedOptions, Stage } from '../stage/types';
+import { executorName } from './identity';
 
-const EXECUTOR_PREFIX = '@stagecraft/nx';
 const TECHNOLOGIES = ['docker'];
 
 /**
@@ -15,7 +15,7 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
   const consumedPackages = stage.consumePackages ? [{ target: names.package, projects: stage.depends }] : [];
   const targets: Record<string, TargetConfiguration> = {
     [names.dockerStage]: {
-      executor: `${EXECUTOR_PREFIX}:docker-stage`,
+      executor: executorName('docker-stage'),
       dependsOn: stage.consumePackages
         ? [...consumedPackages, ...((imageUpstreams ?? []).length ? [{ target: names.dockerStage, projects: imageUpstreams }] : [])]
         : [`^${names.dockerStage}`],
@@ -30,7 +30,7 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
       ),
     },
     [names.stagePlan]: {
-      executor: `${EXECUTOR_PREFIX}:stage-plan`,
+      executor: executorName('stage-plan'),
       cache: true,
       inputs: cachedInputs,
       options: {},
@@ -41,7 +41,7 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
       ),
     },
     [names.tagCheck]: {
-      executor: `${EXECUTOR_PREFIX}:tag-check`,
+      executor: executorName('tag-check'),
       cache: true,
       inputs: [...cachedInputs, `{workspaceRoot}/${options.declaredTags}`],
       options: {},
@@ -52,7 +52,7 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
       ),
     },
     [names.run]: {
-      executor: `${EXECUTOR_PREFIX}:run`,
+      executor: executorName('run'),
       dependsOn: [names.dockerStage],
       cache: false,
       options: {},
@@ -65,7 +65,7 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
   };
   if (stage.exports.packages.length) {
     targets[names.package] = {
-      executor: `${EXECUTOR_PREFIX}:package`,
+      executor: executorName('package'),
       cache: true,
       inputs: cachedInputs,
       outputs: [`{workspaceRoot}/dist/packages/${stage.name}`],

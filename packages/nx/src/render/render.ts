@@ -5,6 +5,7 @@
  * returned here. Output is deterministic: the same input gives the same bytes.
  */
 import { rewriteDockerfileRefs } from './dockerfile-refs';
+import { definingFile } from '../stage/definition-files';
 import { StageError } from '../stage/errors';
 import { ENV_NAME, runInstruction, shellEnvAssignment, shellJoin, shellQuote } from './shell';
 import type { Stage } from '../stage/types';
@@ -235,10 +236,6 @@ function checkImage(image: string, what: string): void {
   if (!IMAGE_REFERENCE.test(image)) {
     throw new Error(`${what} ${JSON.stringify(image)} is not an image reference (it is empty or has spaces or control characters)`);
   }
-}
-
-function definingFile(stage: Stage): string {
-  return stage.stageFile ?? stage.dockerfilePath ?? stage.root;
 }
 
 function sortedByName(upstream: UpstreamImage[]): UpstreamImage[] {

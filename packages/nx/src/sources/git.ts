@@ -55,7 +55,7 @@ export async function exportGitRev(repo: string, rev: string, destDir: string, c
 
 function notExact(repo: string, rev: string): Error {
   return new Error(
-    `rev '${rev}' of ${repo} is not exact: pin a commit or a tag (semver ranges and branches need \`nx g @stagecraft/nx:lock\`)`,
+    `rev '${rev}' of ${repo} is not exact: pin a commit or a tag (a branch or a semver range can name another commit tomorrow)`,
   );
 }
 

@@ -1,4 +1,5 @@
 import { parseDockerfileRefs } from '../render/dockerfile-refs';
+import { definingFile } from './definition-files';
 import { StageError, StageErrors } from './errors';
 import type { ResolvedOptions, Stage } from './types';
 import { editDistance } from './edit-distance';
@@ -181,26 +182,4 @@ function missingStage(name: string, stages: Map<string, Stage>): string {
 function isTypo(known: string, name: string): boolean {
   const distance = editDistance(known, name);
   return distance <= 2 && distance < Math.min(known.length, name.length) / 2;
-}
-
-
-/** The file that defines a stage: its stage.json, or its Dockerfile when it has no stage.json. */
-export function definingFile(stage: Stage): string {
-  return stage.stageFile ?? stage.dockerfilePath ?? stage.root;
-}
-
-/** Every stage that depends on `name`, directly or transitively. */
-export function dependentsOf(graph: StageGraph, name: string): Set<string> {
-  const result = new Set<string>();
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const edge of graph.edges) {
-      if ((edge.target === name || result.has(edge.target)) && !result.has(edge.source)) {
-        result.add(edge.source);
-        grew = true;
-      }
-    }
-  }
-  return result;
 }

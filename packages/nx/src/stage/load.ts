@@ -1,13 +1,11 @@
 /** Loading one stage directory: its stage.json and/or Dockerfile, validated and with defaults applied. */
 import { readFileSync, statSync } from 'fs';
 import { join, posix } from 'path';
+import { DOCKERFILE_NAME, STAGE_FILE_NAME } from './definition-files';
 import { StageError } from './errors';
 import { describeNameRule, stageNameFromDirectory } from './names';
 import { BUILD_TYPES, type BuildSpec, type Stage, type StageFile } from './types';
 import { parseStageJson, validateStageFile } from './validate';
-
-export const STAGE_FILE_NAME = 'stage.json';
-export const DOCKERFILE_NAME = 'Dockerfile';
 
 /**
  * Loads the stage in `dir` (relative to the workspace root, '/' separators).

@@ -1,7 +1,6 @@
 import type { NxJsonConfiguration } from '@nx/devkit';
+import { PLUGIN_NAMES } from '../plugin/identity';
 import type { StagecraftOptions } from './types';
-
-const PLUGIN_NAMES = ['@stagecraft/nx', '@stagecraft/nx/plugin'];
 
 /** The options of the Stagecraft entry in nx.json's plugins, or {} when it is registered without options. */
 export function pluginOptionsFrom(nxJson: NxJsonConfiguration | undefined): StagecraftOptions {

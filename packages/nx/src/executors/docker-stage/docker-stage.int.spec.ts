@@ -2,7 +2,7 @@ import Docker from 'dockerode';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFilesFromImage } from '../../docker';
+import { readFilesFromImage } from '../../docker/archive';
 import { removeImagesNamed, tagsNamed, uniqueImageName } from '../../../testing/engine';
 import { createTestWorkspace, runNxAsync, writeBusyboxBase, type TestWorkspace } from '../../../testing/workspace';
 import { summaryStatuses } from '../../../testing/summary';

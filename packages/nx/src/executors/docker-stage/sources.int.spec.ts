@@ -6,7 +6,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFilesFromImage } from '../../docker';
+import { readFilesFromImage } from '../../docker/archive';
 import { removeImagesNamed, tagsNamed, uniqueImageName } from '../../../testing/engine';
 import { createTestWorkspace, runNxAsync, writeBusyboxBase, type TestWorkspace } from '../../../testing/workspace';
 import { summaryStatuses } from '../../../testing/summary';

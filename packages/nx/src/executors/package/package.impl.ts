@@ -1,8 +1,10 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { connectEngine, readFilesFromImage } from '../../docker';
-import { definingFile, type StageGraph } from '../../stage/graph';
+import { readFilesFromImage } from '../../docker/archive';
+import { connectEngine } from '../../docker/engine';
+import { definingFile } from '../../stage/definition-files';
+import type { StageGraph } from '../../stage/graph';
 import { packagesDir } from '../../key/plan';
 import { runStages } from '../../build/run-stages';
 import { reportFailure } from '../shared/report-failure';

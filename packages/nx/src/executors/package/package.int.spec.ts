@@ -2,7 +2,7 @@ import Docker from 'dockerode';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readFilesFromImage } from '../../docker';
+import { readFilesFromImage } from '../../docker/archive';
 import { buildExternalBase, removeImagesNamed, tagsNamed, uniqueImageName } from '../../../testing/engine';
 import { createTestWorkspace, writeBusyboxBase, type TestWorkspace } from '../../../testing/workspace';
 

@@ -1,12 +1,11 @@
 import { formatFiles, readJson, readNxJson, updateNxJson, writeJson, type NxJsonConfiguration, type PluginConfiguration, type Tree } from '@nx/devkit';
 import { parseImageRef } from '../../docker/image-ref';
+import { PLUGIN_NAMES, PLUGIN_PACKAGE } from '../../plugin/identity';
 import { stageRepository } from '../../key/tag';
 import { DEFAULT_OPTIONS, REFRESH_PERIODS, type StagecraftOptions } from '../../stage/types';
 import { defaultImageName } from './default-image-name';
 import type { InitGeneratorSchema } from './schema';
 
-export const PLUGIN_NAME = '@stagecraft/nx';
-const PLUGIN_ALIASES = [PLUGIN_NAME, `${PLUGIN_NAME}/plugin`];
 
 /**
  * Registers the Stagecraft plugin in nx.json (`nx add @stagecraft/nx` runs this).
@@ -16,11 +15,11 @@ export async function initGenerator(tree: Tree, schema: InitGeneratorSchema): Pr
   const given = givenOptions(schema);
   const nxJson: NxJsonConfiguration = readNxJson(tree) ?? {};
   const plugins = nxJson.plugins ?? [];
-  const index = plugins.findIndex((entry) => PLUGIN_ALIASES.includes(typeof entry === 'string' ? entry : entry.plugin));
+  const index = plugins.findIndex((entry) => PLUGIN_NAMES.includes(typeof entry === 'string' ? entry : entry.plugin));
   if (index === -1) {
     const options = { imageName: defaultImageName(workspacePackageName(tree)), ...given };
     checkOptions(options);
-    nxJson.plugins = [...plugins, { plugin: PLUGIN_NAME, options }];
+    nxJson.plugins = [...plugins, { plugin: PLUGIN_PACKAGE, options }];
   } else if (Object.keys(given).length > 0) {
     const registered = asObject(plugins[index]);
     const options: StagecraftOptions = { ...(registered.options as StagecraftOptions | undefined), ...given };

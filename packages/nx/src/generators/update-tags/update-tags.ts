@@ -16,6 +16,7 @@ import {
   type DeclaredTags,
   type TagCheck,
 } from '../../declared-tags';
+import { generatorCommand } from '../../plugin/identity';
 import { isStageProject } from '../../plugin/stage-projects';
 import { pluginOptionsFrom } from '../../stage/plugin-options';
 import { stageContextFor } from '../../build/stage-context';
@@ -95,7 +96,7 @@ function updateCommand(schema: UpdateTagsGeneratorSchema): string {
     ...list(schema.include).map((pattern) => `--include=${quote(pattern)}`),
     ...list(schema.exclude).map((pattern) => `--exclude=${quote(pattern)}`),
   ];
-  return ['nx g @stagecraft/nx:update-tags', ...args].join(' ');
+  return [generatorCommand('update-tags'), ...args].join(' ');
 }
 
 function listing(checks: TagCheck[]): string {
