@@ -16,6 +16,7 @@ module.exports = {
       rootDir: __dirname,
       displayName: 'integration',
       testMatch: ['<rootDir>/packages/nx/{src,testing}/**/*.int.spec.ts', '<rootDir>/e2e/**/*.spec.ts'],
+      globalSetup: '<rootDir>/tools/jest/global-setup.js',
       setupFilesAfterEnv: ['<rootDir>/tools/jest/integration-setup.js'],
     },
   ],

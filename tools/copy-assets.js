@@ -1,9 +1,11 @@
-// Copies the non-TypeScript files executors and generators need (schema.json, templates) from src/ into dist/.
-const { cpSync, readdirSync, statSync, mkdirSync } = require('node:fs');
+// Copies the non-TypeScript files executors and generators need (schema.json, templates) from src/ into dist/,
+// then marks the build done (the integration specs' global setup compares sources with the mark).
+const { cpSync, readdirSync, statSync, mkdirSync, writeFileSync } = require('node:fs');
 const { join, dirname, sep } = require('node:path');
 
 const src = join(__dirname, '..', 'packages', 'nx', 'src');
 const dist = join(__dirname, '..', 'packages', 'nx', 'dist');
+const BUILD_STAMP = join(dist, '.built');
 
 function copyAssets(dir) {
   for (const entry of readdirSync(dir)) {
@@ -17,4 +19,9 @@ function copyAssets(dir) {
   }
 }
 
-copyAssets(src);
+if (require.main === module) {
+  copyAssets(src);
+  writeFileSync(BUILD_STAMP, `${new Date().toISOString()}\n`);
+}
+
+module.exports = { BUILD_STAMP };

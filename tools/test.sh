@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone: installs what it needs, builds the
 # plugin, starts the Docker Engine when none answers (and stops only what it
-# started), runs every jest project, and ends with one "N passed, N failed" line.
+# started), type-checks, runs every jest project, and ends with one "N passed, N failed" line.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -32,11 +32,12 @@ else
 fi
 trap '[ "$started_engine" = yes ] && bash tools/docker-engine.sh stop' EXIT
 
-results="$(mktemp -d)/jest.json"
 status=0
+# Type errors in product code, specs, testing/ and e2e count as one failure in the closing line.
+typecheck_failed=0
+npm run typecheck || { status=1; typecheck_failed=1; }
+
+results="$(mktemp -d)/jest.json"
 npx jest --ci --json --outputFile="$results" "$@" || status=$?
-node -e '
-  const r = require(process.argv[1]);
-  console.log(`${r.numPassedTests} passed, ${r.numFailedTests} failed`);
-' "$results" || status=1
+node tools/jest/closing-line.js "$results" "$typecheck_failed" || status=1
 exit "$status"
