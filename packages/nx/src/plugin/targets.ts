@@ -1,5 +1,6 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import type { ResolvedOptions, Stage } from '../stage/types';
+import { ignoredFilesInput } from './ignored-inputs';
 
 const EXECUTOR_PREFIX = '@stagecraft/nx';
 const TECHNOLOGIES = ['docker'];
@@ -98,14 +99,20 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
   };
 }
 
-/** What a stage's key reads, as Nx inputs, so Nx's cache and `nx affected` see the same changes as the key. */
+/**
+ * What a stage's key reads, as Nx inputs, so Nx's cache and `nx affected` see the
+ * same changes as the key: the project's files, the declared inputs, and the
+ * gitignored files among them that Nx's file inputs skip. (A .dockerignored file
+ * is in Nx's inputs but not in the key: it costs a spare cache miss, never a stale hit.)
+ */
 function stageInputs(stage: Stage) {
-  const declared = stage.inputs.map((glob) =>
+  const declared = [...stage.inputs, ...(stage.optionalInputs ?? [])].map((glob) =>
     glob.startsWith('{workspaceRoot}/') ? glob : `{projectRoot}/${glob}`,
   );
   return [
     '{projectRoot}/**/*',
     ...declared,
+    ignoredFilesInput(stage),
     '{workspaceRoot}/nx.json',
     ...stage.env.map((variable) => ({ env: variable })),
   ];
