@@ -1,6 +1,8 @@
 import { readNxJson, visitNotIgnoredFiles, type Tree } from '@nx/devkit';
 import { posix } from 'node:path';
-import { stageDirectories, STAGE_FILE_NAMES } from '../../plugin/stage-files';
+import { PLUGIN_PACKAGE } from '../../plugin/identity';
+import { stageDirectories } from '../../plugin/stage-files';
+import { DOCKERFILE_NAME, STAGE_FILE_NAME, STAGE_FILE_NAMES } from '../../stage/definition-files';
 import { stageNameFromDirectory } from '../../stage/names';
 import { pluginOptionsFrom } from '../../stage/plugin-options';
 import { resolveOptions, type ResolvedOptions } from '../../stage/types';
@@ -17,14 +19,14 @@ export interface WorkspaceStages {
 export function workspaceStages(tree: Tree): WorkspaceStages {
   const definitionFiles: string[] = [];
   visitNotIgnoredFiles(tree, '', (path) => {
-    if ((STAGE_FILE_NAMES as readonly string[]).includes(posix.basename(path))) definitionFiles.push(path);
+    if (STAGE_FILE_NAMES.includes(posix.basename(path))) definitionFiles.push(path);
   });
   const byName = new Map<string, string>();
   const roots = new Set<string>();
   for (const dir of stageDirectories(definitionFiles)) {
     roots.add(dir);
-    const stageFile = posix.join(dir, 'stage.json');
-    const file = tree.exists(stageFile) ? stageFile : posix.join(dir, 'Dockerfile');
+    const stageFile = posix.join(dir, STAGE_FILE_NAME);
+    const file = tree.exists(stageFile) ? stageFile : posix.join(dir, DOCKERFILE_NAME);
     const name = declaredName(tree, stageFile) ?? nameOf(dir);
     if (name !== undefined && !byName.has(name)) byName.set(name, file);
   }
@@ -51,7 +53,7 @@ function nameOf(dir: string): string | undefined {
 
 /** The $schema value for a stage.json in `dir`: the installed plugin's schema, relative to the file. */
 export function stageSchemaPath(dir: string): string {
-  return posix.relative(dir, 'node_modules/@stagecraft/nx/schemas/stage.json');
+  return posix.relative(dir, `node_modules/${PLUGIN_PACKAGE}/schemas/stage.json`);
 }
 
 /** A workspace-relative directory in normal form ('/' separators, no trailing '/'), or an error for one outside. */

@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { SourceSpec, StageFile } from '../../stage/types';
 import type { StageGeneratorSchema } from './schema';
+import { STAGE_FILE_NAME } from '../../stage/definition-files';
 
 /** What the stage generator decided, checked, ready to write. */
 export interface StageScaffold {
@@ -34,7 +35,7 @@ export function stageDocument(scaffold: StageScaffold): StageFile {
 
 /** A custom stage's first step: it builds, and says what to put in its place. */
 function placeholderStep({ name, dir }: StageScaffold): string {
-  const file = posix.join(dir, 'stage.json');
+  const file = posix.join(dir, STAGE_FILE_NAME);
   return `echo 'stage ${name}: replace this step in ${file} (build.steps) with the commands that build and install it'`;
 }
 

@@ -1,5 +1,6 @@
 import { type Tree } from '@nx/devkit';
 import { posix } from 'node:path';
+import { DOCKERFILE_NAME, STAGE_FILE_NAME, STAGE_FILE_NAMES } from '../../stage/definition-files';
 import { StageError } from '../../stage/errors';
 import { describeNameRule, isValidStageName } from '../../stage/names';
 import { validateStageFile } from '../../stage/validate';
@@ -18,11 +19,11 @@ const TAGGED_IMAGE = /(?:^|\/)[^/]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]*|@sha256:[0-9a
  */
 export async function stageGenerator(tree: Tree, schema: StageGeneratorSchema): Promise<void> {
   const scaffold = planScaffold(tree, schema);
-  const stageFile = posix.join(scaffold.dir, 'stage.json');
+  const stageFile = posix.join(scaffold.dir, STAGE_FILE_NAME);
   const document = stageDocument(scaffold);
   validateStageFile(JSON.parse(JSON.stringify(document)), stageFile);
   tree.write(stageFile, `${JSON.stringify(document, null, 2)}\n`);
-  if (scaffold.type === 'dockerfile') tree.write(posix.join(scaffold.dir, 'Dockerfile'), stageDockerfile(scaffold));
+  if (scaffold.type === 'dockerfile') tree.write(posix.join(scaffold.dir, DOCKERFILE_NAME), stageDockerfile(scaffold));
   if (isLocalSource(scaffold.source)) {
     const sourceDir = posix.join(scaffold.dir, scaffold.source.path);
     if (!tree.exists(sourceDir)) tree.write(posix.join(sourceDir, '.gitkeep'), '');
@@ -39,7 +40,7 @@ function planScaffold(tree: Tree, schema: StageGeneratorSchema): StageScaffold {
   if (existing) throw new Error(`a stage named '${name}' already exists (${existing}); choose another name`);
   const dir = workspaceDirectory(schema.directory ?? name, '--directory');
   if (dir === '') throw new Error('--directory must be a subdirectory of the workspace root, not the root itself');
-  for (const file of ['stage.json', 'Dockerfile']) {
+  for (const file of STAGE_FILE_NAMES) {
     const path = posix.join(dir, file);
     if (tree.exists(path)) throw new Error(`${path} already exists: ${dir} is a stage directory already; choose another --directory`);
   }
