@@ -12,7 +12,7 @@ const { median, remove } = require('./lib');
 const dist = join(__dirname, '..', '..', 'packages', 'nx', 'dist');
 const { loadStage } = require(join(dist, 'stage', 'load'));
 const { buildStageGraph } = require(join(dist, 'stage', 'graph'));
-const { Planner } = require(join(dist, 'stage', 'plan'));
+const { Planner } = require(join(dist, 'key', 'plan'));
 const { resolveOptions } = require(join(dist, 'stage', 'types'));
 
 const FILES = Number(process.env.FILES ?? 20000);

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
+// Not @nx/devkit/internal: it loads all of devkit (0.3 s and more), which plugin workers and task processes
+// otherwise never load; nx's plugin worker has cache-directory loaded already.
 import { PluginCache } from 'nx/src/utils/plugin-cache-utils';
 import { workspaceDataDirectory } from 'nx/src/utils/cache-directory';
 import { KEY_FORMAT } from '../key/key';
