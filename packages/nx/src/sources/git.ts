@@ -110,11 +110,12 @@ async function findTag(mirror: string, tag: string): Promise<string | undefined>
   return result.code === 0 ? result.stdout.trim() : undefined;
 }
 
+/** A mirror of a repository on disk copies its objects (--no-hardlinks): damage to the cache must never reach the repository. */
 async function ensureMirror(repo: string, cacheDir: string): Promise<string> {
   const mirror = mirrorPath(repo, cacheDir);
   if (await pathExists(mirror)) return mirror;
   await publishDirectory(mirror, (temporary) =>
-    runChecked('git', [...GIT_SAFETY, 'clone', '--mirror', '--quiet', '--', repo, temporary], `could not clone ${repo}`, {
+    runChecked('git', [...GIT_SAFETY, 'clone', '--mirror', '--no-hardlinks', '--quiet', '--', repo, temporary], `could not clone ${repo}`, {
       env: GIT_ENV,
     }).then(() => undefined),
   );
