@@ -125,7 +125,7 @@ export interface StagecraftOptions {
   verifyDeclaredTags?: boolean;
 }
 
-export type TargetKind = 'dockerStage' | 'package' | 'stagePlan' | 'tagCheck' | 'run';
+export type TargetKind = 'dockerStage' | 'package' | 'stagePlan' | 'tagCheck' | 'run' | 'prune' | 'mirror';
 
 export const DEFAULT_OPTIONS = {
   imageName: 'stagecraft',
@@ -139,6 +139,8 @@ export const DEFAULT_OPTIONS = {
     stagePlan: 'stage-plan',
     tagCheck: 'tag-check',
     run: 'run',
+    prune: 'prune',
+    mirror: 'mirror',
   } as Record<TargetKind, string>,
 };
 
