@@ -1,5 +1,5 @@
 /** The stage model: what stage.json says (StageFile) and what a loaded stage is (Stage). */
-import type { BasePin } from '../bases/base-pin';
+import type { StagePins } from './pins';
 
 export const BUILD_TYPES = ['autoconf', 'cmake', 'make', 'meson', 'custom', 'dockerfile', 'aggregate'] as const;
 export type BuildType = (typeof BUILD_TYPES)[number];
@@ -102,7 +102,7 @@ export interface Stage {
   hashMode: HashMode;
   consumePackages: boolean;
   /** What the lock generator pinned for this stage (its stage.lock.json), when it has pins. */
-  pins?: { base?: BasePin };
+  pins?: StagePins;
 }
 
 /** Workspace-wide options: the plugin's entry in nx.json. */
