@@ -9,6 +9,7 @@ import { KEY_FORMAT } from '../key/key';
 import { PLUGIN_VERSION } from './identity';
 import { STAGE_FILE_NAME, STAGE_FILE_NAMES } from '../stage/definition-files';
 import type { Stage } from '../stage/types';
+import { PIN_FILE_NAME } from '../stage/pins';
 
 /** A new key format or plugin version never reads stages cached by an older one. */
 const CACHE_SALT = `stagecraft-stages-v${KEY_FORMAT}-${PLUGIN_VERSION}`;
@@ -17,6 +18,9 @@ const CACHE_SALT = `stagecraft-stages-v${KEY_FORMAT}-${PLUGIN_VERSION}`;
 export function openStageCache(): PluginCache<Stage> {
   return new PluginCache<Stage>(join(workspaceDataDirectory, 'stagecraft-stages.hash'));
 }
+
+/** Every file a loaded stage is read from: its definition files and its pin file. */
+const STAGE_SOURCE_FILES = [...STAGE_FILE_NAMES, PIN_FILE_NAME];
 
 /**
  * The stage directories that hold the given stage.json / Dockerfile files
@@ -32,10 +36,10 @@ export function stageDirectories(configFiles: readonly string[]): string[] {
   return dirs.filter((dir) => withStageJson.has(dir) || !insideAnother(dir));
 }
 
-/** A hash of a stage directory's definition files, used as its cache key. */
+/** A hash of a stage directory's definition and pin files, used as its cache key. */
 export function definitionHash(workspaceRoot: string, dir: string, salt: string): string {
   const hash = createHash('sha256').update(salt).update(dir);
-  for (const name of STAGE_FILE_NAMES) {
+  for (const name of STAGE_SOURCE_FILES) {
     const file = join(workspaceRoot, dir, name);
     hash.update(`\0${name}\0`);
     if (existsSync(file)) hash.update(readFileSync(file));
