@@ -27,9 +27,14 @@ else
   bash tools/docker-engine.sh start
   started_engine=yes
 fi
-trap '[ "$started_engine" = yes ] && bash tools/docker-engine.sh stop' EXIT
+results_dir="$(mktemp -d)"
+results="$results_dir/jest.json"
+finish() {
+  rm -rf "$results_dir"
+  if [ "$started_engine" = yes ]; then bash tools/docker-engine.sh stop; fi
+}
+trap finish EXIT
 
-results="$(mktemp -d)/jest.json"
 status=0
 npx jest --ci --json --outputFile="$results" "$@" || status=$?
 node -e '

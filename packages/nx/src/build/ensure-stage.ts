@@ -18,6 +18,9 @@ export interface StageOutcome {
   status: StageStatus;
   tag?: string;
   durationMs: number;
+  /** When the batch started and finished this stage (ms since the epoch), for Nx's task timings. */
+  startTime?: number;
+  endTime?: number;
   message?: string;
 }
 

@@ -1,5 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { connectEngine } from '../docker/engine';
+import { stripTerminalEscapes } from '../docker/progress';
 import { stageContextFor, type StageContext } from './stage-context';
 import { dockerEngine, type StageEngine } from './engine';
 import { ensureStage, type StageOutcome } from './ensure-stage';
@@ -17,6 +18,8 @@ export interface RunStagesOptions {
 export interface StageRunEvent {
   project: string;
   outcome: StageOutcome;
+  /** An aggregate stage: its image is a final image, one a user runs. */
+  aggregate?: boolean;
   /** The lines this stage printed, prefixed with its name. */
   output: string[];
 }
@@ -33,6 +36,8 @@ export interface StageBatch {
   refusals?: Map<string, string>;
   /** Where the stage-prefixed lines go (default: stderr). */
   write?: (line: string) => void;
+  /** Keep the engine's terminal escapes (colours): only when the lines go to a terminal (default: stderr is one). */
+  terminal?: boolean;
 }
 
 /**
@@ -72,9 +77,10 @@ export async function* runStages(
 export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRunEvent> {
   const { stages, projects, engine } = batch;
   const write = batch.write ?? stderrLine;
+  const terminal = batch.terminal ?? Boolean(process.stderr.isTTY);
   const outputs = new Map<string, string[]>(projects.map((project) => [project, []]));
   const log = (stage: string, line: string) => {
-    const prefixed = `${stage}: ${line}`;
+    const prefixed = `${stage}: ${terminal ? line : stripTerminalEscapes(line)}`;
     outputs.get(stage)?.push(prefixed);
     write(prefixed);
   };
@@ -99,7 +105,11 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
   const deps = { engine, planner, workspaceRoot, cacheDir, localImages, isForced: batch.isForced, explain: batch.explain, history, log };
   const refusals = batch.refusals ?? new Map<string, string>();
   const jobs = projects.map((name) => ({ name, after: graph.imageUpstreamOf(name) }));
-  const ensure = (name: string) => refusedOutcome(name, refusals) ?? ensureStage(name, deps);
+  const ensure = async (name: string): Promise<StageOutcome> => {
+    const startTime = Date.now();
+    const outcome = await (refusedOutcome(name, refusals) ?? ensureStage(name, deps));
+    return { ...outcome, startTime, endTime: Date.now() };
+  };
 
   for await (const job of runScheduled(jobs, batch.concurrency, ensure, (o) => o.status !== 'failed')) {
     const outcome: StageOutcome =
@@ -109,10 +119,12 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
             stage: job.name,
             status: 'skipped',
             durationMs: 0,
+            ...atOnce(),
             message: `not built: upstream stage ${job.skippedBecause} did not build`,
           };
     if (outcome.message) log(job.name, outcome.status === 'failed' ? `failed: ${outcome.message}` : outcome.message);
-    yield { project: job.name, outcome, output: outputs.get(job.name)! };
+    const aggregate = graph.stages.get(job.name)?.build.type === 'aggregate';
+    yield { project: job.name, outcome, aggregate, output: outputs.get(job.name)! };
   }
 }
 
@@ -120,8 +132,14 @@ function* failedBatch(projects: string[], message: string, write: (line: string)
   for (const project of projects) {
     const line = `${project}: ${message}`;
     write(line);
-    yield { project, outcome: { stage: project, status: 'failed', durationMs: 0, message }, output: [line] };
+    yield { project, outcome: { stage: project, status: 'failed', durationMs: 0, ...atOnce(), message }, output: [line] };
   }
+}
+
+/** The start and end of something that took no time: now. */
+function atOnce(): { startTime: number; endTime: number } {
+  const now = Date.now();
+  return { startTime: now, endTime: now };
 }
 
 function stderrLine(line: string): void {

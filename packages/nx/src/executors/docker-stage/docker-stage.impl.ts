@@ -10,12 +10,14 @@ export default async function dockerStageExecutor(
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
   const outcomes: StageOutcome[] = [];
+  const aggregates = new Set<string>();
   const forced = new Set(options.force ? [context.projectName!] : []);
   for await (const event of runStages(context, [context.projectName!], options, forced)) {
     outcomes.push(event.outcome);
+    if (event.aggregate) aggregates.add(event.project);
     if (options.printTag && event.outcome.tag && succeeded(event.outcome)) process.stdout.write(`${event.outcome.tag}\n`);
   }
-  process.stderr.write(`${runSummary(outcomes)}\n`);
+  process.stderr.write(`${runSummary(outcomes, aggregates)}\n`);
   return { success: outcomes.every(succeeded) };
 }
 
@@ -38,12 +40,13 @@ export async function* batchDockerStage(
     explain: Object.values(inputs).some((o) => o.explain),
   };
   const outcomes: StageOutcome[] = [];
-  const startTime = Date.now();
+  const aggregates = new Set<string>();
   for await (const event of runStages(context, [...taskOf.keys()], options, forced)) {
     outcomes.push(event.outcome);
+    if (event.aggregate) aggregates.add(event.project);
     if (options.printTag && event.outcome.tag && succeeded(event.outcome)) process.stdout.write(`${event.outcome.tag}\n`);
     // Nx ends the batch process as soon as it has the last result, so the summary goes out first.
-    if (outcomes.length === taskOf.size) process.stderr.write(`${runSummary(outcomes)}\n`);
+    if (outcomes.length === taskOf.size) process.stderr.write(`${runSummary(outcomes, aggregates)}\n`);
     const status = succeeded(event.outcome) ? 'success' : event.outcome.status === 'skipped' ? 'skipped' : 'failure';
     yield {
       task: taskOf.get(event.project)!,
@@ -51,8 +54,9 @@ export async function* batchDockerStage(
         success: succeeded(event.outcome),
         status,
         terminalOutput: event.output.map((line) => `${line}\n`).join(''),
-        startTime,
-        endTime: Date.now(),
+        // Each task's own times, so that Nx's durations and critical path are the stages' own.
+        startTime: event.outcome.startTime ?? Date.now(),
+        endTime: event.outcome.endTime ?? Date.now(),
       },
     };
   }
