@@ -3,12 +3,18 @@ import type { StageOutcome } from '../../build/ensure-stage';
 import { runStages } from '../../build/run-stages';
 import type { DockerStageExecutorOptions } from './schema';
 import { runSummary } from '../../build/summary';
+import { dryRunStages } from '../../build/stage-status';
 
 /** One stage: the same path as a batch of one. */
 export default async function dockerStageExecutor(
   options: DockerStageExecutorOptions,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
+  if (options.dryRun) {
+    const [result] = (await dryRunStages(context, [context.projectName!])).values();
+    for (const line of result.lines) process.stderr.write(`${line}\n`);
+    return { success: result.success };
+  }
   const outcomes: StageOutcome[] = [];
   const aggregates = new Set<string>();
   const forced = new Set(options.force ? [context.projectName!] : []);
@@ -39,6 +45,16 @@ export async function* batchDockerStage(
     printTag: Object.values(inputs).some((o) => o.printTag),
     explain: Object.values(inputs).some((o) => o.explain),
   };
+  if (Object.values(inputs).some((o) => o.dryRun)) {
+    const startTime = Date.now();
+    for (const [project, result] of await dryRunStages(context, [...taskOf.keys()])) {
+      for (const line of result.lines) process.stderr.write(`${line}\n`);
+      const terminalOutput = result.lines.map((line) => `${line}\n`).join('');
+      const status = result.success ? ('success' as const) : ('failure' as const);
+      yield { task: taskOf.get(project)!, result: { success: result.success, status, terminalOutput, startTime, endTime: Date.now() } };
+    }
+    return;
+  }
   const outcomes: StageOutcome[] = [];
   const aggregates = new Set<string>();
   for await (const event of runStages(context, [...taskOf.keys()], options, forced)) {
