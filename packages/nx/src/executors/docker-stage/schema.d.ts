@@ -4,4 +4,5 @@ export interface DockerStageExecutorOptions {
   parallel?: number;
   explain?: boolean;
   dryRun?: boolean;
+  pull?: boolean;
 }
