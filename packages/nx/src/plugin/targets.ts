@@ -1,5 +1,6 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import type { ResolvedOptions, Stage } from '../stage/types';
+import { copiedFileInputs } from '../key/copied-files';
 import { ignoredFilesInput } from './ignored-inputs';
 
 const EXECUTOR_PREFIX = '@stagecraft/nx';
@@ -135,6 +136,7 @@ function stageInputs(stage: Stage) {
   return [
     '{projectRoot}/**/*',
     ...declared,
+    ...copiedFileInputs(stage),
     ignoredFilesInput(stage),
     '{workspaceRoot}/nx.json',
     ...stage.env.map((variable) => ({ env: variable })),

@@ -122,6 +122,7 @@ function checkNotSelfReferencing(definition: StageFile, name: string, stageFile:
 
 function buildSpec(definition: StageFile, hasDockerfile: boolean, stageFile: string, root: string): BuildSpec {
   const given = definition.build;
+  if (given?.context !== undefined) checkBuildContext(given, hasDockerfile, stageFile, root);
   if (hasDockerfile) {
     if (given && given.type !== 'dockerfile') {
       throw new StageError(
@@ -143,6 +144,16 @@ function buildSpec(definition: StageFile, hasDockerfile: boolean, stageFile: str
   return copyBuild(given);
 }
 
+function checkBuildContext(build: BuildSpec, hasDockerfile: boolean, stageFile: string, root: string): void {
+  if (build.type !== 'dockerfile' || !hasDockerfile) {
+    throw new StageError(stageFile, '/build/context', `a build context directory is for dockerfile stages (a Dockerfile in ${root})`);
+  }
+  const dir = posix.normalize(posix.join(root, build.context!));
+  if (dir === '..' || dir.startsWith('../')) {
+    throw new StageError(stageFile, '/build/context', `'${build.context}' leads outside the workspace (${dir}); the context must be inside it`);
+  }
+}
+
 function copyBuild(build: BuildSpec): BuildSpec {
   return {
     type: build.type,
@@ -150,5 +161,6 @@ function copyBuild(build: BuildSpec): BuildSpec {
     ...(build.configEnv && { configEnv: [...build.configEnv] }),
     ...(build.postDownload && { postDownload: [...build.postDownload] }),
     ...(build.steps && { steps: [...build.steps] }),
+    ...(build.context !== undefined && { context: build.context }),
   };
 }
