@@ -30,7 +30,13 @@ else
   bash tools/docker-engine.sh start
   started_engine=yes
 fi
-trap '[ "$started_engine" = yes ] && bash tools/docker-engine.sh stop' EXIT
+results_dir="$(mktemp -d)"
+results="$results_dir/jest.json"
+finish() {
+  rm -rf "$results_dir"
+  if [ "$started_engine" = yes ]; then bash tools/docker-engine.sh stop; fi
+}
+trap finish EXIT
 
 status=0
 # Type errors in product code, specs, testing/ and e2e count as one failure in the closing line.

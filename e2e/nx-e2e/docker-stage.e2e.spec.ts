@@ -93,6 +93,7 @@ describe('@stagecraft/nx installed from its npm pack tarball into a fresh Nx wor
     expect(paths).toEqual(
       expect.arrayContaining([
         'package.json',
+        'bin/stagecraft.js',
         'executors.json',
         'generators.json',
         'schemas/stage.json',
@@ -139,6 +140,28 @@ describe('@stagecraft/nx installed from its npm pack tarball into a fresh Nx wor
       expect(inspected.Id).toBe(manifest.imageId);
       expect(inspected.Config.Labels).toMatchObject({ 'dev.stagecraft.stage': stage, 'dev.stagecraft.key': manifest.key });
     }
+  });
+
+  it('links the stagecraft command: tag, plan and status answer on stdout alone, from the same planner', () => {
+    const stagecraft = (args: string[]) =>
+      spawnSync('npx', ['--no-install', 'stagecraft', ...args], {
+        cwd: workspace.root,
+        encoding: 'utf8',
+        env: { ...process.env, ...CLOCK, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true' },
+      });
+    const tag = stagecraft(['tag', 'app']);
+    expect(tag.status).toBe(0);
+    expect(tag.stdout).toBe(`${manifestOf('app').tag}\n`);
+
+    const plan = stagecraft(['plan', 'lib-b', '--json']);
+    expect(plan.status).toBe(0);
+    expect(JSON.parse(plan.stdout)).toMatchObject({ stage: 'lib-b', key: manifestOf('lib-b').key });
+
+    const status = stagecraft(['status', '--json']);
+    expect(status.status).toBe(0);
+    expect(JSON.parse(status.stdout).map((s: { stage: string; status: string }) => [s.stage, s.status])).toEqual(
+      STAGES.map((stage) => [stage, 'present']),
+    );
   });
 
   it('finds every stage present on the next run', () => {

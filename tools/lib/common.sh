@@ -52,12 +52,23 @@ as_root() {
   fi
 }
 
-# apt-get install of the given packages, non-interactive, always after a fresh `apt-get update`.
+# apt-get install of the given packages, always after a fresh `apt-get update`: non-interactive and
+# quiet (no questions, no needrestart prompt or report); apt's output is shown only when it fails.
 apt_install() {
   log "installing with apt: $*"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >&2 || die "apt-get update failed"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "$@" >&2 \
-    || die "apt-get install $* failed"
+  local apt_log
+  apt_log="$(mktemp)"
+  if ! quiet_apt update >"$apt_log" 2>&1 || ! quiet_apt install -y --no-install-recommends "$@" >"$apt_log" 2>&1; then
+    tail -n 30 "$apt_log" >&2
+    rm -f "$apt_log"
+    die "apt-get ${*} failed (output above)"
+  fi
+  rm -f "$apt_log"
+}
+
+quiet_apt() {
+  as_root env DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 NEEDRESTART_MODE=a \
+    apt-get -qq -o Dpkg::Use-Pty=0 -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@"
 }
 
 # Installs the package when the command is missing: ensure_command <command> <package>.

@@ -2,12 +2,12 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { stageLabels } from '../docker/labels';
 import { definingFile } from '../stage/definition-files';
-import { explainKeyChange } from '../key/explain';
 import { KEY_FORMAT } from '../key/key';
 import type { KeyHistory } from './key-history';
 import { isRemoteSource, type TargetKind } from '../stage/types';
 import type { Planner, StagePlan } from '../key/plan';
 import { writeStageManifest, type StageManifest } from './manifest';
+import { rebuildReasons } from './rebuild-reasons';
 import { withTagLock } from './tag-lock';
 import type { StageEngine } from './engine';
 import { fromRegistry, pullUpstreams, pushTag, shouldPushPresent, type RegistryRun } from './registry-steps';
@@ -29,6 +29,9 @@ export interface StageOutcome {
   status: StageStatus;
   tag?: string;
   durationMs: number;
+  /** When the batch started and finished this stage (ms since the epoch), for Nx's task timings. */
+  startTime?: number;
+  endTime?: number;
   message?: string;
 }
 
@@ -105,15 +108,7 @@ export async function ensureStage(name: string, deps: EnsureStageDeps): Promise<
 
 function explainRebuild(plan: StagePlan, deps: EnsureStageDeps): void {
   const name = plan.stage.name;
-  if (deps.isForced(name)) deps.log(name, 'rebuilding: forced (--force or STAGECRAFT_FORCE=1)');
-  const last = deps.history.last(name);
-  if (!last) {
-    deps.log(name, 'rebuilding: no earlier build of this stage is recorded on this machine');
-    return;
-  }
-  const reasons = explainKeyChange(last, plan.keyDocument);
-  if (reasons.length === 0 && !deps.isForced(name)) deps.log(name, 'rebuilding: the image of the last build is gone; no input changed');
-  for (const reason of reasons) deps.log(name, `rebuilding: ${reason}`);
+  for (const reason of rebuildReasons(plan.keyDocument, deps.history.last(name), deps.isForced(name))) deps.log(name, `rebuilding: ${reason}`);
 }
 
 async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {

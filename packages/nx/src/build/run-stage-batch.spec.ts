@@ -21,6 +21,8 @@ class FakeEngine implements StageEngine {
   removed: string[] = [];
   failing = new Set<string>();
   reachable = true;
+  /** Lines each build prints. */
+  output: string[] = [];
   private next = 0;
 
   async ensureReachable() {
@@ -34,6 +36,7 @@ class FakeEngine implements StageEngine {
   }
   async build(request: BuildRequest): Promise<BuildResult> {
     this.builds.push(request);
+    for (const line of this.output) request.onLine(line);
     const stage = request.tag.replace(/^fake-/, '').replace(/:.*$/, '');
     if (this.failing.has(stage)) throw new Error(`Step 2/3 : RUN make failed in ${stage}`);
     const imageId = `sha256:${String(++this.next).padStart(64, '0')}`;
@@ -73,8 +76,9 @@ describe('the build core against a fake Engine', () => {
   let root: string;
   let engine: FakeEngine;
   let lines: string[];
+  let lastEvents: StageRunEvent[];
 
-  function batch(projects: string[], forced: string[] = []) {
+  function batch(projects: string[], forced: string[] = [], terminal = false) {
     const stages = ['base', 'lib', 'app', 'other'].map((dir) => loadStage(root, dir));
     const graph = buildStageGraph(stages, OPTIONS);
     const cacheDir = join(root, '.cache');
@@ -92,8 +96,10 @@ describe('the build core against a fake Engine', () => {
           isForced: (stage) => forced.includes(stage),
           explain: false,
           write: (line) => lines.push(line),
+          terminal,
         });
         for await (const event of generator) events.push(event);
+        lastEvents = events;
         return Object.fromEntries(events.map((event) => [event.project, event.outcome.status]));
       },
     };
@@ -213,5 +219,26 @@ describe('the build core against a fake Engine', () => {
     });
     expect(outcome).toMatchObject({ stage: 'base', status: 'present', tag: plan.tag });
     expect(engine.builds).toEqual([]);
+  });
+
+  it("strips the engine's terminal escapes unless the lines go to a terminal", async () => {
+    engine.output = ['\x1b[91mconfigure: warning\x1b[0m'];
+    await batch(['base']).run();
+    expect(lines).toContain('base: configure: warning');
+    engine.output = ['\x1b[91mcolour\x1b[0m'];
+    await batch(['base'], ['base'], true).run();
+    expect(lines).toContain('base: \x1b[91mcolour\x1b[0m');
+  });
+
+  it("gives each stage its own start and end time, within the batch's", async () => {
+    const before = Date.now();
+    await batch(['app', 'base', 'lib']).run();
+    const times = Object.fromEntries(lastEvents.map((event) => [event.project, event.outcome]));
+    for (const outcome of Object.values(times)) {
+      expect(outcome.startTime).toBeGreaterThanOrEqual(before);
+      expect(outcome.endTime).toBeGreaterThanOrEqual(outcome.startTime!);
+    }
+    expect(times.lib.startTime).toBeGreaterThanOrEqual(times.base.endTime!);
+    expect(times.app.startTime).toBeGreaterThanOrEqual(times.lib.endTime!);
   });
 });

@@ -1,5 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { connectEngine } from '../docker/engine';
+import { stripTerminalEscapes } from '../docker/progress';
 import { stageContextFor, type StageContext } from './stage-context';
 import { dockerEngine, type StageEngine } from './engine';
 import { ensureStage, type StageOutcome } from './ensure-stage';
@@ -25,6 +26,8 @@ export interface RunStagesOptions {
 export interface StageRunEvent {
   project: string;
   outcome: StageOutcome;
+  /** An aggregate stage: its image is a final image, one a user runs. */
+  aggregate?: boolean;
   /** The lines this stage printed, prefixed with its name. */
   output: string[];
 }
@@ -41,6 +44,8 @@ export interface StageBatch {
   refusals?: Map<string, string>;
   /** Where the stage-prefixed lines go (default: stderr). */
   write?: (line: string) => void;
+  /** Keep the engine's terminal escapes (colours): only when the lines go to a terminal (default: stderr is one). */
+  terminal?: boolean;
   /** The workspace registry and its upstreams, when one is configured. */
   registry?: StageRegistry;
   /** Stages whose images the caller needs locally. */
@@ -89,9 +94,10 @@ export async function* runStages(
 export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRunEvent> {
   const { stages, projects, engine } = batch;
   const write = batch.write ?? stderrLine;
+  const terminal = batch.terminal ?? Boolean(process.stderr.isTTY);
   const outputs = new Map<string, string[]>(projects.map((project) => [project, []]));
   const log = (stage: string, line: string) => {
-    const prefixed = `${stage}: ${line}`;
+    const prefixed = `${stage}: ${terminal ? line : stripTerminalEscapes(line)}`;
     outputs.get(stage)?.push(prefixed);
     write(prefixed);
   };
@@ -131,7 +137,11 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
   const { isForced, explain } = batch;
   const deps = { engine, planner, workspaceRoot, cacheDir, localImages, isForced, explain, history, targetNames: options.targetNames, log, registry };
   const jobs = projects.map((name) => ({ name, after: graph.imageUpstreamOf(name) }));
-  const ensure = (name: string) => refusedOutcome(name, refusals) ?? ensureStage(name, deps);
+  const ensure = async (name: string): Promise<StageOutcome> => {
+    const startTime = Date.now();
+    const outcome = await (refusedOutcome(name, refusals) ?? ensureStage(name, deps));
+    return { ...outcome, startTime, endTime: Date.now() };
+  };
 
   let reported = 0;
   for await (const job of runScheduled(jobs, batch.concurrency, ensure, (o) => o.status !== 'failed')) {
@@ -142,12 +152,14 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
             stage: job.name,
             status: 'skipped',
             durationMs: 0,
+            ...atOnce(),
             message: `not built: upstream stage ${job.skippedBecause} did not build`,
           };
     if (outcome.message) log(job.name, outcome.status === 'failed' ? `failed: ${outcome.message}` : outcome.message);
     // Nx ends a batch at its last result: the registry line goes out before it.
     if (++reported === projects.length && batch.registry) write(registryLine(batch.registry, projects.length));
-    yield { project: job.name, outcome, output: outputs.get(job.name)! };
+    const aggregate = graph.stages.get(job.name)?.build.type === 'aggregate';
+    yield { project: job.name, outcome, aggregate, output: outputs.get(job.name)! };
   }
 }
 
@@ -160,8 +172,14 @@ function* failedBatch(projects: string[], message: string, write: (line: string)
   for (const project of projects) {
     const line = `${project}: ${message}`;
     write(line);
-    yield { project, outcome: { stage: project, status: 'failed', durationMs: 0, message }, output: [line] };
+    yield { project, outcome: { stage: project, status: 'failed', durationMs: 0, ...atOnce(), message }, output: [line] };
   }
+}
+
+/** The start and end of something that took no time: now. */
+function atOnce(): { startTime: number; endTime: number } {
+  const now = Date.now();
+  return { startTime: now, endTime: now };
 }
 
 function stderrLine(line: string): void {

@@ -19,4 +19,19 @@ describe('runSummary', () => {
       ].join('\n'),
     );
   });
+
+  it('ends with the tag of each aggregate stage that is there and how to run it', () => {
+    const summary = runSummary(
+      [
+        { stage: 'final', status: 'built', durationMs: 1900, tag: 'x-final:2026-W47-0123456789abcdef' },
+        { stage: 'zlib', status: 'present', durationMs: 3, tag: 'x-zlib:2026-W47-fedcba9876543210' },
+      ],
+      new Set(['final']),
+    );
+    expect(summary.split('\n').slice(-2)).toEqual([
+      'Final image (final): x-final:2026-W47-0123456789abcdef',
+      '  docker run --rm -it --network=none x-final:2026-W47-0123456789abcdef sh',
+    ]);
+    expect(runSummary([{ stage: 'final', status: 'failed', durationMs: 1, tag: 'x-final:t' }], new Set(['final']))).not.toContain('docker run');
+  });
 });

@@ -1,18 +1,22 @@
 import type { StageOutcome } from './ensure-stage';
 
-/** One line per stage (status, time, name, tag) and a count per status. */
-export function runSummary(outcomes: StageOutcome[]): string {
+/**
+ * One line per stage (status, time, name, tag) after a count per status, and
+ * for each aggregate stage whose image is here, its tag and how to run it.
+ */
+export function runSummary(outcomes: StageOutcome[], aggregates: ReadonlySet<string> = new Set()): string {
   const counts = { built: 0, pulled: 0, copied: 0, remote: 0, present: 0, failed: 0, skipped: 0 };
   for (const outcome of outcomes) counts[outcome.status]++;
   const width = Math.max(0, ...outcomes.map((o) => o.stage.length));
-  const lines = [...outcomes]
-    .sort((a, b) => a.stage.localeCompare(b.stage))
-    .map((o) => `  ${o.status.padEnd(8)}${seconds(o.durationMs).padStart(8)}  ${o.stage.padEnd(width)}  ${o.tag ?? ''}`.trimEnd());
+  const sorted = [...outcomes].sort((a, b) => a.stage.localeCompare(b.stage));
+  const lines = sorted.map((o) => `  ${o.status.padEnd(8)}${seconds(o.durationMs).padStart(8)}  ${o.stage.padEnd(width)}  ${o.tag ?? ''}`.trimEnd());
   const total = Object.entries(counts)
     .filter(([, count]) => count > 0)
     .map(([status, count]) => `${count} ${status}`)
     .join(', ');
-  return [`Stagecraft: ${outcomes.length} stage${outcomes.length === 1 ? '' : 's'}: ${total}`, ...lines].join('\n');
+  const finals = sorted.filter((o) => aggregates.has(o.stage) && o.tag && ['built', 'pulled', 'present'].includes(o.status));
+  const hints = finals.flatMap((o) => [`Final image (${o.stage}): ${o.tag}`, `  docker run --rm -it --network=none ${o.tag} sh`]);
+  return [`Stagecraft: ${outcomes.length} stage${outcomes.length === 1 ? '' : 's'}: ${total}`, ...lines, ...hints].join('\n');
 }
 
 function seconds(ms: number): string {

@@ -1,6 +1,6 @@
 import Docker from 'dockerode';
 import { spawnSync } from 'node:child_process';
-import { chownSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeImagesNamed, uniqueImageName } from '../../testing/engine';
 import { createTestWorkspace, writeBusyboxBase, type NxRun, type TestWorkspace } from '../../testing/workspace';
@@ -252,12 +252,16 @@ describe('declared tags and run against the real engine', () => {
       const [command, commandArgs] = root
         ? ['setpriv', [`--reuid=${uid}`, `--regid=${gid}`, `--groups=${socketGroup}`, nxBin, ...args]]
         : [nxBin, args];
+      // Nx keeps a runtime directory per user at /tmp/.nx/<uid>: the one made for the other user goes afterwards.
+      const nxUserDir = `/tmp/.nx/${uid}`;
+      const hadNxUserDir = existsSync(nxUserDir);
       const result = spawnSync(command, commandArgs as string[], {
         cwd: workspace.root,
         encoding: 'utf8',
         env: { ...process.env, ...CLOCK, HOME: workspace.root, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true' },
       });
       if (root) chownSync(workspace.root, 0, 0);
+      if (root && !hadNxUserDir) rmSync(nxUserDir, { recursive: true, force: true });
       expect(result.stdout + result.stderr).toContain(`${uid}\n${gid}\n`);
       expect(result.status).toBe(0);
       const made = statSync(join(workspace.root, 'made-by-run.txt'));

@@ -1,5 +1,5 @@
 import { Readable } from 'stream';
-import { EngineMessage, LineSplitter, readEngineMessages } from './progress';
+import { EngineMessage, LineSplitter, readEngineMessages, stripTerminalEscapes } from './progress';
 
 describe('LineSplitter', () => {
   it('joins pieces into lines and flushes the last unterminated one', () => {
@@ -41,5 +41,13 @@ describe('readEngineMessages', () => {
     const messages: EngineMessage[] = [];
     await readEngineMessages(Readable.from([bytes.subarray(0, cut), bytes.subarray(cut)]), (m) => messages.push(m));
     expect(messages).toEqual([{ stream: 'café ✓' }]);
+  });
+});
+
+describe('stripTerminalEscapes', () => {
+  it("removes the legacy builder's colours, cursor moves and titles and keeps the text", () => {
+    expect(stripTerminalEscapes('\x1b[91mconfigure: WARNING: unrecognized option\x1b[0m')).toBe('configure: WARNING: unrecognized option');
+    expect(stripTerminalEscapes('\x1b[1A\x1b[2K#5 [2/3] RUN make\x1b]0;title\x07 done\x1b(B')).toBe('#5 [2/3] RUN make done');
+    expect(stripTerminalEscapes('plain [91m text')).toBe('plain [91m text');
   });
 });

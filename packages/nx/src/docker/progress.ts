@@ -32,6 +32,17 @@ function parseMessage(line: string): EngineMessage {
 }
 
 /**
+ * Terminal control sequences (colours such as the legacy builder's ESC[91m around a
+ * step's stderr, cursor moves, window titles): CSI, OSC and the other ESC sequences.
+ */
+const TERMINAL_ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[ -/]*[0-~]/g;
+
+/** The text without terminal escapes, for output that is not a terminal (log files, CI). */
+export function stripTerminalEscapes(text: string): string {
+  return text.replace(TERMINAL_ESCAPES, '');
+}
+
+/**
  * Joins text that arrives in pieces and hands out whole lines, without their
  * newline (and without a trailing carriage return). end() flushes a last
  * unterminated line; nothing is emitted for a trailing newline.

@@ -30,6 +30,24 @@ describe('bad inputs through nx', () => {
   const workspaces: TestWorkspace[] = [];
   afterAll(() => workspaces.forEach((w) => w.remove()));
 
+  it('reports every problem of a file once, and nothing that only follows from a stage that failed to load', () => {
+    const workspace = createTestWorkspace({ imageName: 'bad', defaultBase: 'base' });
+    workspaces.push(workspace);
+    writeBusyboxBase(workspace);
+    workspace.write('libyaml/stage.json', { colour: 'red', build: { type: 'autoconf', configFlags: ['--a\n--b'] } });
+    workspace.write('app/stage.json', { depends: ['libyaml'], build: { type: 'aggregate' } });
+    workspace.write('tool/stage.json', { from: 'libyaml', build: { type: 'custom', steps: ['true'] } });
+    const run = workspace.nx(['show', 'projects']);
+    const output = run.stdout + run.stderr;
+    expect(run.status).not.toBe(0);
+    expect(output).toMatch(/libyaml\/stage\.json at \/colour: unknown field 'colour'/);
+    expect(output).toMatch(/libyaml\/stage\.json at \/build\/configFlags\/0: must not contain control characters/);
+    expect(output.match(/unknown field 'colour'/g)).toHaveLength(1);
+    expect(output).not.toContain("no stage named 'libyaml'");
+    expect(output).not.toContain('is neither another stage');
+  });
+
+
   it.each(cases)('%s gives a clear error naming the file and field', (_name, files, expected) => {
     const workspace = createTestWorkspace({ imageName: 'bad', defaultBase: 'base' });
     workspaces.push(workspace);

@@ -12,7 +12,8 @@ export const createDependencies: CreateDependencies<StagecraftOptions> = async (
   const options = resolveOptions(rawOptions);
   const { stages, errors } = loadStagesCached(context.workspaceRoot, stageRootsOf(context.projects), openStageCache());
   if (errors.length) throw errors[0];
-  const graph = buildStageGraph(stages, options);
+  // createNodes reports every stage that failed to load and what refers to it; the edges to such a stage are left out here.
+  const graph = buildStageGraph(stages, options, () => true);
   const seen = new Set<string>();
   const dependencies: RawProjectGraphDependency[] = [];
   for (const edge of graph.edges) {

@@ -19,12 +19,12 @@ export const createNodesV2: CreateNodesV2<StagecraftOptions> = [
   async (configFiles, rawOptions, context) => {
     const options = resolveOptions(rawOptions);
     const cache = openStageCache();
-    const { stages, errors } = loadStagesCached(context.workspaceRoot, stageDirectories(configFiles), cache);
+    const { stages, errors, unloaded } = loadStagesCached(context.workspaceRoot, stageDirectories(configFiles), cache);
     cache.writeToDisk();
 
     let graph: StageGraph | undefined;
     try {
-      graph = buildStageGraph(stages, options);
+      graph = buildStageGraph(stages, options, (name) => unloaded.has(name));
     } catch (error) {
       errors.push(error as Error);
     }

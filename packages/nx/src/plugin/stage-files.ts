@@ -52,9 +52,10 @@ export function loadStagesCached(
   workspaceRoot: string,
   dirs: string[],
   cache: { get(key: string): Stage | undefined; set(key: string, value: Stage): void },
-): { stages: Stage[]; errors: Error[] } {
+): { stages: Stage[]; errors: Error[]; unloaded: Set<string> } {
   const stages: Stage[] = [];
   const errors: Error[] = [];
+  const unloaded = new Set<string>();
   for (const dir of dirs) {
     const cacheKey = definitionHash(workspaceRoot, dir, CACHE_SALT);
     const cached = cache.get(cacheKey);
@@ -70,7 +71,23 @@ export function loadStagesCached(
       stages.push(stage);
     } catch (error) {
       errors.push(error as Error);
+      unloaded.add(intendedStageName(workspaceRoot, dir));
     }
   }
-  return { stages, errors };
+  return { stages, errors, unloaded };
+}
+
+/**
+ * The name a stage that failed to load was meant to have: its stage.json's
+ * "name" when that much can be read, else its directory's name. Errors that
+ * only follow from the failure (a dependent's "no stage named ...") leave it out.
+ */
+function intendedStageName(workspaceRoot: string, dir: string): string {
+  try {
+    const { name } = JSON.parse(readFileSync(join(workspaceRoot, dir, 'stage.json'), 'utf8')) as { name?: unknown };
+    if (typeof name === 'string') return name;
+  } catch {
+    // No stage.json, or not JSON: the directory name it is.
+  }
+  return posix.basename(dir);
 }

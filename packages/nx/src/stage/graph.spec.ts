@@ -137,4 +137,13 @@ describe('implied default-base edges', () => {
     ]);
     expect(graph.upstreamOf('final')).toEqual(['b', 'base']);
   });
+
+  it('leaves out references to a stage that failed to load, without a follow-on error', () => {
+    const app = stage('app', { depends: ['broken'] });
+    const tool = stage('tool', { from: 'broken' });
+    const graph = buildStageGraph([dockerfileStage('base', 'FROM scratch\n'), app, tool], options, (name) => name === 'broken');
+    expect(graph.upstreamOf('app')).toEqual(['base']);
+    expect(graph.baseOf('tool')).toEqual({ none: true });
+    expect(() => buildStageGraph([dockerfileStage('base', 'FROM scratch\n'), app], options)).toThrow("no stage named 'broken'");
+  });
 });

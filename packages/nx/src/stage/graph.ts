@@ -39,8 +39,12 @@ export interface StageGraph {
 const DEFAULT_BASE_POINTER = '/from (defaultBase)';
 const EXTERNAL_IMAGE = /^[a-z0-9][a-z0-9._\-/:]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*|@sha256:[0-9a-f]{64})$/;
 
-/** Builds and checks the stage graph: duplicate names, missing upstreams and cycles are errors naming their files. */
-export function buildStageGraph(stageList: Stage[], options: ResolvedOptions): StageGraph {
+/**
+ * Builds and checks the stage graph: duplicate names, missing upstreams and
+ * cycles are errors naming their files. A reference to a stage that failed to
+ * load (`unloaded`) is left out without an error: the load error says it all.
+ */
+export function buildStageGraph(stageList: Stage[], options: ResolvedOptions, unloaded: (name: string) => boolean = () => false): StageGraph {
   const errors: StageError[] = [];
   const stages = new Map<string, Stage>();
   for (const stage of stageList) {
@@ -61,7 +65,7 @@ export function buildStageGraph(stageList: Stage[], options: ResolvedOptions): S
   const edges: StageEdge[] = [];
   const bases = new Map<string, StageBase>();
   for (const stage of stages.values()) {
-    const { base, stageEdges, stageErrors } = resolveStage(stage, stages, options);
+    const { base, stageEdges, stageErrors } = resolveStage(stage, stages, options, unloaded);
     bases.set(stage.name, base);
     edges.push(...stageEdges);
     errors.push(...stageErrors);
@@ -91,7 +95,7 @@ export function buildStageGraph(stageList: Stage[], options: ResolvedOptions): S
   };
 }
 
-function resolveStage(stage: Stage, stages: Map<string, Stage>, options: ResolvedOptions) {
+function resolveStage(stage: Stage, stages: Map<string, Stage>, options: ResolvedOptions, unloaded: (name: string) => boolean) {
   const stageErrors: StageError[] = [];
   const stageEdges: StageEdge[] = [];
   const file = definingFile(stage);
@@ -100,7 +104,7 @@ function resolveStage(stage: Stage, stages: Map<string, Stage>, options: Resolve
 
   stage.depends.forEach((name, index) => {
     if (stages.has(name)) edge(name, file, `/depends/${index}`);
-    else stageErrors.push(new StageError(file, `/depends/${index}`, missingStage(name, stages)));
+    else if (!unloaded(name)) stageErrors.push(new StageError(file, `/depends/${index}`, missingStage(name, stages)));
   });
 
   let base: StageBase = { none: true };
@@ -121,7 +125,7 @@ function resolveStage(stage: Stage, stages: Map<string, Stage>, options: Resolve
       edge(from, file, pointer || DEFAULT_BASE_POINTER);
     } else if (EXTERNAL_IMAGE.test(from) || from === 'scratch') {
       base = { image: from };
-    } else {
+    } else if (!unloaded(from)) {
       const where = explicit ? '' : ' (from the plugin option defaultBase)';
       stageErrors.push(
         new StageError(

@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import { StageError } from './errors';
+import { StageError, StageErrors } from './errors';
 import { loadStage } from './load';
 import type { Stage } from './types';
 
@@ -146,6 +146,18 @@ describe('loadStage', () => {
     const error = loadError('stages/x');
     expect(error.pointer).toBe('/build/type');
     expect(error.problem).toBe("build type 'dockerfile' needs a Dockerfile in stages/x");
+  });
+
+  it('reports every problem of a stage at once', () => {
+    writeStage('stages/x', { stageJson: { depends: ['x'], build: { type: 'dockerfile' } } });
+    let error: unknown;
+    try {
+      loadStage(workspaceRoot, 'stages/x');
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StageErrors);
+    expect((error as StageErrors).errors.map((e) => e.pointer)).toEqual(['/depends/0', '/build/type']);
   });
 
   it('rejects a directory with neither file', () => {

@@ -2,7 +2,7 @@
 import { readFileSync, statSync } from 'fs';
 import { join, posix } from 'path';
 import { DOCKERFILE_NAME, STAGE_FILE_NAME } from './definition-files';
-import { StageError } from './errors';
+import { StageError, StageErrors } from './errors';
 import { describeNameRule, stageNameFromDirectory } from './names';
 import { BUILD_TYPES, type BuildSpec, type Stage, type StageFile } from './types';
 import { parseStageJson, validateStageFile } from './validate';
@@ -10,7 +10,8 @@ import { parsePins, PIN_FILE_NAME } from './pins';
 
 /**
  * Loads the stage in `dir` (relative to the workspace root, '/' separators).
- * Throws a StageError naming the file and field of the first problem found.
+ * Throws a StageError naming the file and field of the problem, or StageErrors
+ * with every problem of the stage's files.
  */
 export function loadStage(workspaceRoot: string, dir: string): Stage {
   const root = stageRoot(dir);
@@ -26,9 +27,23 @@ export function loadStage(workspaceRoot: string, dir: string): Stage {
   const definition: StageFile =
     stageJsonText === undefined ? {} : validateStageFile(parseStageJson(stageJsonText, stageFile), stageFile);
   const describedBy = stageJsonText === undefined ? dockerfilePath : stageFile;
-  const name = definition.name ?? nameFromDirectory(root, describedBy);
-  checkNotSelfReferencing(definition, name, stageFile);
-  const build = buildSpec(definition, dockerfile !== undefined, stageFile, root);
+  // Every problem of the file at once: each check below is independent of the others.
+  const problems: StageError[] = [];
+  const checked = <T>(check: () => T): T | undefined => {
+    try {
+      return check();
+    } catch (error) {
+      if (!(error instanceof StageError)) throw error;
+      problems.push(error);
+      return undefined;
+    }
+  };
+  const name = checked(() => definition.name ?? nameFromDirectory(root, describedBy));
+  if (name !== undefined) checked(() => checkNotSelfReferencing(definition, name, stageFile));
+  const build = checked(() => buildSpec(definition, dockerfile !== undefined, stageFile, root));
+  if (name === undefined || build === undefined || problems.length) {
+    throw problems.length === 1 ? problems[0] : new StageErrors(problems);
+  }
 
   const stage: Stage = {
     name,

@@ -1,5 +1,5 @@
 import { readFileSync } from 'fs';
-import { StageError } from './errors';
+import { StageError, StageErrors } from './errors';
 import type { BuildSpec, ExportsSpec, StageFile } from './types';
 import { BUILD_TYPES, HASH_MODES, REFRESH_PERIODS } from './types';
 import { EXPLAINED_PATTERN_LOCATIONS, parseStageJson, STAGE_SCHEMA_PATH, validateStageFile } from './validate';
@@ -514,11 +514,22 @@ describe('validateStageFile', () => {
     });
   });
 
-  it('reports the most specific of several problems', () => {
-    const error = errorFor({ name: 'x'.repeat(70).toUpperCase(), source: 3 });
-    expect(error.pointer).toBe('/source');
-    expect(error.problem).toBe('expected an object, got number');
-    expect(errorFor({ name: 'X'.repeat(70) }).problem).toContain('stage names are lowercase');
+  it('reports every problem of a file at once, the most specific one for each field', () => {
+    let error: unknown;
+    try {
+      validateStageFile({ buidl: {}, name: 'X'.repeat(70), source: 3, build: { type: 'autoconf', configFlags: ['--a\n--b'] } }, FILE);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(StageErrors);
+    const problems = (error as StageErrors).errors.map((e) => [e.file, e.pointer, e.problem.slice(0, 40)]);
+    expect(problems).toEqual([
+      [FILE, '/buidl', "unknown field 'buidl'; expected one of: "],
+      [FILE, '/build/configFlags/0', 'must not contain control characters such'],
+      [FILE, '/name', expect.stringContaining('stage names are lowercase')],
+      [FILE, '/source', 'expected an object, got number'],
+    ]);
+    expect((error as StageErrors).message.split('\n')).toHaveLength(4);
   });
 });
 

@@ -3,19 +3,27 @@ import { isAvailable, type StageOutcome } from '../../build/ensure-stage';
 import { runStages } from '../../build/run-stages';
 import type { DockerStageExecutorOptions } from './schema';
 import { runSummary } from '../../build/summary';
+import { dryRunStages } from '../../build/stage-status';
 
 /** One stage: the same path as a batch of one. */
 export default async function dockerStageExecutor(
   options: DockerStageExecutorOptions,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
+  if (options.dryRun) {
+    const [result] = (await dryRunStages(context, [context.projectName!])).values();
+    for (const line of result.lines) process.stderr.write(`${line}\n`);
+    return { success: result.success };
+  }
   const outcomes: StageOutcome[] = [];
+  const aggregates = new Set<string>();
   const forced = new Set(options.force ? [context.projectName!] : []);
   for await (const event of runStages(context, [context.projectName!], options, forced)) {
     outcomes.push(event.outcome);
+    if (event.aggregate) aggregates.add(event.project);
     if (options.printTag && event.outcome.tag && succeeded(event.outcome)) process.stdout.write(`${event.outcome.tag}\n`);
   }
-  process.stderr.write(`${runSummary(outcomes)}\n`);
+  process.stderr.write(`${runSummary(outcomes, aggregates)}\n`);
   return { success: outcomes.every(succeeded) };
 }
 
@@ -38,13 +46,24 @@ export async function* batchDockerStage(
     explain: Object.values(inputs).some((o) => o.explain),
     pull: Object.values(inputs).some((o) => o.pull) || overrides.pull,
   };
+  if (Object.values(inputs).some((o) => o.dryRun)) {
+    const startTime = Date.now();
+    for (const [project, result] of await dryRunStages(context, [...taskOf.keys()])) {
+      for (const line of result.lines) process.stderr.write(`${line}\n`);
+      const terminalOutput = result.lines.map((line) => `${line}\n`).join('');
+      const status = result.success ? ('success' as const) : ('failure' as const);
+      yield { task: taskOf.get(project)!, result: { success: result.success, status, terminalOutput, startTime, endTime: Date.now() } };
+    }
+    return;
+  }
   const outcomes: StageOutcome[] = [];
-  const startTime = Date.now();
+  const aggregates = new Set<string>();
   for await (const event of runStages(context, [...taskOf.keys()], options, forced)) {
     outcomes.push(event.outcome);
+    if (event.aggregate) aggregates.add(event.project);
     if (options.printTag && event.outcome.tag && succeeded(event.outcome)) process.stdout.write(`${event.outcome.tag}\n`);
     // Nx ends the batch process as soon as it has the last result, so the summary goes out first.
-    if (outcomes.length === taskOf.size) process.stderr.write(`${runSummary(outcomes)}\n`);
+    if (outcomes.length === taskOf.size) process.stderr.write(`${runSummary(outcomes, aggregates)}\n`);
     const status = succeeded(event.outcome) ? 'success' : event.outcome.status === 'skipped' ? 'skipped' : 'failure';
     yield {
       task: taskOf.get(event.project)!,
@@ -52,8 +71,9 @@ export async function* batchDockerStage(
         success: succeeded(event.outcome),
         status,
         terminalOutput: event.output.map((line) => `${line}\n`).join(''),
-        startTime,
-        endTime: Date.now(),
+        // Each task's own times, so that Nx's durations and critical path are the stages' own.
+        startTime: event.outcome.startTime ?? Date.now(),
+        endTime: event.outcome.endTime ?? Date.now(),
       },
     };
   }

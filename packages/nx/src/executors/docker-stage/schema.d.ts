@@ -3,5 +3,6 @@ export interface DockerStageExecutorOptions {
   printTag?: boolean;
   parallel?: number;
   explain?: boolean;
+  dryRun?: boolean;
   pull?: boolean;
 }

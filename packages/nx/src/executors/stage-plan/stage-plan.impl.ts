@@ -1,5 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
-import type { StagePlan } from '../../key/plan';
+import { planJson, planText } from '../../key/plan-output';
 import { reportFailure } from '../shared/report-failure';
 import { stageContextFor } from '../../build/stage-context';
 import type { StagePlanExecutorOptions } from './schema';
@@ -19,31 +19,4 @@ export default async function stagePlanExecutor(
   } catch (error) {
     return reportFailure(context.projectName!, error);
   }
-}
-
-export function planJson(plan: StagePlan) {
-  return {
-    stage: plan.stage.name,
-    tag: plan.tag,
-    key: plan.key,
-    bucket: plan.bucket,
-    notices: plan.notices,
-    keyDocument: plan.keyDocument,
-    dockerfile: plan.dockerfile,
-  };
-}
-
-export function planText(plan: StagePlan): string {
-  return [
-    `stage: ${plan.stage.name}`,
-    `tag:   ${plan.tag}`,
-    `key:   ${plan.key}`,
-    '',
-    '--- key document ---',
-    JSON.stringify(plan.keyDocument, null, 2),
-    '',
-    '--- Dockerfile ---',
-    plan.dockerfile.trimEnd(),
-    '',
-  ].join('\n');
 }
