@@ -9,6 +9,7 @@ import { KEY_FORMAT, keyOf, type KeyDocument } from './key';
 import { renderDockerfile, type UpstreamImage } from '../render/render';
 import { stageTag } from './tag';
 import { isLocalSource, type ResolvedOptions, type Stage } from '../stage/types';
+import { PIN_FILE_NAME } from '../stage/pins';
 
 export interface PlanContext {
   workspaceRoot: string;
@@ -62,7 +63,8 @@ export function packagesDir(stage: string): string {
 }
 
 const WORKSPACE_ROOT_PREFIX = '{workspaceRoot}/';
-const STAGE_DEFINITION_FILES = ['stage.json', 'Dockerfile'];
+/** Read into the stage itself (its definition and pins), so never part of its build context. */
+const STAGE_DEFINITION_FILES = ['stage.json', 'Dockerfile', PIN_FILE_NAME];
 
 /**
  * Computes stage plans: keys, tags and rendered Dockerfiles. This is the only

@@ -1,5 +1,6 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import type { ResolvedOptions, Stage } from '../stage/types';
+import { PIN_FILE_NAME } from '../stage/pins';
 
 const EXECUTOR_PREFIX = '@stagecraft/nx';
 const TECHNOLOGIES = ['docker'];
@@ -99,6 +100,8 @@ function stageInputs(stage: Stage) {
   );
   return [
     '{projectRoot}/**/*',
+    // Named on its own too: the pins are an input of this stage alone, whatever the glob above becomes.
+    `{projectRoot}/${PIN_FILE_NAME}`,
     ...declared,
     '{workspaceRoot}/nx.json',
     ...stage.env.map((variable) => ({ env: variable })),

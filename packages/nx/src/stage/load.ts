@@ -5,6 +5,7 @@ import { StageError } from './errors';
 import { describeNameRule, stageNameFromDirectory } from './names';
 import { BUILD_TYPES, type BuildSpec, type Stage, type StageFile } from './types';
 import { parseStageJson, validateStageFile } from './validate';
+import { parsePins, PIN_FILE_NAME } from './pins';
 
 export const STAGE_FILE_NAME = 'stage.json';
 export const DOCKERFILE_NAME = 'Dockerfile';
@@ -19,6 +20,8 @@ export function loadStage(workspaceRoot: string, dir: string): Stage {
   const dockerfilePath = posix.join(root, DOCKERFILE_NAME);
   const stageJsonText = readIfFile(workspaceRoot, stageFile);
   const dockerfile = readIfFile(workspaceRoot, dockerfilePath);
+  const pinFile = posix.join(root, PIN_FILE_NAME);
+  const pinText = readIfFile(workspaceRoot, pinFile);
   if (stageJsonText === undefined && dockerfile === undefined) {
     throw new StageError(root, '', `a stage directory needs a ${STAGE_FILE_NAME} or a ${DOCKERFILE_NAME}; found neither`);
   }
@@ -47,6 +50,7 @@ export function loadStage(workspaceRoot: string, dir: string): Stage {
     ...(definition.refresh !== undefined && { refresh: definition.refresh }),
     hashMode: definition.hashMode ?? 'content',
     consumePackages: definition.consumePackages ?? false,
+    ...(pinText !== undefined && { pins: parsePins(pinText, pinFile) }),
   };
   return stage;
 }

@@ -1,4 +1,5 @@
 /** The stage model: what stage.json says (StageFile) and what a loaded stage is (Stage). */
+import type { StagePins } from './pins';
 
 export const BUILD_TYPES = ['autoconf', 'cmake', 'make', 'meson', 'custom', 'dockerfile', 'aggregate'] as const;
 export type BuildType = (typeof BUILD_TYPES)[number];
@@ -95,6 +96,8 @@ export interface Stage {
   refresh?: Refresh;
   hashMode: HashMode;
   consumePackages: boolean;
+  /** What the lock generator pinned for this stage (its stage.lock.json), when it has pins. */
+  pins?: StagePins;
 }
 
 /** Workspace-wide options: the plugin's entry in nx.json. */
