@@ -1,5 +1,5 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
-import type { ResolvedOptions, Stage } from '../stage/types';
+import { isRemoteSource, type ResolvedOptions, type Stage } from '../stage/types';
 import { PIN_FILE_NAME } from '../stage/pins';
 
 const EXECUTOR_PREFIX = '@stagecraft/nx';
@@ -64,6 +64,18 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
       ),
     },
   };
+  if (isRemoteSource(stage.source)) {
+    targets[names.sources] = {
+      executor: `${EXECUTOR_PREFIX}:sources`,
+      cache: false,
+      options: {},
+      metadata: metadata(
+        `Fetch the source of stage ${stage.name} into the content-addressed store ahead of builds, so builds need no network`,
+        names.sources,
+        stage.name,
+      ),
+    };
+  }
   if (stage.exports.packages.length) {
     targets[names.package] = {
       executor: `${EXECUTOR_PREFIX}:package`,

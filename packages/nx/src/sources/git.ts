@@ -71,6 +71,15 @@ export async function exportGitRev(repo: string, rev: string, destDir: string, c
   return { commit };
 }
 
+/** Whether the local mirror of `repo` already holds a commit or a tag, without asking the remote. */
+export async function mirrorHolds(repo: string, exactRev: string, cacheDir: string): Promise<boolean> {
+  const mirror = mirrorPath(repo, cacheDir);
+  if (!(await pathExists(mirror))) return false;
+  const kind = await exactRevKind(exactRev);
+  if (kind === 'commit') return (await findCommit(mirror, exactRev.toLowerCase())) !== undefined;
+  return kind === 'tag' && (await findTag(mirror, exactRev)) !== undefined;
+}
+
 function notExact(repo: string, rev: string): Error {
   return new Error(
     `rev '${rev}' is not a commit or a tag of ${repo}: a branch or a semver range needs a pin (\`nx g @stagecraft/nx:lock\`)`,

@@ -120,7 +120,7 @@ export interface StagecraftOptions {
   verifyDeclaredTags?: boolean;
 }
 
-export type TargetKind = 'dockerStage' | 'package' | 'stagePlan' | 'tagCheck' | 'run';
+export type TargetKind = 'dockerStage' | 'package' | 'stagePlan' | 'tagCheck' | 'run' | 'sources';
 
 export const DEFAULT_OPTIONS = {
   imageName: 'stagecraft',
@@ -134,6 +134,7 @@ export const DEFAULT_OPTIONS = {
     stagePlan: 'stage-plan',
     tagCheck: 'tag-check',
     run: 'run',
+    sources: 'sources',
   } as Record<TargetKind, string>,
 };
 
