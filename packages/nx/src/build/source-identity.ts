@@ -38,12 +38,15 @@ export async function resolveSourceIdentity(stage: Stage, workspaceRoot: string,
     throw new Error(`${where}: ${describeRev(rev)} floats and ${pinFile} pins no commit for it; pin it with ${lockCommand(stage.name)}`);
   }
   const { resolveGitRepo } = await import('../sources/prepare');
-  const { resolveGitRev } = await import('../sources/git');
+  const { NotExactRevError, resolveGitRev } = await import('../sources/git');
   const exact = rev.kind === 'commit' ? rev.commit : rev.name;
+  const repo = resolveGitRepo(source.git, workspaceRoot);
   try {
-    return { git: source.git, commit: await resolveGitRev(resolveGitRepo(source.git, workspaceRoot), exact, cacheDir) };
+    return { git: source.git, commit: await resolveGitRev(repo, exact, cacheDir) };
   } catch (error) {
-    const hint = rev.kind === 'name' ? `; if '${rev.name}' is a branch, pin it with ${lockCommand(stage.name)}` : '';
-    throw new Error(`${where}: ${(error as Error).message}${hint}`);
+    if (rev.kind === 'name' && error instanceof NotExactRevError) {
+      throw new Error(`${where}: '${rev.name}' is not a tag of ${repo}, and a branch floats: ${pinFile} pins no commit for it; pin it with ${lockCommand(stage.name)}`);
+    }
+    throw new Error(`${where}: ${(error as Error).message}`);
   }
 }

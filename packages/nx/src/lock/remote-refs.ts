@@ -11,7 +11,8 @@ export interface RemoteRefs {
 export async function listRemoteRefs(repo: string): Promise<RemoteRefs> {
   const result = await runCommand('git', [...GIT_SAFETY, 'ls-remote', '--heads', '--tags', '--', repo], { env: GIT_ENV });
   if (result.code !== 0) {
-    const reason = result.stderr.trim().split('\n').filter(Boolean).pop() ?? `git ls-remote exited with status ${result.code}`;
+    const lines = result.stderr.trim().split('\n').filter(Boolean);
+    const reason = lines.find((line) => line.startsWith('fatal:')) ?? lines[0] ?? `git ls-remote exited with status ${result.code}`;
     throw new Error(`could not reach ${repo}: ${reason}`);
   }
   return parseLsRemote(result.stdout);

@@ -80,8 +80,11 @@ export async function mirrorHolds(repo: string, exactRev: string, cacheDir: stri
   return kind === 'tag' && (await findTag(mirror, exactRev)) !== undefined;
 }
 
+/** A rev that names no commit and no tag of the repository. */
+export class NotExactRevError extends Error {}
+
 function notExact(repo: string, rev: string): Error {
-  return new Error(
+  return new NotExactRevError(
     `rev '${rev}' is not a commit or a tag of ${repo}: a branch or a semver range needs a pin (\`nx g @stagecraft/nx:lock\`)`,
   );
 }

@@ -43,7 +43,6 @@ export async function* batchSources(
     const outcome = await Promise.race(pending.values());
     pending.delete(outcome.stage);
     outcomes.push(outcome);
-    report(outcome);
     // Nx ends the batch process as soon as it has the last result, so the summary goes out first.
     if (!pending.size) process.stderr.write(`${sourcesSummary(outcomes)}\n`);
     yield {
