@@ -4,9 +4,12 @@ import type { Stage } from '../stage/types';
 import type { Pinner, PinnerContext, PinRequest } from './pinner';
 import { sourcePinner } from './source-pinner';
 
-/** Every kind of pin the lock writes. */
+/** Any pinner: each has its own request and pin types. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const PINNERS: Array<Pinner<any, any>> = [sourcePinner];
+type AnyPinner = Pinner<any, any>;
+
+/** Every kind of pin the lock writes, each in its own field of stage.lock.json. */
+export const PINNERS: AnyPinner[] = [sourcePinner];
 
 export interface LockOptions {
   /** Re-resolve every floating rev and move pins the remote has moved (else only missing or stale pins are resolved). */
@@ -39,7 +42,7 @@ export async function planLock(
   stages: Stage[],
   context: PinnerContext,
   options: LockOptions,
-  pinners: Array<Pinner<any, any>> = PINNERS, // eslint-disable-line @typescript-eslint/no-explicit-any
+  pinners: AnyPinner[] = PINNERS,
 ): Promise<LockPlan> {
   const errors: Error[] = [];
   const after = new Map<string, StagePins>(stages.map((stage) => [stage.name, {}]));

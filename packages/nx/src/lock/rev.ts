@@ -20,7 +20,6 @@ export type Rev =
 
 const FULL_COMMIT = /^[0-9a-fA-F]{40}$/;
 const RANGE_SYNTAX = /[\^~<>=|\s]|(^|[.v])[xX*](?=$|[.\s])/;
-const PREFIXES = ['tag', 'branch', 'semver'] as const;
 
 export function parseRev(rev: string): Rev {
   const prefixed = /^(tag|branch|semver):(.*)$/s.exec(rev);
@@ -40,11 +39,6 @@ export function parseRev(rev: string): Rev {
   return { kind: 'name', name: rev };
 }
 
-/** A rev the lock pins (a branch or a range); a name may turn out to be either. */
-export function isFloating(rev: Rev): boolean {
-  return rev.kind === 'branch' || rev.kind === 'range';
-}
-
 export function describeRev(rev: Rev): string {
   switch (rev.kind) {
     case 'commit':
@@ -59,5 +53,3 @@ export function describeRev(rev: Rev): string {
       return `'${rev.name}'`;
   }
 }
-
-export const REV_PREFIXES = PREFIXES;
