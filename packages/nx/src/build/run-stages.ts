@@ -6,12 +6,19 @@ import { ensureStage, type StageOutcome } from './ensure-stage';
 import { KeyHistory } from './key-history';
 import { batchParallelism } from './parallelism';
 import { runScheduled } from './scheduler';
+import { registrySettings } from './registry-options';
+import type { RegistryRun } from './registry-steps';
+import { stageRegistry, type StageRegistry } from './stage-registry';
 
 export interface RunStagesOptions {
   /** How many stages build at once (default: from nx.json's parallel, else the CPU count). */
   parallel?: number;
   /** Say which inputs changed since each rebuilt stage's last build. */
   explain?: boolean;
+  /** Pull every stage a registry holds (--pull), not only those a build needs. */
+  pull?: boolean;
+  /** Stages whose images the caller needs locally (run, package): pulled when a registry holds them. */
+  needImages?: string[];
 }
 
 export interface StageRunEvent {
@@ -33,6 +40,10 @@ export interface StageBatch {
   refusals?: Map<string, string>;
   /** Where the stage-prefixed lines go (default: stderr). */
   write?: (line: string) => void;
+  /** The workspace registry and its upstreams, when one is configured. */
+  registry?: StageRegistry;
+  /** Stages whose images the caller needs locally. */
+  needImages?: string[];
 }
 
 /**
@@ -49,9 +60,12 @@ export async function* runStages(
 ): AsyncGenerator<StageRunEvent> {
   let stages: StageContext;
   let refusals: Map<string, string>;
+  let registry: StageRegistry | undefined;
   try {
     stages = stageContextFor(context, projects);
     refusals = await declaredTagRefusals(stages, projects);
+    const settings = registrySettings(stages.options, process.env, options.pull);
+    registry = settings && stageRegistry(settings);
   } catch (error) {
     yield* failedBatch(projects, (error as Error).message, stderrLine);
     return;
@@ -65,6 +79,8 @@ export async function* runStages(
     isForced: (stage) => forceAll || forcedProjects.has(stage),
     explain: Boolean(options.explain),
     refusals,
+    registry,
+    needImages: options.needImages,
   });
 }
 
@@ -95,12 +111,19 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
   }
 
   const { graph, planner, workspaceRoot, cacheDir } = stages;
+  let registry: RegistryRun | undefined;
+  if (batch.registry) {
+    const { lookUpRegistry } = await import('./registry-lookup');
+    const lookup = { store: batch.registry, projects, planner, graph, localImages, isForced: batch.isForced, needImages: batch.needImages ?? [], warn: write };
+    registry = await lookUpRegistry(lookup);
+  }
   const history = new KeyHistory(cacheDir);
-  const deps = { engine, planner, workspaceRoot, cacheDir, localImages, isForced: batch.isForced, explain: batch.explain, history, log };
+  const deps = { engine, planner, workspaceRoot, cacheDir, localImages, isForced: batch.isForced, explain: batch.explain, history, log, registry };
   const refusals = batch.refusals ?? new Map<string, string>();
   const jobs = projects.map((name) => ({ name, after: graph.imageUpstreamOf(name) }));
   const ensure = (name: string) => refusedOutcome(name, refusals) ?? ensureStage(name, deps);
 
+  let reported = 0;
   for await (const job of runScheduled(jobs, batch.concurrency, ensure, (o) => o.status !== 'failed')) {
     const outcome: StageOutcome =
       'result' in job
@@ -112,8 +135,15 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
             message: `not built: upstream stage ${job.skippedBecause} did not build`,
           };
     if (outcome.message) log(job.name, outcome.status === 'failed' ? `failed: ${outcome.message}` : outcome.message);
+    // Nx ends a batch at its last result: the registry line goes out before it.
+    if (++reported === projects.length && batch.registry) write(registryLine(batch.registry, projects.length));
     yield { project: job.name, outcome, output: outputs.get(job.name)! };
   }
+}
+
+function registryLine(registry: StageRegistry, stages: number): string {
+  const requests = registry.requests();
+  return `Stagecraft: registry ${registry.settings.registry}: ${requests} request${requests === 1 ? '' : 's'} for ${stages} stage${stages === 1 ? '' : 's'}`;
 }
 
 function* failedBatch(projects: string[], message: string, write: (line: string) => void): Generator<StageRunEvent> {
