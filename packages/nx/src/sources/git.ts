@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathExists, publishDirectory } from './atomic';
 import { runChecked, runCommand, runPipeline } from './process';
@@ -24,7 +24,10 @@ export async function resolveGitRev(repo: string, rev: string, cacheDir: string)
   const kind = await exactRevKind(rev);
   if (!kind) throw notExact(repo, rev);
   if (kind === 'commit') return ensureCommit(repo, rev.toLowerCase(), cacheDir);
-  const mirror = await ensureMirror(repo, cacheDir);
+  return withSoundMirror(repo, cacheDir, (mirror) => resolveTagInMirror(mirror, repo, rev));
+}
+
+async function resolveTagInMirror(mirror: string, repo: string, rev: string): Promise<string> {
   let commit = await findTag(mirror, rev);
   if (!commit) {
     await updateMirror(mirror, repo);
@@ -41,16 +44,17 @@ export async function resolveGitRev(repo: string, rev: string, cacheDir: string)
 export async function ensureCommit(repo: string, commit: string, cacheDir: string): Promise<string> {
   const mirror = mirrorPath(repo, cacheDir);
   if ((await pathExists(mirror)) && (await findCommit(mirror, commit))) return commit;
-  try {
-    await ensureMirror(repo, cacheDir);
-    if (await findCommit(mirror, commit)) return commit;
-    await updateMirror(mirror, repo);
-  } catch (error) {
-    throw new Error(
-      `the git mirror of ${repo} lacks commit ${commit} and the remote could not be reached (${(error as Error).message}); ` +
-        `fetch sources ahead of builds, while the remote is reachable, with: ${SOURCES_COMMAND}`,
-    );
-  }
+  await ensureMirror(repo, cacheDir).catch((error: Error) => {
+    throw unreachable(repo, commit, error);
+  });
+  return withSoundMirror(repo, cacheDir, (sound) => fetchCommitInto(sound, repo, commit));
+}
+
+async function fetchCommitInto(mirror: string, repo: string, commit: string): Promise<string> {
+  if (await findCommit(mirror, commit)) return commit;
+  await updateMirror(mirror, repo).catch((error: Error) => {
+    throw unreachable(repo, commit, error);
+  });
   if (await findCommit(mirror, commit)) return commit;
   // A commit no branch or tag reaches; servers that allow it hand it over by id.
   await git(mirror, ['fetch', '--quiet', 'origin', commit]).catch(() => undefined);
@@ -58,16 +62,26 @@ export async function ensureCommit(repo: string, commit: string, cacheDir: strin
   throw new Error(`rev '${commit}' of ${repo} does not exist: the repository has no such commit`);
 }
 
+function unreachable(repo: string, commit: string, error: Error): Error {
+  return new Error(
+    `the git mirror of ${repo} lacks commit ${commit} and the remote could not be reached (${error.message}); ` +
+      `fetch sources ahead of builds, while the remote is reachable, with: ${SOURCES_COMMAND}`,
+  );
+}
+
 /** Writes the tree of `rev` (a full commit id or a tag) of `repo` into destDir. */
 export async function exportGitRev(repo: string, rev: string, destDir: string, cacheDir: string): Promise<{ commit: string }> {
   const commit = await resolveGitRev(repo, rev, cacheDir);
-  await mkdir(destDir, { recursive: true });
-  await runPipeline(
-    ['git', [...GIT_SAFETY, '--git-dir', mirrorPath(repo, cacheDir), 'archive', '--format=tar', commit]],
-    ['tar', ['-x', '-C', destDir, '--no-same-owner']],
-    `could not export ${commit} of ${repo}`,
-    { env: GIT_ENV },
-  );
+  await withSoundMirror(repo, cacheDir, async (mirror) => {
+    await rm(destDir, { recursive: true, force: true });
+    await mkdir(destDir, { recursive: true });
+    await runPipeline(
+      ['git', [...GIT_SAFETY, '--git-dir', mirror, 'archive', '--format=tar', commit]],
+      ['tar', ['-x', '-C', destDir, '--no-same-owner']],
+      `could not export ${commit} of ${repo}`,
+      { env: GIT_ENV },
+    );
+  });
   return { commit };
 }
 
@@ -82,6 +96,33 @@ export async function mirrorHolds(repo: string, exactRev: string, cacheDir: stri
 
 /** A rev that names no commit and no tag of the repository. */
 export class NotExactRevError extends Error {}
+
+/**
+ * Runs `use` on the cached mirror of `repo`. A mirror is only a cache: when
+ * using it fails and git finds it damaged (a truncated or garbage file), it is
+ * discarded and cloned again once, so a broken cache never fails a run.
+ */
+async function withSoundMirror<T>(repo: string, cacheDir: string, use: (mirror: string) => Promise<T>): Promise<T> {
+  const mirror = await ensureMirror(repo, cacheDir);
+  try {
+    return await use(mirror);
+  } catch (error) {
+    if (await mirrorIsSound(mirror)) throw error;
+    await discardMirror(mirror);
+    return use(await ensureMirror(repo, cacheDir));
+  }
+}
+
+async function mirrorIsSound(mirror: string): Promise<boolean> {
+  const check = await runCommand('git', ['--git-dir', mirror, 'fsck', '--no-dangling', '--no-progress'], { env: GIT_ENV });
+  return check.code === 0;
+}
+
+async function discardMirror(mirror: string): Promise<void> {
+  const trash = `${mirror}.discarded-${randomUUID()}`;
+  await rename(mirror, trash).catch(() => undefined);
+  await rm(trash, { recursive: true, force: true });
+}
 
 function notExact(repo: string, rev: string): Error {
   return new NotExactRevError(
@@ -107,11 +148,12 @@ async function findTag(mirror: string, tag: string): Promise<string | undefined>
   return result.code === 0 ? result.stdout.trim() : undefined;
 }
 
+/** A mirror of a repository on disk copies its objects (--no-hardlinks): damage to the cache must never reach the repository. */
 async function ensureMirror(repo: string, cacheDir: string): Promise<string> {
   const mirror = mirrorPath(repo, cacheDir);
   if (await pathExists(mirror)) return mirror;
   await publishDirectory(mirror, (temporary) =>
-    runChecked('git', [...GIT_SAFETY, 'clone', '--mirror', '--quiet', '--', repo, temporary], `could not clone ${repo}`, {
+    runChecked('git', [...GIT_SAFETY, 'clone', '--mirror', '--no-hardlinks', '--quiet', '--', repo, temporary], `could not clone ${repo}`, {
       env: GIT_ENV,
     }).then(() => undefined),
   );
