@@ -40,3 +40,12 @@ export async function buildExternalBase(tag: string): Promise<void> {
     onLine: () => undefined,
   });
 }
+
+/**
+ * Pins a stage's external base to the local image's id, as the lock generator does for an image only the
+ * Engine has (stage.lock.json's base field).
+ */
+export async function pinLocalBase(workspace: { write(path: string, content: object): void }, stageDir: string, image: string): Promise<void> {
+  const imageId = (await new Docker().getImage(image).inspect()).Id;
+  workspace.write(`${stageDir}/stage.lock.json`, { base: { image, imageId } });
+}

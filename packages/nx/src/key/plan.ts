@@ -11,6 +11,7 @@ import { KEY_FORMAT, keyOf, type KeyDocument } from './key';
 import { renderDockerfile, type UpstreamImage } from '../render/render';
 import { stageTag } from './tag';
 import { isLocalSource, type ResolvedOptions, type Stage } from '../stage/types';
+import { externalBaseOf, type ExternalBase } from '../bases/external-base';
 import { PIN_FILE_NAME } from '../stage/pins';
 
 export interface PlanContext {
@@ -57,6 +58,10 @@ export interface StagePlan {
   upstreamTags: Record<string, string>;
   /** Tags of the upstream stages whose images the build needs (see StageGraph.imageUpstreamOf). */
   imageUpstreamTags: Record<string, string>;
+  /** The stage's external base (not `scratch`, not another stage), with its pin. */
+  externalBase?: ExternalBase;
+  /** The Dockerfile to build with the external base taken from elsewhere (a mirror of the same digest). */
+  dockerfileFrom(baseRef: string): string;
 }
 
 /** Where the package target puts a stage's package files, relative to the workspace root. */
@@ -100,8 +105,12 @@ export class Planner {
     const upstreamKeys = Object.fromEntries(upstreamPlans.map((p) => [p.stage.name, p.key]));
     const upstreamTags = Object.fromEntries(upstreamPlans.map((p) => [p.stage.name, p.tag]));
 
+    const base = graph.baseOf(name);
+    const externalBase = 'image' in base && base.image !== 'scratch' ? externalBaseOf(stage, base.image) : undefined;
     const forKey = this.render(stage, upstreamPlans, (plan) => `<stage:${plan.stage.name}>`, declaredPackageFiles);
-    const forBuild = this.render(stage, upstreamPlans, (plan) => plan.tag, (plan) => this.extractedPackageFiles(plan));
+    const renderForBuild = (baseRef: string | undefined) =>
+      this.render(stage, upstreamPlans, (plan) => plan.tag, (plan) => this.extractedPackageFiles(plan), baseRef);
+    const forBuild = renderForBuild(externalBase?.ref);
     const imageUpstreamTags = Object.fromEntries(graph.imageUpstreamOf(name).map((upstream) => [upstream, upstreamTags[upstream]]));
 
     const [source, { context, contextTree, contextFiles, notices }, inputs] = await Promise.all([
@@ -125,6 +134,7 @@ export class Planner {
       source,
       upstream: upstreamKeys,
       bucket,
+      ...(externalBase && { base: { image: externalBase.image, digest: externalBase.digest } }),
     };
     const key = keyOf(keyDocument);
     const tag = stageTag({ registry: options.registry, imageName: options.imageName, stage: stage.name, bucket, key });
@@ -140,6 +150,8 @@ export class Planner {
       notices,
       upstreamTags,
       imageUpstreamTags,
+      externalBase,
+      dockerfileFrom: (baseRef) => renderForBuild(baseRef).dockerfile,
     };
   }
 
@@ -175,11 +187,12 @@ export class Planner {
     upstreamPlans: StagePlan[],
     imageOf: (plan: StagePlan) => string,
     packageFilesOf: (plan: StagePlan) => string[],
+    externalBaseRef?: string,
   ) {
     const { graph, options } = this.context;
     const byName = new Map(upstreamPlans.map((p) => [p.stage.name, p]));
     const base = graph.baseOf(stage.name);
-    const baseImage = 'stage' in base ? imageOf(byName.get(base.stage)!) : 'image' in base ? base.image : 'scratch';
+    const baseImage = 'stage' in base ? imageOf(byName.get(base.stage)!) : 'image' in base ? (externalBaseRef ?? base.image) : 'scratch';
     const copied = stage.build.type === 'dockerfile' ? graph.upstreamOf(stage.name) : stage.depends;
     const upstream: UpstreamImage[] = copied.map((name) => {
       const plan = byName.get(name)!;

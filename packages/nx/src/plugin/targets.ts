@@ -68,6 +68,17 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
         { command: 'ls -la /work' },
       ),
     },
+    [names.prune]: {
+      executor: `${EXECUTOR_PREFIX}:prune`,
+      cache: false,
+      options: {},
+      metadata: metadata(
+        `Remove the images of stage ${stage.name} whose tag is not the current one, locally and in the registry (--dry-run lists them)`,
+        names.prune,
+        stage.name,
+        { dryRun: true },
+      ),
+    },
   };
   if (isRemoteSource(stage.source)) {
     targets[names.sources] = {

@@ -5,6 +5,7 @@
  * external base's digest can take its own field beside it).
  */
 import { StageError } from './errors';
+import { orderedBasePin, parseBasePin, type BasePin } from '../bases/base-pin';
 
 export const PIN_FILE_NAME = 'stage.lock.json';
 
@@ -22,6 +23,8 @@ export interface SourcePin {
 
 export interface StagePins {
   source?: SourcePin;
+  /** The external base, pinned to its digest (issue 13). */
+  base?: BasePin;
 }
 
 const FULL_COMMIT = /^[0-9a-f]{40}$/;
@@ -39,7 +42,8 @@ export function parsePins(text: string, file: string): StagePins {
   const pins: StagePins = {};
   for (const [field, value] of Object.entries(document)) {
     if (field === 'source') pins.source = parseSourcePin(value, file);
-    else throw new StageError(file, `/${field}`, `unknown pin '${field}' (known: source)`);
+    else if (field === 'base') pins.base = parseBasePin(value, file);
+    else throw new StageError(file, `/${field}`, `unknown pin '${field}' (known: source, base)`);
   }
   return pins;
 }
@@ -67,6 +71,7 @@ export function formatPins(pins: StagePins): string {
     const { git, rev, ref, commit } = pins.source;
     ordered['source'] = { git, rev, ref, commit };
   }
+  if (pins.base) ordered['base'] = orderedBasePin(pins.base);
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }
 

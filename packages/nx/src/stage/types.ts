@@ -131,7 +131,7 @@ export interface StagecraftOptions {
   verifyDeclaredTags?: boolean;
 }
 
-export type TargetKind = 'dockerStage' | 'package' | 'stagePlan' | 'tagCheck' | 'run' | 'sources';
+export type TargetKind = 'dockerStage' | 'package' | 'stagePlan' | 'tagCheck' | 'run' | 'sources' | 'prune' | 'mirror';
 
 export const DEFAULT_OPTIONS = {
   imageName: 'stagecraft',
@@ -146,6 +146,8 @@ export const DEFAULT_OPTIONS = {
     tagCheck: 'tag-check',
     run: 'run',
     sources: 'sources',
+    prune: 'prune',
+    mirror: 'mirror',
   } as Record<TargetKind, string>,
 };
 
