@@ -92,6 +92,18 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
       ),
     };
   }
+  if (hasExternalBase(stage, options)) {
+    targets[names.mirror] = {
+      executor: `${EXECUTOR_PREFIX}:mirror`,
+      cache: false,
+      options: {},
+      metadata: metadata(
+        `Copy the pinned external base of stage ${stage.name} into the workspace registry's mirror, by digest`,
+        names.mirror,
+        stage.name,
+      ),
+    };
+  }
   if (stage.exports.packages.length) {
     targets[names.package] = {
       executor: `${EXECUTOR_PREFIX}:package`,
@@ -142,6 +154,12 @@ function stageInputs(stage: Stage) {
     '{workspaceRoot}/nx.json',
     ...stage.env.map((variable) => ({ env: variable })),
   ];
+}
+
+/** Stage names never hold ':' or '@'; an external image always names a tag or a digest. */
+function hasExternalBase(stage: Stage, options: ResolvedOptions): boolean {
+  const base = stage.from ?? options.defaultBase;
+  return stage.build.type !== 'dockerfile' && base !== undefined && /[:@]/.test(base);
 }
 
 const BUCKET_COMMANDS = { day: 'date -u +%F', isoweek: 'date -u +%G-W%V', month: 'date -u +%Y-%m' } as const;
