@@ -3,6 +3,7 @@ import { join, posix } from 'node:path';
 import { timeBucket } from './bucket';
 import { globWorkspace, hashFiles, listFiles, type HashedFile } from './files';
 import { followDockerignore } from './dockerignore';
+import { buildContextDirectory, filesTheBuildReads } from './copied-files';
 import { gitTrackedFiles, gitTreeOf } from './git-tree';
 import type { FileHashCache } from './hash-cache';
 import { definingFile, type StageGraph } from '../stage/graph';
@@ -161,9 +162,10 @@ export class Planner {
    */
   private async hashContext(stage: Stage) {
     const { workspaceRoot } = this.context;
-    const dir = this.contextDirOf(stage);
+    const dir = buildContextDirectory(stage);
     const notices: string[] = [];
-    if (dir !== undefined && stage.hashMode === 'git-commit') {
+    // A build.context directory is keyed by the files the Dockerfile copies, never by the whole tree.
+    if (dir !== undefined && stage.hashMode === 'git-commit' && stage.build.context === undefined) {
       const state = await gitTreeOf(workspaceRoot, dir);
       if ('tree' in state) {
         let listed: Promise<ContextFile[]> | undefined;
@@ -219,15 +221,6 @@ export class Planner {
   }
 
   /**
-   * Where the stage's own build-context files come from: its source.path, or
-   * its directory; none for aggregates and url/git sources.
-   */
-  private contextDirOf(stage: Stage): string | undefined {
-    if (stage.build.type === 'aggregate' || (stage.source && !isLocalSource(stage.source))) return undefined;
-    return isLocalSource(stage.source) ? posix.join(stage.root, stage.source.path) : stage.root;
-  }
-
-  /**
    * The stage's own files under `dir`, minus its definition files and nested
    * stages. A dockerfile stage's context is its directory, as with
    * `docker build <dir>`; other stages get theirs under source/.
@@ -235,7 +228,7 @@ export class Planner {
   private async listContextFiles(stage: Stage, dir: string): Promise<Array<Omit<ContextFile, 'mode'>>> {
     const nested = this.nestedStageRoots(dir).map((root) => posix.relative(dir, root));
     const files = followDockerignore(this.context.workspaceRoot, dir, await listFiles(this.context.workspaceRoot, dir, nested));
-    return files.filter((file) => this.belongsToContext(stage, dir, file)).map((file) => this.contextFile(stage, dir, file));
+    return filesTheBuildReads(stage, files).filter((file) => this.belongsToContext(stage, dir, file)).map((file) => this.contextFile(stage, dir, file));
   }
 
   private async trackedContextFiles(stage: Stage, dir: string): Promise<ContextFile[]> {
@@ -251,7 +244,7 @@ export class Planner {
   }
 
   private nestedStageRoots(dir: string): string[] {
-    return [...this.context.graph.stages.values()].map((other) => other.root).filter((root) => root.startsWith(`${dir}/`));
+    return [...this.context.graph.stages.values()].map((other) => other.root).filter((root) => dir === '.' || root.startsWith(`${dir}/`));
   }
 
   private belongsToContext(stage: Stage, dir: string, file: string): boolean {

@@ -1,6 +1,7 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { isRemoteSource, type ResolvedOptions, type Stage } from '../stage/types';
 import { PIN_FILE_NAME } from '../stage/pins';
+import { copiedFileInputs } from '../key/copied-files';
 import { ignoredFilesInput } from './ignored-inputs';
 
 const EXECUTOR_PREFIX = '@stagecraft/nx';
@@ -150,6 +151,7 @@ function stageInputs(stage: Stage) {
     // Named on its own too: the pins are an input of this stage alone, whatever the glob above becomes.
     `{projectRoot}/${PIN_FILE_NAME}`,
     ...declared,
+    ...copiedFileInputs(stage),
     ignoredFilesInput(stage),
     '{workspaceRoot}/nx.json',
     ...stage.env.map((variable) => ({ env: variable })),

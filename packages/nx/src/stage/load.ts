@@ -107,6 +107,7 @@ function checkNotSelfReferencing(definition: StageFile, name: string, stageFile:
 
 function buildSpec(definition: StageFile, hasDockerfile: boolean, stageFile: string, root: string): BuildSpec {
   const given = definition.build;
+  if (given?.context !== undefined) checkBuildContext(given, hasDockerfile, stageFile, root);
   if (hasDockerfile) {
     if (given && given.type !== 'dockerfile') {
       throw new StageError(
@@ -128,6 +129,16 @@ function buildSpec(definition: StageFile, hasDockerfile: boolean, stageFile: str
   return copyBuild(given);
 }
 
+function checkBuildContext(build: BuildSpec, hasDockerfile: boolean, stageFile: string, root: string): void {
+  if (build.type !== 'dockerfile' || !hasDockerfile) {
+    throw new StageError(stageFile, '/build/context', `a build context directory is for dockerfile stages (a Dockerfile in ${root})`);
+  }
+  const dir = posix.normalize(posix.join(root, build.context!));
+  if (dir === '..' || dir.startsWith('../')) {
+    throw new StageError(stageFile, '/build/context', `'${build.context}' leads outside the workspace (${dir}); the context must be inside it`);
+  }
+}
+
 function copyBuild(build: BuildSpec): BuildSpec {
   return {
     type: build.type,
@@ -135,5 +146,6 @@ function copyBuild(build: BuildSpec): BuildSpec {
     ...(build.configEnv && { configEnv: [...build.configEnv] }),
     ...(build.postDownload && { postDownload: [...build.postDownload] }),
     ...(build.steps && { steps: [...build.steps] }),
+    ...(build.context !== undefined && { context: build.context }),
   };
 }

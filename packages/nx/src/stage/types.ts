@@ -48,6 +48,12 @@ export interface BuildSpec {
   postDownload?: string[];
   /** Shell commands for the custom build type; appended after install for the others. */
   steps?: string[];
+  /**
+   * Dockerfile stages: the build context directory, relative to the stage
+   * directory (e.g. '..' for an imported Dockerfile). Only the files its COPY
+   * and ADD read are keyed and sent.
+   */
+  context?: string;
 }
 
 export interface ExportsSpec {
