@@ -6,10 +6,12 @@
 # 1. starts the Docker engine if none answers (tools/docker-engine.sh) and installs debootstrap and dpkg-dev;
 # 2. prepares the inputs, kept out of git and made once:
 #      base/rootfs.tar   a Debian 12 minbase rootfs with the build tools (debootstrap from the machine's apt mirror),
-#      <stage>/source/   each library's source tree (apt-get source, Debian patches applied, debian/ removed);
+#      <stage>/source/   each library's source tree (apt-get source, Debian patches applied, debian/ removed),
+#      repos/phosphor-settings.git   the git remote the settings stage follows (same commits on every machine);
 # 3. installs the Node packages (npm ci at the repository root when node_modules is missing), builds the plugin,
 #    links the example's node_modules to the repository's;
-# 4. runs `nx run-many -t docker-stage` in the example workspace.
+# 4. checks the committed pins (lock --check), fetches sources ahead (run-many -t sources), then runs
+#    `nx run-many -t docker-stage` in the example workspace.
 # Delete base/rootfs.tar or a <stage>/source directory to fetch it again.
 set -euo pipefail
 
@@ -17,6 +19,8 @@ STAGECRAFT_TOOL=example
 TOOLS_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=lib/common.sh
 source "$TOOLS_DIR/lib/common.sh"
+# shellcheck source=lib/example-repository.sh
+source "$TOOLS_DIR/lib/example-repository.sh"
 
 REPO_ROOT="$(dirname "$TOOLS_DIR")"
 WORKSPACE="$REPO_ROOT/examples/openbmc-mini"
@@ -149,11 +153,18 @@ install_node_packages() {
 install_host_tools
 make_base_rootfs
 fetch_library_sources
+make_example_repository "$WORKSPACE/repos/phosphor-settings.git"
 if $PREPARE_ONLY; then
   log "inputs ready in ${WORKSPACE#"$REPO_ROOT"/}"
   exit 0
 fi
 install_node_packages
 cd "$WORKSPACE"
+# The settings stage follows a branch: its committed pin must still match the remote, and its source is fetched
+# ahead, so the builds need no remote.
+log "checking the pins: nx g @stagecraft/nx:lock --check"
+npx nx g @stagecraft/nx:lock --check
+log "fetching sources ahead: nx run-many -t sources"
+npx nx run-many -t sources
 log "running nx run-many -t docker-stage ${NX_ARGS[*]:-}"
 npx nx run-many -t docker-stage "${NX_ARGS[@]}"

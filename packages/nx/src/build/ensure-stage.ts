@@ -124,6 +124,7 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
           workspaceRoot: deps.workspaceRoot,
           cacheDir: deps.cacheDir,
           what: `${definingFile(stage)} at /source`,
+          commit: plan.keyDocument.source?.['commit'],
         })
       ).dir
     : undefined;

@@ -1,12 +1,12 @@
 import type { ExecutorContext, ProjectGraph } from '@nx/devkit';
 import { clockFromEnv } from '../key/bucket';
 import { join, resolve } from 'node:path';
-import { definingFile } from '../stage/definition-files';
 import { buildStageGraph, type StageGraph } from '../stage/graph';
 import { loadStagesCached, openStageCache } from '../plugin/stage-files';
 import { FileHashCache } from '../key/hash-cache';
-import { Planner, staticSourceIdentity } from '../key/plan';
-import { resolveOptions, type ResolvedOptions, type Stage } from '../stage/types';
+import { Planner } from '../key/plan';
+import { resolveSourceIdentity } from './source-identity';
+import { resolveOptions, type ResolvedOptions } from '../stage/types';
 import { isStageProject } from '../plugin/stage-projects';
 import { pluginOptionsFrom } from '../stage/plugin-options';
 
@@ -50,19 +50,6 @@ export function stageContextFor(context: ExecutorContext, projectNames: string[]
     hashCache,
   });
   return { workspaceRoot, cacheDir, hashCache, options, graph, planner };
-}
-
-/** A git source is keyed by the commit its exact rev names, looked up in a local mirror. */
-async function resolveSourceIdentity(stage: Stage, workspaceRoot: string, cacheDir: string) {
-  const source = stage.source;
-  if (!source || !('git' in source)) return staticSourceIdentity(stage);
-  const { resolveGitRepo } = await import('../sources/prepare');
-  const { resolveGitRev } = await import('../sources/git');
-  try {
-    return { git: source.git, commit: await resolveGitRev(resolveGitRepo(source.git, workspaceRoot), source.rev, cacheDir) };
-  } catch (error) {
-    throw new Error(`${definingFile(stage)} at /source/rev: ${(error as Error).message}`);
-  }
 }
 
 /** Sources and git mirrors live in the workspace's cache directory (Nx's, by default .nx/cache). */

@@ -86,9 +86,9 @@ describe('the Nx plugin: createNodes and createDependencies on a file tree', () 
   });
 
   it('names the targets after the targetNames option', async () => {
-    const targetNames = { dockerStage: 'image', package: 'debs', stagePlan: 'plan', tagCheck: 'check-tag', run: 'shell', prune: 'clean' };
+    const targetNames = { dockerStage: 'image', package: 'debs', stagePlan: 'plan', tagCheck: 'check-tag', run: 'shell', prune: 'clean', sources: 'fetch' };
     const projects = projectsOf(await createNodes({ ...OPTIONS, targetNames }));
-    expect(Object.keys(projects['zlib'].targets!).sort()).toEqual(['check-tag', 'clean', 'debs', 'image', 'plan', 'shell']);
+    expect(Object.keys(projects['zlib'].targets!).sort()).toEqual(['check-tag', 'clean', 'debs', 'fetch', 'image', 'plan', 'shell']);
     expect(projects['tool'].targets!['image'].dependsOn).toEqual([{ target: 'debs', projects: ['zlib'] }, { target: 'image', projects: ['base'] }]);
     expect(projects['app'].targets!['image'].dependsOn).toEqual(['^image']);
     expect(projects['zlib'].targets!['shell'].dependsOn).toEqual(['image']);

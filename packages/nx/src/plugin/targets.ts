@@ -1,5 +1,6 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
-import type { ResolvedOptions, Stage } from '../stage/types';
+import { isRemoteSource, type ResolvedOptions, type Stage } from '../stage/types';
+import { PIN_FILE_NAME } from '../stage/pins';
 import { copiedFileInputs } from '../key/copied-files';
 import { executorName } from './identity';
 import { ignoredFilesInput } from './ignored-inputs';
@@ -80,6 +81,18 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
       ),
     },
   };
+  if (isRemoteSource(stage.source)) {
+    targets[names.sources] = {
+      executor: executorName('sources'),
+      cache: false,
+      options: {},
+      metadata: metadata(
+        `Fetch the source of stage ${stage.name} into the content-addressed store ahead of builds, so builds need no network`,
+        names.sources,
+        stage.name,
+      ),
+    };
+  }
   if (hasExternalBase(stage, options)) {
     targets[names.mirror] = {
       executor: executorName('mirror'),
@@ -135,6 +148,8 @@ function stageInputs(stage: Stage) {
   );
   return [
     '{projectRoot}/**/*',
+    // Named on its own too: the pins are an input of this stage alone, whatever the glob above becomes.
+    `{projectRoot}/${PIN_FILE_NAME}`,
     ...declared,
     ...copiedFileInputs(stage),
     ignoredFilesInput(stage),

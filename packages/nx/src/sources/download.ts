@@ -14,16 +14,24 @@ export const IDLE_TIMEOUT_MS = 60_000;
 const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
 const HTTP_SCHEMES = new Set(['http:', 'https:']);
 
+/** Told the bytes received so far, and the total when the server said it. */
+export type DownloadProgress = (received: number, total: number | undefined) => void;
+
 /**
  * Streams the resource at `url` (http:, https: or an absolute file: url) into
  * `file` and returns the sha256 (hex) of what was written.
  */
-export async function downloadTo(url: string, file: string): Promise<string> {
+export async function downloadTo(url: string, file: string, onProgress?: DownloadProgress): Promise<string> {
   const body = await openResource(url);
   const hash = createHash('sha256');
+  const length = Number((body as Partial<IncomingMessage>).headers?.['content-length']);
+  const total = Number.isFinite(length) && length > 0 ? length : undefined;
+  let received = 0;
   const hashing = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       hash.update(chunk);
+      received += chunk.length;
+      onProgress?.(received, total);
       done(null, chunk);
     },
   });

@@ -1,7 +1,7 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathExists, temporarySibling } from './atomic';
-import { downloadTo } from './download';
+import { downloadTo, type DownloadProgress } from './download';
 import { sha256OfFile } from './sha256-file';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -24,7 +24,7 @@ export function normaliseSha256(sha256: string, what?: string): string {
  * Archives are verified when stored and again when reused; a stored archive is returned with
  * no network access. `what` names the stage file and field for error messages.
  */
-export async function fetchArchive(url: string, sha256: string, store: string, what?: string): Promise<string> {
+export async function fetchArchive(url: string, sha256: string, store: string, what?: string, onProgress?: DownloadProgress): Promise<string> {
   const expected = normaliseSha256(sha256, what);
   const target = archivePath(store, expected);
   if (await pathExists(target)) {
@@ -38,7 +38,7 @@ export async function fetchArchive(url: string, sha256: string, store: string, w
   try {
     let actual: string;
     try {
-      actual = await downloadTo(url, temporary);
+      actual = await downloadTo(url, temporary, onProgress);
     } catch (error) {
       throw new Error(`${prefix(what)}could not fetch ${url}: ${(error as Error).message}; nothing was built`);
     }

@@ -91,7 +91,7 @@ describe('exportGitRev (real git)', () => {
 
   it.each(['main', 'v9.9', '^1.0', 'HEAD~1', 'abcdef1'])('calls %s not exact', async (rev) => {
     await expect(exportGitRev(origin.repo, rev, join(temp, 'inexact'), cache)).rejects.toThrow(
-      `rev '${rev}' of ${origin.repo} is not exact: pin a commit or a tag (a branch or a semver range can name another commit tomorrow)`,
+      `rev '${rev}' is not a commit or a tag of ${origin.repo}: a branch or a semver range needs a pin (\`nx g @stagecraft/nx:lock\`)`,
     );
   });
 

@@ -3,12 +3,13 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathExists, publishDirectory } from './atomic';
 import { runChecked, runCommand, runPipeline } from './process';
+import { SOURCES_COMMAND } from '../lock/commands';
 
 const FULL_COMMIT = /^[0-9a-fA-F]{40}$/;
 
 /** Git never prompts, and only transports that cannot run local commands are allowed. */
-const GIT_ENV: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
-const GIT_SAFETY = ['-c', 'protocol.allow=never', ...['file', 'git', 'http', 'https', 'ssh'].flatMap((p) => ['-c', `protocol.${p}.allow=always`])];
+export const GIT_ENV: NodeJS.ProcessEnv = { ...process.env, GIT_TERMINAL_PROMPT: '0' };
+export const GIT_SAFETY = ['-c', 'protocol.allow=never', ...['file', 'git', 'http', 'https', 'ssh'].flatMap((p) => ['-c', `protocol.${p}.allow=always`])];
 
 /** The bare mirror of `repo` kept in the cache: `<cacheDir>/git/<sha256 of repo>`. */
 export function mirrorPath(repo: string, cacheDir: string): string {
@@ -22,25 +23,50 @@ export function mirrorPath(repo: string, cacheDir: string): string {
 export async function resolveGitRev(repo: string, rev: string, cacheDir: string): Promise<string> {
   const kind = await exactRevKind(rev);
   if (!kind) throw notExact(repo, rev);
-  return withSoundMirror(repo, cacheDir, (mirror) => resolveInMirror(mirror, repo, rev, kind));
+  if (kind === 'commit') return ensureCommit(repo, rev.toLowerCase(), cacheDir);
+  return withSoundMirror(repo, cacheDir, (mirror) => resolveTagInMirror(mirror, repo, rev));
 }
 
-async function resolveInMirror(mirror: string, repo: string, rev: string, kind: 'commit' | 'tag'): Promise<string> {
-  const lookUp = () => (kind === 'commit' ? findCommit(mirror, rev.toLowerCase()) : findTag(mirror, rev));
-
-  let commit = await lookUp();
+async function resolveTagInMirror(mirror: string, repo: string, rev: string): Promise<string> {
+  let commit = await findTag(mirror, rev);
   if (!commit) {
     await updateMirror(mirror, repo);
-    commit = await lookUp();
-  }
-  if (!commit && kind === 'commit') {
-    // A commit no branch or tag reaches; servers that allow it hand it over by id.
-    await git(mirror, ['fetch', '--quiet', 'origin', rev.toLowerCase()]).catch(() => undefined);
-    commit = await lookUp();
+    commit = await findTag(mirror, rev);
   }
   if (commit) return commit;
-  if (kind === 'commit') throw new Error(`rev '${rev}' of ${repo} does not exist: the repository has no such commit`);
   throw notExact(repo, rev);
+}
+
+/**
+ * Makes sure the mirror of `repo` holds `commit`, fetching only when it does
+ * not. When the remote cannot be reached, the error says how to fetch ahead.
+ */
+export async function ensureCommit(repo: string, commit: string, cacheDir: string): Promise<string> {
+  const mirror = mirrorPath(repo, cacheDir);
+  if ((await pathExists(mirror)) && (await findCommit(mirror, commit))) return commit;
+  await ensureMirror(repo, cacheDir).catch((error: Error) => {
+    throw unreachable(repo, commit, error);
+  });
+  return withSoundMirror(repo, cacheDir, (sound) => fetchCommitInto(sound, repo, commit));
+}
+
+async function fetchCommitInto(mirror: string, repo: string, commit: string): Promise<string> {
+  if (await findCommit(mirror, commit)) return commit;
+  await updateMirror(mirror, repo).catch((error: Error) => {
+    throw unreachable(repo, commit, error);
+  });
+  if (await findCommit(mirror, commit)) return commit;
+  // A commit no branch or tag reaches; servers that allow it hand it over by id.
+  await git(mirror, ['fetch', '--quiet', 'origin', commit]).catch(() => undefined);
+  if (await findCommit(mirror, commit)) return commit;
+  throw new Error(`rev '${commit}' of ${repo} does not exist: the repository has no such commit`);
+}
+
+function unreachable(repo: string, commit: string, error: Error): Error {
+  return new Error(
+    `the git mirror of ${repo} lacks commit ${commit} and the remote could not be reached (${error.message}); ` +
+      `fetch sources ahead of builds, while the remote is reachable, with: ${SOURCES_COMMAND}`,
+  );
 }
 
 /** Writes the tree of `rev` (a full commit id or a tag) of `repo` into destDir. */
@@ -58,6 +84,18 @@ export async function exportGitRev(repo: string, rev: string, destDir: string, c
   });
   return { commit };
 }
+
+/** Whether the local mirror of `repo` already holds a commit or a tag, without asking the remote. */
+export async function mirrorHolds(repo: string, exactRev: string, cacheDir: string): Promise<boolean> {
+  const mirror = mirrorPath(repo, cacheDir);
+  if (!(await pathExists(mirror))) return false;
+  const kind = await exactRevKind(exactRev);
+  if (kind === 'commit') return (await findCommit(mirror, exactRev.toLowerCase())) !== undefined;
+  return kind === 'tag' && (await findTag(mirror, exactRev)) !== undefined;
+}
+
+/** A rev that names no commit and no tag of the repository. */
+export class NotExactRevError extends Error {}
 
 /**
  * Runs `use` on the cached mirror of `repo`. A mirror is only a cache: when
@@ -87,8 +125,8 @@ async function discardMirror(mirror: string): Promise<void> {
 }
 
 function notExact(repo: string, rev: string): Error {
-  return new Error(
-    `rev '${rev}' of ${repo} is not exact: pin a commit or a tag (a branch or a semver range can name another commit tomorrow)`,
+  return new NotExactRevError(
+    `rev '${rev}' is not a commit or a tag of ${repo}: a branch or a semver range needs a pin (\`nx g @stagecraft/nx:lock\`)`,
   );
 }
 

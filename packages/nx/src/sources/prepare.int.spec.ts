@@ -106,7 +106,7 @@ describe('prepareSource (real HTTP server on 127.0.0.1, real tar and git)', () =
 
     it('starts git errors with the stage file', async () => {
       await expect(prepareSource({ git: './vendor/lib.git', rev: 'main' }, { workspaceRoot: workspace, cacheDir, what })).rejects.toThrow(
-        `${what}: rev 'main' of ${join(workspace, 'vendor', 'lib.git')} is not exact: pin a commit or a tag`,
+        `${what}: rev 'main' is not a commit or a tag of ${join(workspace, 'vendor', 'lib.git')}`,
       );
     });
   });

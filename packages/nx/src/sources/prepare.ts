@@ -13,6 +13,8 @@ export interface PrepareSourceOptions {
   cacheDir: string;
   /** The stage file and field, for error messages: "packages/zlib/stage.json at /source"; errors start with it. */
   what: string;
+  /** The commit the stage's key names (a pinned floating rev); without it the rev must be exact. */
+  commit?: string;
 }
 
 export interface PreparedSource {
@@ -47,7 +49,7 @@ export async function prepareSource(source: RemoteSource, options: PrepareSource
 
   const repo = resolveGitRepo(source.git, workspaceRoot);
   try {
-    const commit = await resolveGitRev(repo, source.rev, cacheDir);
+    const commit = options.commit ?? (await resolveGitRev(repo, source.rev, cacheDir));
     const dir = treePath(cacheDir, commit);
     await ensureTree(dir, async (temporary) => {
       await exportGitRev(repo, commit, temporary, cacheDir);

@@ -78,7 +78,7 @@ const PATTERN_RULES: Record<string, (value: string) => string> = {
   '#/definitions/contextDirectory': () => 'expected a directory relative to the stage directory, such as ..',
   '#/definitions/gitSource/properties/git': () => "expected a repository URL or path without spaces, not starting with '-'",
   '#/definitions/gitSource/properties/rev': () =>
-    "expected a tag, commit, semver range or branch without spaces, not starting with '-'",
+    "expected a commit, tag, branch or semver range (tag:, branch:, semver: to be explicit), not starting with '-', with no tabs or newlines",
   '#/definitions/envAssignment': () =>
     'expected NAME=value, where NAME is letters, digits and _ and does not start with a digit',
   '#/definitions/envName': () =>

@@ -137,7 +137,7 @@ export interface StagecraftOptions {
   verifyDeclaredTags?: boolean;
 }
 
-export type TargetKind = 'dockerStage' | 'package' | 'stagePlan' | 'tagCheck' | 'run' | 'prune' | 'mirror';
+export type TargetKind = 'dockerStage' | 'package' | 'stagePlan' | 'tagCheck' | 'run' | 'sources' | 'prune' | 'mirror';
 
 export const DEFAULT_OPTIONS = {
   imageName: 'stagecraft',
@@ -151,6 +151,7 @@ export const DEFAULT_OPTIONS = {
     stagePlan: 'stage-plan',
     tagCheck: 'tag-check',
     run: 'run',
+    sources: 'sources',
     prune: 'prune',
     mirror: 'mirror',
   } as Record<TargetKind, string>,

@@ -395,10 +395,16 @@ describe('validateStageFile', () => {
       }
     });
 
-    it.each(['', '>=1.0 <2.0', '--upload-pack=evil'])('rejects rev %j', (rev) => {
+    it.each(['', ' ^1.2', '--upload-pack=evil'])('rejects rev %j', (rev) => {
       const error = errorFor({ source: { git: 'https://example.org/r.git', rev } });
       expect(error.pointer).toBe('/source/rev');
-      expect(error.problem).toContain('expected a tag, commit, semver range or branch without spaces');
+      expect(error.problem).toContain('expected a commit, tag, branch or semver range (tag:, branch:, semver: to be explicit)');
+    });
+
+    it('accepts a range with spaces and explicit prefixes', () => {
+      for (const rev of ['>=1.0 <2.0', 'branch:1.x', 'semver:1.2', 'tag:v1.0']) {
+        expect(() => validateStageFile({ source: { git: 'https://example.org/r.git', rev }, build: { type: 'custom' } }, FILE)).not.toThrow();
+      }
     });
 
     it("rejects a git remote that starts with '-'", () => {

@@ -1,10 +1,4 @@
-import {
-  createProjectGraphAsync,
-  readNxJson,
-  readProjectsConfigurationFromProjectGraph,
-  type ExecutorContext,
-  type Tree,
-} from '@nx/devkit';
+import type { Tree } from '@nx/devkit';
 import {
   checkStageTag,
   compilePatterns,
@@ -17,7 +11,7 @@ import {
   type TagCheck,
 } from '../../declared-tags';
 import { generatorCommand } from '../../plugin/identity';
-import { isStageProject } from '../../plugin/stage-projects';
+import { stageProjectNames, workspaceContext } from '../shared/workspace-context';
 import { pluginOptionsFrom } from '../../stage/plugin-options';
 import { stageContextFor } from '../../build/stage-context';
 import { resolveOptions } from '../../stage/types';
@@ -58,26 +52,6 @@ export async function updateTagsGenerator(tree: Tree, schema: UpdateTagsGenerato
 }
 
 export default updateTagsGenerator;
-
-/** What executors get from Nx, built for a generator: the project graph with the plugin's inferred stage projects. */
-async function workspaceContext(tree: Tree): Promise<ExecutorContext> {
-  const projectGraph = await createProjectGraphAsync({ exitOnError: false });
-  return {
-    root: tree.root,
-    cwd: process.cwd(),
-    isVerbose: false,
-    projectGraph,
-    projectsConfigurations: readProjectsConfigurationFromProjectGraph(projectGraph),
-    nxJsonConfiguration: readNxJson(tree) ?? {},
-  } as ExecutorContext;
-}
-
-function stageProjectNames(context: ExecutorContext): string[] {
-  return Object.entries(context.projectsConfigurations!.projects)
-    .filter(([, project]) => isStageProject(project))
-    .map(([name]) => name)
-    .sort();
-}
 
 function failOnOutOfDate(declared: DeclaredTags, updated: string, checks: TagCheck[], schema: UpdateTagsGeneratorSchema): void {
   const stale = checks.filter((check) => check.status !== 'match');
