@@ -25,6 +25,8 @@ export interface StageEngine {
   push(ref: string, auth?: EngineRegistryAuth): Promise<void>;
   /** Adds a tag to a local image. */
   tag(image: string, ref: string): Promise<void>;
+  /** Copies the image's files matching the absolute globs into destDir without running it (see docker/archive); returns their names. */
+  readFiles(image: string, globs: string[], destDir: string): Promise<string[]>;
 }
 
 /** The real Engine, through dockerode. Build modules load on the first build, so a no-op run never pays for them. */
@@ -66,6 +68,10 @@ export function dockerEngine(docker: Docker): StageEngine {
     async tag(image, ref) {
       const { tagImage } = await import('../docker/registry-transfer');
       await tagImage(docker, image, ref);
+    },
+    async readFiles(image, globs, destDir) {
+      const { readFilesFromImage } = await import('../docker/archive');
+      return readFilesFromImage(docker, image, globs, destDir);
     },
   };
 }
