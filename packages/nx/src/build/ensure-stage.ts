@@ -34,6 +34,8 @@ export interface EnsureStageDeps {
   /** Say which inputs changed since the stage's last build (--explain). */
   explain: boolean;
   history: KeyHistory;
+  /** Offer BuildKit the stage's earlier images as cache (set when a registry holds them). */
+  cacheFromEarlierTags?: boolean;
   log: (stage: string, line: string) => void;
 }
 
@@ -65,7 +67,7 @@ export async function ensureStage(name: string, deps: EnsureStageDeps): Promise<
       const imageId = await build(plan!, deps);
       // A forced rebuild moved the tag: the image it replaced would linger untagged.
       if (present && present !== imageId) await deps.engine.removeImage(present);
-      deps.history.record(name, plan!.keyDocument);
+      deps.history.record(name, plan!.keyDocument, plan!.tag);
       return { imageId, status: 'built' as const };
     });
     deps.localImages.set(plan.tag, built.imageId);
@@ -119,8 +121,16 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
     noCache: deps.isForced(stage.name),
     onLine: (line) => deps.log(stage.name, line),
     upstreamRefs: new Map(Object.entries(plan.imageUpstreamTags).map(([upstream, tag]) => [tag, upstream])),
+    cacheFrom: deps.cacheFromEarlierTags ? earlierTags(plan, deps) : undefined,
   });
   return result.imageId;
+}
+
+/** The stage's earlier images: the tags its last builds recorded, and the ones of its repository present here. */
+function earlierTags(plan: StagePlan, deps: EnsureStageDeps): string[] {
+  const repository = plan.tag.slice(0, plan.tag.lastIndexOf(':') + 1);
+  const local = [...deps.localImages.keys()].filter((tag) => tag.startsWith(repository)).sort().reverse();
+  return [...new Set([...deps.history.previousTags(plan.stage.name), ...local])].filter((tag) => tag !== plan.tag).slice(0, 3);
 }
 
 /**

@@ -29,6 +29,8 @@ export interface StageBatch {
   concurrency: number;
   isForced: (stage: string) => boolean;
   explain: boolean;
+  /** Offer BuildKit each stage's earlier images as cache (when a registry holds them). */
+  cacheFromEarlierTags?: boolean;
   /** Stages refused before any Engine work, with the reason. */
   refusals?: Map<string, string>;
   /** Where the stage-prefixed lines go (default: stderr). */
@@ -45,7 +47,7 @@ export async function* runStages(
   projects: string[],
   options: RunStagesOptions,
   forcedProjects: ReadonlySet<string> = new Set(),
-  engine: StageEngine = dockerEngine(connectEngine()),
+  engine?: StageEngine,
 ): AsyncGenerator<StageRunEvent> {
   let stages: StageContext;
   let refusals: Map<string, string>;
@@ -60,10 +62,11 @@ export async function* runStages(
   yield* runStageBatch({
     stages,
     projects,
-    engine,
+    engine: engine ?? dockerEngine(connectEngine(), stages.options.builder),
     concurrency: batchParallelism(options.parallel, context.nxJsonConfiguration?.parallel),
     isForced: (stage) => forceAll || forcedProjects.has(stage),
     explain: Boolean(options.explain),
+    cacheFromEarlierTags: Boolean(stages.options.registry),
     refusals,
   });
 }
@@ -73,10 +76,12 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
   const { stages, projects, engine } = batch;
   const write = batch.write ?? stderrLine;
   const outputs = new Map<string, string[]>(projects.map((project) => [project, []]));
-  const log = (stage: string, line: string) => {
-    const prefixed = `${stage}: ${line}`;
-    outputs.get(stage)?.push(prefixed);
-    write(prefixed);
+  const log = (stage: string, text: string) => {
+    for (const line of text.split('\n')) {
+      const prefixed = `${stage}: ${line}`;
+      outputs.get(stage)?.push(prefixed);
+      write(prefixed);
+    }
   };
 
   let localImages: Map<string, string>;
@@ -96,7 +101,8 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
 
   const { graph, planner, workspaceRoot, cacheDir } = stages;
   const history = new KeyHistory(cacheDir);
-  const deps = { engine, planner, workspaceRoot, cacheDir, localImages, isForced: batch.isForced, explain: batch.explain, history, log };
+  const { isForced, explain, cacheFromEarlierTags } = batch;
+  const deps = { engine, planner, workspaceRoot, cacheDir, localImages, isForced, explain, history, cacheFromEarlierTags, log };
   const refusals = batch.refusals ?? new Map<string, string>();
   const jobs = projects.map((name) => ({ name, after: graph.imageUpstreamOf(name) }));
   const ensure = (name: string) => refusedOutcome(name, refusals) ?? ensureStage(name, deps);
