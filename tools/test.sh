@@ -19,6 +19,9 @@ source tools/lib/common.sh
 ensure_command bzip2 bzip2
 ensure_command xz xz-utils
 ensure_command git git
+# The registry specs: a real registry with htpasswd auth, and a second engine (tools/extra-engine.sh).
+ensure_command docker-registry docker-registry
+ensure_command htpasswd apache2-utils
 
 # Stop the engine at the end only if this run had to start it.
 if bash tools/docker-engine.sh status >/dev/null 2>&1; then

@@ -21,12 +21,15 @@ export async function buildContextEntries(
   for (const [path, content] of Object.entries(plan.generated)) {
     entries.push({ path, mode: 0o644, source: { content } });
   }
+  // The content the key was computed from: packing checks each file against it.
+  const keyed = new Map(plan.keyDocument.context.map((file) => [file.path, file.sha256]));
   for (const file of await plan.contextFiles()) {
     const full = join(workspaceRoot, file.file);
+    const sha256 = keyed.get(file.contextPath);
     entries.push(
       file.mode === 'symlink'
-        ? { path: file.contextPath, mode: 0o777, source: { symlink: readlinkSync(full) } }
-        : { path: file.contextPath, mode: file.mode === '755' ? 0o755 : 0o644, source: { file: full } },
+        ? { path: file.contextPath, mode: 0o777, source: { symlink: readlinkSync(full), sha256 } }
+        : { path: file.contextPath, mode: file.mode === '755' ? 0o755 : 0o644, source: { file: full, sha256 } },
     );
   }
   if (sourceTree) entries.push(...(await treeEntries(sourceTree, SOURCE_DIR)));

@@ -119,6 +119,8 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
     labels: {},
     buildArgs: machineBuildArgs(plan.dockerfile),
     noCache: deps.isForced(stage.name),
+    // The key names the platform, so the build must target it too.
+    platform: plan.keyDocument.platform,
     onLine: (line) => deps.log(stage.name, line),
     upstreamRefs: new Map(Object.entries(plan.imageUpstreamTags).map(([upstream, tag]) => [tag, upstream])),
     cacheFrom: deps.cacheFromEarlierTags ? earlierTags(plan, deps) : undefined,

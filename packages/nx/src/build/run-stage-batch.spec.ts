@@ -105,6 +105,14 @@ describe('the build core against a fake Engine', () => {
     expect(engine.builds).toHaveLength(4);
   });
 
+  it('builds for the platform the key names', async () => {
+    const { planner, run } = batch(['base']);
+    await run();
+    const plan = await planner.plan('base');
+    expect(plan.keyDocument.platform).toBe('linux/amd64');
+    expect(engine.builds[0].platform).toBe(plan.keyDocument.platform);
+  });
+
   it('a second run finds every image present and builds nothing', async () => {
     await batch(['app', 'base', 'lib', 'other']).run();
     engine.builds = [];

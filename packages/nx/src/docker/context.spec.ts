@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync, rmSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
+import { createHash } from 'crypto';
 import * as tar from 'tar-stream';
 import { ContextEntry, packContext } from './context';
 
@@ -81,6 +82,24 @@ describe('packContext', () => {
   it('errors the stream, naming the file, when a file cannot be read', async () => {
     const stream = packContext([{ path: 'x', mode: 0o644, source: { file: join(dir, 'missing') } }]);
     await expect(bytes(stream)).rejects.toThrow(`cannot read ${join(dir, 'missing')} (for x): ENOENT`);
+  });
+
+  it('packs a file whose content is the one the key was computed from', async () => {
+    const sha256 = createHash('sha256').update('pretend binary').digest('hex');
+    const stream = packContext([{ path: 'bin/busybox', mode: 0o755, source: { file: join(dir, 'busybox'), sha256 } }]);
+    expect((await unpack(stream)).map((e) => e.name)).toEqual(['bin/', 'bin/busybox']);
+  });
+
+  it('errors the stream, naming the file, when a file changed since the key was computed', async () => {
+    const planned = createHash('sha256').update('the content at plan time').digest('hex');
+    const stream = packContext([{ path: 'bin/busybox', mode: 0o755, source: { file: join(dir, 'busybox'), sha256: planned } }]);
+    await expect(bytes(stream)).rejects.toThrow(`build context: ${join(dir, 'busybox')} (bin/busybox) changed since the stage was planned`);
+  });
+
+  it('errors the stream when a symlink points elsewhere than when the key was computed', async () => {
+    const planned = createHash('sha256').update('busybox').digest('hex');
+    const stream = packContext([{ path: 'bin/sh', mode: 0, source: { symlink: 'other', sha256: planned } }]);
+    await expect(bytes(stream)).rejects.toThrow('(bin/sh) changed since the stage was planned');
   });
 
   it.each([

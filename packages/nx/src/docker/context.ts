@@ -1,10 +1,20 @@
 /** Streaming a build context to the Engine as a reproducible tar. */
 import { createReadStream, promises as fs } from 'fs';
-import { Readable } from 'stream';
+import { createHash } from 'crypto';
+import { Readable, Transform } from 'stream';
 import { pipeline } from 'stream/promises';
 import * as tar from 'tar-stream';
 
-export type ContextSource = { file: string } | { content: string | Buffer } | { symlink: string } | { directory: true };
+/**
+ * Where an entry's bytes come from. A file or symlink may carry the sha256 the
+ * stage's key was computed from: packing checks it, so a file that changed
+ * since the plan fails the context instead of building content the key never saw.
+ */
+export type ContextSource =
+  | { file: string; sha256?: string }
+  | { content: string | Buffer }
+  | { symlink: string; sha256?: string }
+  | { directory: true };
 
 export interface ContextEntry {
   /** Relative posix path inside the context (and the tar). */
@@ -72,11 +82,12 @@ async function writeEntries(pack: tar.Pack, items: TarItem[]): Promise<void> {
     if ('directory' in source) {
       await addEntry(pack, { ...header(path + '/', DIRECTORY_MODE), type: 'directory' });
     } else if ('symlink' in source) {
+      if (source.sha256 !== undefined && sha256Of(source.symlink) !== source.sha256) throw changedSincePlan(path, 'the symlink');
       await addEntry(pack, { ...header(path, SYMLINK_MODE), type: 'symlink', linkname: source.symlink });
     } else if ('content' in source) {
       await addEntry(pack, { ...header(path, mode), type: 'file' }, Buffer.from(source.content));
     } else {
-      await addFile(pack, path, mode, source.file);
+      await addFile(pack, path, mode, source.file, source.sha256);
     }
   }
 }
@@ -93,11 +104,34 @@ function addEntry(pack: tar.Pack, headers: TarHeader, content?: Buffer): Promise
   });
 }
 
-async function addFile(pack: tar.Pack, path: string, mode: number, file: string): Promise<void> {
+async function addFile(pack: tar.Pack, path: string, mode: number, file: string, expectedSha256?: string): Promise<void> {
   const stat = await fs.stat(file).catch((err: NodeJS.ErrnoException) => {
     throw new Error(`build context: cannot read ${file} (for ${path}): ${err.code ?? err.message}`, { cause: err });
   });
   if (!stat.isFile()) throw new Error(`build context: ${file} (for ${path}) is not a regular file`);
   const sink = pack.entry({ ...header(path, mode), type: 'file', size: stat.size });
-  await pipeline(createReadStream(file), sink);
+  const hash = createHash('sha256');
+  const hashing = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  await pipeline(createReadStream(file), hashing, sink).catch((err: Error) => {
+    // A file that grew or shrank since its size was read no longer fits its tar header.
+    throw expectedSha256 === undefined ? err : changedSincePlan(path, file, err);
+  });
+  if (expectedSha256 !== undefined && hash.digest('hex') !== expectedSha256) throw changedSincePlan(path, file);
+}
+
+function sha256Of(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+function changedSincePlan(path: string, file: string, cause?: Error): Error {
+  return new Error(
+    `build context: ${file} (${path}) changed since the stage was planned, so the image would not match its key; ` +
+      'nothing was tagged: run again once the files stop changing',
+    cause ? { cause } : undefined,
+  );
 }

@@ -22,6 +22,7 @@ function writeWorkspace(root: string): void {
   write('base/Dockerfile', 'FROM scratch\nCOPY busybox /bin/busybox\n');
   write('base/busybox', 'not really busybox');
   write('common/rules.mk', 'CFLAGS = -O2\n');
+  write('.gitignore', '*.log\n');
   write('lib-a/stage.json', {
     build: { type: 'cmake', configFlags: ['-DA=1'], configEnv: ['CFLAGS=-O2'], postDownload: ['true'], steps: ['true'] },
     inputs: ['{workspaceRoot}/common/*.mk'],
@@ -36,10 +37,10 @@ function writeWorkspace(root: string): void {
   write('app/stage.json', { depends: ['lib-b', 'lib-c'], build: { type: 'aggregate' } });
 }
 
-async function tagsOf(root: string, env: NodeJS.ProcessEnv = { FEATURE_X: 'on' }, now = NOW) {
+async function tagsOf(root: string, env: NodeJS.ProcessEnv = { FEATURE_X: 'on' }, now = NOW, options = OPTIONS) {
   const stages = DIRS.map((dir) => loadStage(root, dir));
-  const graph = buildStageGraph(stages, OPTIONS);
-  const planner = new Planner({ workspaceRoot: root, graph, options: OPTIONS, now, env });
+  const graph = buildStageGraph(stages, options);
+  const planner = new Planner({ workspaceRoot: root, graph, options, now, env });
   const plans = await planner.planAll();
   return Object.fromEntries(plans.map((plan) => [plan.stage.name, plan.tag]));
 }
@@ -74,6 +75,7 @@ const stageFieldMutations: Array<[string, (json: Record<string, any>) => void]> 
   ['refresh', (j) => (j.refresh = 'day')],
   ['hashMode', (j) => (j.hashMode = 'git-commit')],
   ['consumePackages', (j) => (j.consumePackages = true)],
+  ['optionalInputs (a glob that matches nothing)', (j) => (j.optionalInputs = ['patches/*.patch'])],
 ];
 
 const A_AND_DEPENDENTS = ['app', 'lib-a', 'lib-b'];
@@ -109,11 +111,47 @@ describe('stage keys under mutation', () => {
     ['a source file becoming executable', (r) => chmodSync(join(r, 'lib-a/src/a.c'), 0o755)],
     ['a declared common input file', (r) => writeFileSync(join(r, 'common/rules.mk'), 'CFLAGS = -O3\n')],
     ['a new file matching a declared input glob', (r) => writeFileSync(join(r, 'common/extra.mk'), 'X = 1\n')],
+    ['a gitignored file in the build context', (r) => writeFileSync(join(r, 'lib-a/build.log'), 'ignored by git, sent by Docker\n')],
+    [
+      'a .dockerignore that leaves a source file out of the context',
+      (r) => writeFileSync(join(r, 'lib-a/.dockerignore'), 'src/a.c\n'),
+    ],
+    [
+      'a file matching an optional input glob',
+      (r) => {
+        editStageJson(r, 'lib-a', (j) => (j.optionalInputs = ['{workspaceRoot}/common/*.opt']));
+        writeFileSync(join(r, 'common/rules.opt'), 'X = 1\n');
+      },
+    ],
   ];
 
   it.each(inputMutations)('changing %s alters lib-a and exactly its dependents', async (_kind, mutate) => {
     mutate(root);
     expect(changedStages(baseline, await tagsOf(root))).toEqual(A_AND_DEPENDENTS);
+  });
+
+  it('changing the platform alters every tag', async () => {
+    const arm = resolveOptions({ ...OPTIONS, platform: 'linux/arm64' });
+    expect(changedStages(baseline, await tagsOf(root, undefined, NOW, arm))).toEqual(DIRS.slice().sort());
+  });
+
+  it('a file the .dockerignore leaves out of the context alters no tag', async () => {
+    writeFileSync(join(root, 'lib-a/.dockerignore'), 'notes/\n*.tmp\n');
+    const withIgnore = await tagsOf(root);
+    mkdirSync(join(root, 'lib-a/notes'));
+    writeFileSync(join(root, 'lib-a/notes/todo.md'), 'later\n');
+    writeFileSync(join(root, 'lib-a/scratch.tmp'), 'x\n');
+    expect(changedStages(withIgnore, await tagsOf(root))).toEqual([]);
+  });
+
+  it('an optional input glob that matches nothing alters no tag once declared; a required one is an error naming the file and glob', async () => {
+    editStageJson(root, 'lib-a', (j) => (j.optionalInputs = ['{workspaceRoot}/common/*.opt']));
+    const withOptional = await tagsOf(root);
+    expect(await tagsOf(root)).toEqual(withOptional);
+    editStageJson(root, 'lib-a', (j) => j.inputs.push('patches/*.patch'));
+    await expect(tagsOf(root)).rejects.toThrow(
+      `lib-a/stage.json at /inputs/1: the input glob 'patches/*.patch' matches no file; fix it, or move it to "optionalInputs" if it may match nothing`,
+    );
   });
 
   it('changing a declared env value alters lib-a and exactly its dependents', async () => {

@@ -2,9 +2,11 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { timeBucket } from './bucket';
 import { globWorkspace, hashFiles, listFiles, type HashedFile } from './files';
+import { followDockerignore } from './dockerignore';
 import { gitTrackedFiles, gitTreeOf } from './git-tree';
 import type { FileHashCache } from './hash-cache';
-import type { StageGraph } from '../stage/graph';
+import { definingFile, type StageGraph } from '../stage/graph';
+import { StageError } from '../stage/errors';
 import { KEY_FORMAT, keyOf, type KeyDocument } from './key';
 import { renderDockerfile, type UpstreamImage } from '../render/render';
 import { stageTag } from './tag';
@@ -214,15 +216,17 @@ export class Planner {
    */
   private async listContextFiles(stage: Stage, dir: string): Promise<Array<Omit<ContextFile, 'mode'>>> {
     const nested = this.nestedStageRoots(dir).map((root) => posix.relative(dir, root));
-    const files = await listFiles(this.context.workspaceRoot, dir, nested);
+    const files = followDockerignore(this.context.workspaceRoot, dir, await listFiles(this.context.workspaceRoot, dir, nested));
     return files.filter((file) => this.belongsToContext(stage, dir, file)).map((file) => this.contextFile(stage, dir, file));
   }
 
   private async trackedContextFiles(stage: Stage, dir: string): Promise<ContextFile[]> {
     const nested = this.nestedStageRoots(dir);
     const tracked = await gitTrackedFiles(this.context.workspaceRoot, dir);
+    const sent = new Set(followDockerignore(this.context.workspaceRoot, dir, tracked.map(({ path }) => posix.relative(dir, path))));
     return tracked
       .map(({ path, mode }) => ({ relative: posix.relative(dir, path), mode }))
+      .filter(({ relative }) => sent.has(relative))
       .filter(({ relative }) => !nested.some((root) => `${dir}/${relative}`.startsWith(`${root}/`)))
       .filter(({ relative }) => this.belongsToContext(stage, dir, relative))
       .map(({ relative, mode }) => ({ ...this.contextFile(stage, dir, relative), mode }));
@@ -241,13 +245,30 @@ export class Planner {
     return { contextPath: `${prefix}${file}`, file: posix.join(dir, file) };
   }
 
+  /**
+   * The declared input files. A glob in `inputs` that matches nothing is a
+   * mistake the key would hide (a typo, a moved file); only `optionalInputs` may be empty.
+   */
   private async hashInputs(stage: Stage): Promise<HashedFile[]> {
-    const patterns = stage.inputs.map((glob) =>
-      glob.startsWith(WORKSPACE_ROOT_PREFIX) ? glob.slice(WORKSPACE_ROOT_PREFIX.length) : posix.join(stage.root, glob),
-    );
-    const files = await globWorkspace(this.context.workspaceRoot, patterns);
+    const { workspaceRoot } = this.context;
+    const required = await Promise.all(stage.inputs.map((glob) => globWorkspace(workspaceRoot, [inputPattern(stage, glob)])));
+    required.forEach((matches, index) => {
+      if (matches.length === 0) {
+        throw new StageError(
+          definingFile(stage),
+          `/inputs/${index}`,
+          `the input glob '${stage.inputs[index]}' matches no file; fix it, or move it to "optionalInputs" if it may match nothing`,
+        );
+      }
+    });
+    const optional = await globWorkspace(workspaceRoot, (stage.optionalInputs ?? []).map((glob) => inputPattern(stage, glob)));
+    const files = [...new Set([...required.flat(), ...optional])].sort();
     return this.hashFiles(files);
   }
+}
+
+function inputPattern(stage: Stage, glob: string): string {
+  return glob.startsWith(WORKSPACE_ROOT_PREFIX) ? glob.slice(WORKSPACE_ROOT_PREFIX.length) : posix.join(stage.root, glob);
 }
 
 function stageDefinition(stage: Stage): Record<string, unknown> {

@@ -1,8 +1,10 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import type { ResolvedOptions, Stage } from '../stage/types';
+import { ignoredFilesInput } from './ignored-inputs';
 
 const EXECUTOR_PREFIX = '@stagecraft/nx';
 const TECHNOLOGIES = ['docker'];
+const TARGET_GROUP = 'Stagecraft';
 
 /**
  * The Nx project inferred for one stage: its targets, inputs and Nx Console
@@ -27,6 +29,7 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
         `Ensure the image of stage ${stage.name} exists: skip when its content tag is present, else build it`,
         names.dockerStage,
         stage.name,
+        { explain: true },
       ),
     },
     [names.stagePlan]: {
@@ -38,6 +41,7 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
         `Print the tag, key document and rendered Dockerfile of stage ${stage.name} (no Docker needed)`,
         names.stagePlan,
         stage.name,
+        { json: true },
       ),
     },
     [names.tagCheck]: {
@@ -60,6 +64,7 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
         `Run a command in the image of stage ${stage.name} with the workspace at /work, as you: nx run ${stage.name}:${names.run} -- <command...>`,
         names.run,
         stage.name,
+        { command: 'ls -la /work' },
       ),
     },
   };
@@ -87,19 +92,27 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
     metadata: {
       technologies: TECHNOLOGIES,
       description: `Stagecraft ${stage.build.type} stage ${stage.name}`,
+      // Nx Console shows a project's targets under these group headings: one Stagecraft group per stage.
+      targetGroups: { [TARGET_GROUP]: Object.keys(targets) },
     },
     targets,
   };
 }
 
-/** What a stage's key reads, as Nx inputs, so Nx's cache and `nx affected` see the same changes as the key. */
+/**
+ * What a stage's key reads, as Nx inputs, so Nx's cache and `nx affected` see the
+ * same changes as the key: the project's files, the declared inputs, and the
+ * gitignored files among them that Nx's file inputs skip. (A .dockerignored file
+ * is in Nx's inputs but not in the key: it costs a spare cache miss, never a stale hit.)
+ */
 function stageInputs(stage: Stage) {
-  const declared = stage.inputs.map((glob) =>
+  const declared = [...stage.inputs, ...(stage.optionalInputs ?? [])].map((glob) =>
     glob.startsWith('{workspaceRoot}/') ? glob : `{projectRoot}/${glob}`,
   );
   return [
     '{projectRoot}/**/*',
     ...declared,
+    ignoredFilesInput(stage),
     '{workspaceRoot}/nx.json',
     ...stage.env.map((variable) => ({ env: variable })),
   ];
@@ -114,13 +127,14 @@ function bucketInputs(stage: Stage, options: ResolvedOptions) {
   return inputs;
 }
 
-function metadata(description: string, target: string, project: string) {
+/** Target metadata for Nx Console: what it does, and help it can show (a command that prints the options, and an example). */
+function metadata(description: string, target: string, project: string, exampleOptions: Record<string, unknown> = {}) {
   return {
     description,
     technologies: TECHNOLOGIES,
     help: {
       command: `npx nx run ${project}:${target} --help`,
-      example: { options: {} },
+      example: { options: exampleOptions },
     },
   };
 }

@@ -39,6 +39,7 @@ export function loadStage(workspaceRoot: string, dir: string): Stage {
     ...(definition.source !== undefined && { source: { ...definition.source } }),
     build,
     inputs: [...(definition.inputs ?? [])],
+    ...(definition.optionalInputs !== undefined && { optionalInputs: [...definition.optionalInputs] }),
     env: [...(definition.env ?? [])],
     exports: {
       copy: [...(definition.exports?.copy ?? [])],

@@ -65,6 +65,8 @@ export interface StageFile {
   source?: SourceSpec;
   build?: BuildSpec;
   inputs?: string[];
+  /** Like inputs, but a glob may match no file. */
+  optionalInputs?: string[];
   env?: string[];
   exports?: ExportsSpec;
   refresh?: Refresh;
@@ -89,7 +91,10 @@ export interface Stage {
   depends: string[];
   source?: SourceSpec;
   build: BuildSpec;
+  /** Declared input globs; each must match at least one file. */
   inputs: string[];
+  /** Declared input globs that may match nothing (absent when none). */
+  optionalInputs?: string[];
   env: string[];
   exports: { copy: string[]; packages: string[] };
   refresh?: Refresh;

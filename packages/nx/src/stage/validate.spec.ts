@@ -24,6 +24,7 @@ const FULL: Required<StageFile> = {
   source: { url: 'https://example.org/openssl-3.0.tar.gz', sha256: 'a'.repeat(64) },
   build: FULL_BUILD,
   inputs: ['patches/*.patch', '{workspaceRoot}/scripts/common.sh'],
+  optionalInputs: ['patches/local/*.patch'],
   env: ['CC', '_FLAVOUR2'],
   exports: FULL_EXPORTS,
   refresh: 'isoweek',
@@ -161,6 +162,7 @@ describe('schemas/stage.json', () => {
     '/build/postDownload/0': 'patch -p1 < ../fix.patch',
     '/build/steps/0': 'make install',
     '/inputs/0': 'src/**/*.c',
+    '/optionalInputs/0': 'patches/local/*.patch',
     '/env/0': 'CC',
     '/exports/copy/0': '/usr/local',
     '/exports/packages/0': '/out/*.deb',
@@ -245,7 +247,7 @@ describe('validateStageFile', () => {
       const error = errorFor({ name: 'ok', foo: 1 });
       expect(error.pointer).toBe('/foo');
       expect(error.problem).toBe(
-        "unknown field 'foo'; expected one of: $schema, name, from, depends, source, build, inputs, env, exports, refresh, hashMode, consumePackages",
+        "unknown field 'foo'; expected one of: $schema, name, from, depends, source, build, inputs, optionalInputs, env, exports, refresh, hashMode, consumePackages",
       );
     });
 
@@ -466,6 +468,7 @@ describe('validateStageFile', () => {
       ['/build/steps/0', FULL],
       ['/inputs/0', FULL],
       ['/inputs/1', FULL],
+      ['/optionalInputs/0', FULL],
       ['/env/0', FULL],
       ['/exports/copy/0', FULL],
       ['/exports/packages/0', FULL],

@@ -1,0 +1,76 @@
+import type { Tree } from '@nx/devkit';
+import { changedFiles, loadAndPlan, stagecraftTree } from '../../../testing/generator-tree';
+import { stageGenerator } from './stage';
+
+describe('stage generator', () => {
+  let tree: Tree;
+  beforeEach(async () => {
+    tree = stagecraftTree({ defaultBase: 'base' });
+    await stageGenerator(tree, { name: 'base', type: 'dockerfile', from: 'debian:12' });
+  });
+
+  it('writes a dockerfile stage: stage.json with $schema and a Dockerfile on its base', () => {
+    expect(changedFiles(tree)).toMatchSnapshot();
+  });
+
+  it('writes a custom stage with a placeholder step that says what to replace, on the default base', async () => {
+    await stageGenerator(tree, { name: 'tool', directory: 'ci/tool' });
+    expect(changedFiles(tree)['ci/tool/stage.json']).toMatchSnapshot();
+    const { plans } = await loadAndPlan(tree, ['base', 'ci/tool'], { defaultBase: 'base' });
+    expect(plans.map((plan) => plan.stage.name)).toEqual(['base', 'tool']);
+    expect(plans[1].dockerfile).toContain('replace this step in ci/tool/stage.json');
+  });
+
+  it.each([
+    ['a git source', { name: 'zlib', type: 'autoconf', git: 'https://example.org/zlib.git', rev: 'v1.3.1' }],
+    ['an archive source', { name: 'zlib', type: 'cmake', url: 'https://example.org/zlib.tar.gz', sha256: 'a'.repeat(64) }],
+    ['a path source', { name: 'zlib', type: 'make', path: 'src' }],
+  ] as const)('writes %s, and the stage loads and plans as written', async (_what, options) => {
+    await stageGenerator(tree, { ...options });
+    expect(changedFiles(tree)).toMatchSnapshot();
+    const { plans } = await loadAndPlan(tree, ['base', 'zlib'], { defaultBase: 'base' });
+    expect(plans[1].tag).toMatch(/^stagecraft-zlib:2026-W49-[0-9a-f]{16}$/);
+  });
+
+  it('takes depends comma-separated and repeated, and a stage or tagged image as the base', async () => {
+    await stageGenerator(tree, { name: 'zlib', type: 'autoconf' });
+    await stageGenerator(tree, { name: 'fmt', type: 'cmake', from: 'debian:12' });
+    await stageGenerator(tree, { name: 'app', type: 'meson', from: 'base', depends: ['zlib,fmt', 'zlib'] });
+    await stageGenerator(tree, { name: 'image', type: 'aggregate', depends: 'app,zlib' });
+    await stageGenerator(tree, { name: 'dev', type: 'dockerfile', from: 'app', depends: ['zlib'] });
+    const files = changedFiles(tree);
+    expect([files['app/stage.json'], files['image/stage.json'], files['dev/stage.json'], files['dev/Dockerfile']]).toMatchSnapshot();
+    const { plans } = await loadAndPlan(tree, ['base', 'zlib', 'fmt', 'app', 'image', 'dev'], { defaultBase: 'base' });
+    const dev = plans.find((plan) => plan.stage.name === 'dev')!;
+    expect(Object.keys(dev.upstreamTags).sort()).toEqual(['app', 'zlib']);
+  });
+
+  describe('refusals write nothing', () => {
+    const refusals: Array<[string, Parameters<typeof stageGenerator>[1], RegExp]> = [
+      ['an existing name', { name: 'base' }, /a stage named 'base' already exists \(base\/stage\.json\); choose another name/],
+      ['an invalid name', { name: 'My_Stage' }, /'My_Stage' is not a valid stage name: stage names are lowercase letters/],
+      ['a missing upstream', { name: 'app', depends: ['bas'] }, /--depends: no stage named 'bas' in this workspace; did you mean 'base'\?/],
+      ['a base that is no stage and has no tag', { name: 'app', from: 'bsae' }, /--from: 'bsae' is neither a stage of this workspace nor an image reference/],
+      ['an invalid image reference', { name: 'app', from: 'Debian:12' }, /--from: expected a stage name or an image reference/],
+      ['two sources', { name: 'app', git: 'x', rev: 'v1', path: 'src' }, /give one source: .*got --git and --path/],
+      ['a git source without rev', { name: 'app', git: 'https://example.org/a.git' }, /needs both --git and --rev/],
+      ['an archive without sha256', { name: 'app', url: 'https://example.org/a.tgz' }, /needs both --url and --sha256/],
+      ['a malformed sha256', { name: 'app', url: 'https://example.org/a.tgz', sha256: 'abc' }, /source\/sha256: expected the archive's SHA-256/],
+      ['an aggregate with a source', { name: 'app', type: 'aggregate', path: 'src' }, /an aggregate stage collects its depends and has no source/],
+      ['a self dependency', { name: 'app', depends: 'app' }, /stage 'app' cannot depend on itself/],
+      ['a directory outside the workspace', { name: 'app', directory: '../app' }, /--directory '..\/app' is outside the workspace/],
+      ['an existing stage directory', { name: 'other', directory: 'base' }, /base\/stage\.json already exists/],
+    ];
+    it.each(refusals)('refuses %s', async (_what, options, message) => {
+      const before = changedFiles(tree);
+      await expect(stageGenerator(tree, options)).rejects.toThrow(message);
+      expect(changedFiles(tree)).toEqual(before);
+    });
+
+    it('refuses a stage with no base when the workspace has no defaultBase', async () => {
+      const bare = stagecraftTree();
+      await expect(stageGenerator(bare, { name: 'app' })).rejects.toThrow(/no base: give --from/);
+      expect(changedFiles(bare)).toEqual({});
+    });
+  });
+});
