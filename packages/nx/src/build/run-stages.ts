@@ -6,12 +6,15 @@ import { ensureStage, type StageOutcome } from './ensure-stage';
 import { KeyHistory } from './key-history';
 import { batchParallelism } from './parallelism';
 import { runScheduled } from './scheduler';
+import { TimelineRecorder } from './timeline-recorder';
 
 export interface RunStagesOptions {
   /** How many stages build at once (default: from nx.json's parallel, else the CPU count). */
   parallel?: number;
   /** Say which inputs changed since each rebuilt stage's last build. */
   explain?: boolean;
+  /** Write dist/stagecraft/timeline.json and timeline.svg when the batch is done. */
+  timeline?: boolean;
 }
 
 export interface StageRunEvent {
@@ -19,6 +22,8 @@ export interface StageRunEvent {
   outcome: StageOutcome;
   /** The lines this stage printed, prefixed with its name. */
   output: string[];
+  /** On the batch's last event: the timeline files written (workspace paths). */
+  timelineFiles?: string[];
 }
 
 /** One batch of stages to ensure, with everything it runs against. */
@@ -33,6 +38,8 @@ export interface StageBatch {
   cacheFromEarlierTags?: boolean;
   /** Stages refused before any Engine work, with the reason. */
   refusals?: Map<string, string>;
+  /** Write the timeline files before the last result. */
+  timeline?: boolean;
   /** Where the stage-prefixed lines go (default: stderr). */
   write?: (line: string) => void;
 }
@@ -68,6 +75,7 @@ export async function* runStages(
     explain: Boolean(options.explain),
     cacheFromEarlierTags: Boolean(stages.options.registry),
     refusals,
+    timeline: options.timeline,
   });
 }
 
@@ -75,6 +83,8 @@ export async function* runStages(
 export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRunEvent> {
   const { stages, projects, engine } = batch;
   const write = batch.write ?? stderrLine;
+  const inBatch = new Set(projects);
+  const timeline = new TimelineRecorder((stage) => stages.graph.imageUpstreamOf(stage).filter((name) => inBatch.has(name)));
   const outputs = new Map<string, string[]>(projects.map((project) => [project, []]));
   const log = (stage: string, text: string) => {
     for (const line of text.split('\n')) {
@@ -105,7 +115,11 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
   const deps = { engine, planner, workspaceRoot, cacheDir, localImages, isForced, explain, history, cacheFromEarlierTags, log };
   const refusals = batch.refusals ?? new Map<string, string>();
   const jobs = projects.map((name) => ({ name, after: graph.imageUpstreamOf(name) }));
-  const ensure = (name: string) => refusedOutcome(name, refusals) ?? ensureStage(name, deps);
+  const ensure = (name: string) => {
+    timeline.started(name);
+    return refusedOutcome(name, refusals) ?? ensureStage(name, deps);
+  };
+  let finished = 0;
 
   for await (const job of runScheduled(jobs, batch.concurrency, ensure, (o) => o.status !== 'failed')) {
     const outcome: StageOutcome =
@@ -118,7 +132,19 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
             message: `not built: upstream stage ${job.skippedBecause} did not build`,
           };
     if (outcome.message) log(job.name, outcome.status === 'failed' ? `failed: ${outcome.message}` : outcome.message);
-    yield { project: job.name, outcome, output: outputs.get(job.name)! };
+    timeline.ended(outcome);
+    // Nx ends a batch at its last result, so the files are written before it goes out.
+    const timelineFiles = batch.timeline && ++finished === projects.length ? writeTimeline(timeline, workspaceRoot, write) : undefined;
+    yield { project: job.name, outcome, output: outputs.get(job.name)!, ...(timelineFiles ? { timelineFiles } : {}) };
+  }
+}
+
+function writeTimeline(timeline: TimelineRecorder, workspaceRoot: string, write: (line: string) => void): string[] | undefined {
+  try {
+    return timeline.write(workspaceRoot);
+  } catch (error) {
+    write(`stagecraft: the timeline could not be written: ${(error as Error).message}`);
+    return undefined;
   }
 }
 

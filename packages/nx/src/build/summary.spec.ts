@@ -19,4 +19,9 @@ describe('runSummary', () => {
       ].join('\n'),
     );
   });
+
+  it('names the timeline files last', () => {
+    const summary = runSummary([{ stage: 'zlib', status: 'built', durationMs: 10 }], ['dist/stagecraft/timeline.json', 'dist/stagecraft/timeline.svg']);
+    expect(summary.split('\n').at(-1)).toBe('  timeline: dist/stagecraft/timeline.json, dist/stagecraft/timeline.svg');
+  });
 });

@@ -1,7 +1,7 @@
 import type { StageOutcome } from './ensure-stage';
 
-/** One line per stage (status, time, name, tag) and a count per status. */
-export function runSummary(outcomes: StageOutcome[]): string {
+/** One line per stage (status, time, name, tag), a count per status, and where the run's timeline is. */
+export function runSummary(outcomes: StageOutcome[], timelineFiles: string[] = []): string {
   const counts = { built: 0, present: 0, failed: 0, skipped: 0 };
   for (const outcome of outcomes) counts[outcome.status]++;
   const width = Math.max(0, ...outcomes.map((o) => o.stage.length));
@@ -12,7 +12,8 @@ export function runSummary(outcomes: StageOutcome[]): string {
     .filter(([, count]) => count > 0)
     .map(([status, count]) => `${count} ${status}`)
     .join(', ');
-  return [`Stagecraft: ${outcomes.length} stage${outcomes.length === 1 ? '' : 's'}: ${total}`, ...lines].join('\n');
+  const timeline = timelineFiles.length ? [`  timeline: ${timelineFiles.join(', ')}`] : [];
+  return [`Stagecraft: ${outcomes.length} stage${outcomes.length === 1 ? '' : 's'}: ${total}`, ...lines, ...timeline].join('\n');
 }
 
 function seconds(ms: number): string {

@@ -11,11 +11,13 @@ export default async function dockerStageExecutor(
 ): Promise<{ success: boolean }> {
   const outcomes: StageOutcome[] = [];
   const forced = new Set(options.force ? [context.projectName!] : []);
-  for await (const event of runStages(context, [context.projectName!], options, forced)) {
+  let timelineFiles: string[] | undefined;
+  for await (const event of runStages(context, [context.projectName!], { ...options, timeline: true }, forced)) {
     outcomes.push(event.outcome);
+    timelineFiles ??= event.timelineFiles;
     if (options.printTag && event.outcome.tag && succeeded(event.outcome)) process.stdout.write(`${event.outcome.tag}\n`);
   }
-  process.stderr.write(`${runSummary(outcomes)}\n`);
+  process.stderr.write(`${runSummary(outcomes, timelineFiles)}\n`);
   return { success: outcomes.every(succeeded) };
 }
 
@@ -32,10 +34,11 @@ export async function* batchDockerStage(
   const taskOf = new Map(Object.values(taskGraph.tasks).map((task) => [task.target.project, task.id]));
   const projectOf = (taskId: string) => taskGraph.tasks[taskId].target.project;
   const forced = new Set(Object.keys(inputs).filter((taskId) => inputs[taskId].force).map(projectOf));
-  const options: DockerStageExecutorOptions = {
+  const options = {
     parallel: overrides.parallel ?? Object.values(inputs).find((o) => o.parallel)?.parallel,
     printTag: Object.values(inputs).some((o) => o.printTag),
     explain: Object.values(inputs).some((o) => o.explain),
+    timeline: true,
   };
   const outcomes: StageOutcome[] = [];
   const startTime = Date.now();
@@ -43,7 +46,7 @@ export async function* batchDockerStage(
     outcomes.push(event.outcome);
     if (options.printTag && event.outcome.tag && succeeded(event.outcome)) process.stdout.write(`${event.outcome.tag}\n`);
     // Nx ends the batch process as soon as it has the last result, so the summary goes out first.
-    if (outcomes.length === taskOf.size) process.stderr.write(`${runSummary(outcomes)}\n`);
+    if (outcomes.length === taskOf.size) process.stderr.write(`${runSummary(outcomes, event.timelineFiles)}\n`);
     const status = succeeded(event.outcome) ? 'success' : event.outcome.status === 'skipped' ? 'skipped' : 'failure';
     yield {
       task: taskOf.get(event.project)!,

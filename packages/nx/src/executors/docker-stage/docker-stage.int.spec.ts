@@ -52,6 +52,14 @@ describe('docker-stage against the real engine', () => {
     expect(run.stderr + run.stdout).toContain('Stagecraft: 5 stages: 5 built');
     expect(run.status).toBe(0);
     expect(summaryStatuses(run.stderr + run.stdout)).toEqual({ base: 'built', 'lib-a': 'built', 'lib-b': 'built', 'lib-c': 'built', app: 'built' });
+    expect(run.stderr + run.stdout).toContain('  timeline: dist/stagecraft/timeline.json, dist/stagecraft/timeline.svg');
+    const trace = JSON.parse(readFileSync(join(workspace.root, 'dist/stagecraft/timeline.json'), 'utf8'));
+    const stageEvents = trace.traceEvents.filter((event: { cat?: string }) => event.cat === 'stage');
+    expect(stageEvents.map((event: { name: string }) => event.name).sort()).toEqual(['app', 'base', 'lib-a', 'lib-b', 'lib-c']);
+    expect(stageEvents.every((event: { ph: string; args: { status: string } }) => event.ph === 'X' && event.args.status === 'built')).toBe(true);
+    expect(trace.traceEvents).toContainEqual(expect.objectContaining({ cat: 'wait', name: 'waiting for lib-a' }));
+    const svg = readFileSync(join(workspace.root, 'dist/stagecraft/timeline.svg'), 'utf8');
+    for (const stage of ['app', 'base', 'lib-a', 'lib-b', 'lib-c']) expect(svg).toContain(`>${stage}</text>`);
     // The Engine offers BuildKit, so the default builder (auto) uses it.
     expect(run.stderr + run.stdout).toMatch(/^lib-b: (CACHED )?\[[^\]]*\d+\/\d+\] RUN /m);
 
