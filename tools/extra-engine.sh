@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Starts or stops an extra, fully separate Docker engine: a second "machine" for the tests and benchmarks.
 #
-#   tools/extra-engine.sh start DIR    start dockerd with everything under DIR and wait until DIR/docker.sock answers
+#   tools/extra-engine.sh start DIR [DOCKERD_ARGS...]
+#                                      start dockerd with everything under DIR and wait until DIR/docker.sock answers;
+#                                      more dockerd arguments may follow (say, a TLS tcp listener)
 #   tools/extra-engine.sh stop DIR     stop the dockerd (and its containerd) that `start DIR` started; unmount what
 #                                      it left under DIR. DIR itself (its image store) stays; remove it yourself.
 #   tools/extra-engine.sh status DIR   say whether DIR/docker.sock answers; exit 1 if it does not.
@@ -22,6 +24,8 @@ usage() { echo "usage: $0 start|stop|status DIR" >&2; exit 2; }
 ACTION="${1:-}"
 DIR="${2:-}"
 [ -n "$ACTION" ] && [ -n "$DIR" ] || usage
+shift 2
+EXTRA_ARGS=("$@")
 mkdir -p "$DIR"
 DIR="$(cd "$DIR" && pwd)"
 SOCKET="$DIR/docker.sock"
@@ -59,6 +63,7 @@ start_engine() {
       -H "unix://$SOCKET"
       --bridge=none --iptables=false --ip-forward=false --ip-masq=false
       --cgroup-parent "$CGROUP_PARENT"
+      ${EXTRA_ARGS[@]+"${EXTRA_ARGS[@]}"}
     )
     log "starting dockerd ${args[*]} (log: $LOG_FILE)"
     # setsid: the engine outlives this script and its process group. As root, setsid execs dockerd in place.

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Starts or stops a local OCI registry (Debian's docker-registry) on 127.0.0.1 only.
 #
-#   tools/registry.sh start PORT DIR   serve on 127.0.0.1:PORT with its storage in DIR; wait until /v2/ answers
+#   tools/registry.sh start PORT DIR [HTPASSWD]
+#                                      serve on 127.0.0.1:PORT with its storage in DIR; wait until /v2/ answers.
+#                                      With HTPASSWD (a file from `htpasswd -Bbn user password`), every request
+#                                      needs Basic auth with one of its users.
 #   tools/registry.sh stop PORT        stop the registry this script started on PORT (DIR may follow; ignored)
 #
 # State (config, pid file, log) lives in ${STAGECRAFT_REGISTRY_STATE:-${TMPDIR:-/tmp}/stagecraft-registry}/PORT.
@@ -11,7 +14,7 @@ STAGECRAFT_TOOL=registry
 # shellcheck source=lib/common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 
-usage() { echo "usage: $0 start PORT DIR | stop PORT" >&2; exit 2; }
+usage() { echo "usage: $0 start PORT DIR [HTPASSWD] | stop PORT" >&2; exit 2; }
 
 ACTION="${1:-}"
 PORT="${2:-}"
@@ -25,13 +28,18 @@ LOG_FILE="$STATE_DIR/registry.log"
 URL="http://127.0.0.1:$PORT/v2/"
 TIMEOUT="${STAGECRAFT_REGISTRY_TIMEOUT:-30}"
 
-registry_answers() { curl -fsS --max-time 2 "$URL" >/dev/null 2>&1; }
+# Answers at all: 200, or 401 when it asks for credentials.
+registry_answers() {
+  local code
+  code="$(curl -sS -o /dev/null -w '%{http_code}' --max-time 2 "$URL" 2>/dev/null)" || return 1
+  [ "$code" = 200 ] || [ "$code" = 401 ]
+}
 
 # The pid of the registry we started on this port, if it is still that process.
 our_pid() { pid_from "$PID_FILE" docker-registry; }
 
 write_config() {
-  local storage="$1"
+  local storage="$1" htpasswd="$2"
   cat >"$CONFIG_FILE" <<EOF
 # Written by tools/registry.sh
 version: 0.1
@@ -54,11 +62,23 @@ health:
   storagedriver:
     enabled: false
 EOF
+  if [ -n "$htpasswd" ]; then
+    cat >>"$CONFIG_FILE" <<EOF
+auth:
+  htpasswd:
+    realm: stagecraft-test
+    path: $htpasswd
+EOF
+  fi
 }
 
 start_registry() {
-  local storage="${1:-}"
+  local storage="${1:-}" htpasswd="${2:-}"
   [ -n "$storage" ] || usage
+  if [ -n "$htpasswd" ]; then
+    [ -f "$htpasswd" ] || die "HTPASSWD '$htpasswd' is not a file"
+    htpasswd="$(cd "$(dirname "$htpasswd")" && pwd)/$(basename "$htpasswd")"
+  fi
   ensure_command curl curl
   if pid="$(our_pid)" && registry_answers; then
     log "registry $pid (started by this script) already serves $URL"
@@ -72,7 +92,7 @@ start_registry() {
 
   mkdir -p "$STATE_DIR" "$storage"
   storage="$(cd "$storage" && pwd)"
-  write_config "$storage"
+  write_config "$storage" "$htpasswd"
   log "starting docker-registry on 127.0.0.1:$PORT, storage $storage (log: $LOG_FILE)"
   setsid docker-registry serve "$CONFIG_FILE" >"$LOG_FILE" 2>&1 </dev/null &
   local pid=$!
@@ -104,7 +124,7 @@ stop_registry() {
 }
 
 case "$ACTION" in
-  start) start_registry "${3:-}" ;;
+  start) start_registry "${3:-}" "${4:-}" ;;
   stop) stop_registry ;;
   *) usage ;;
 esac

@@ -212,7 +212,7 @@ function runDockerStage(root, extraArgs = []) {
 
 /** The per-stage lines of Stagecraft's run summary ("  built  1.23s  stage  tag") as { stage: status }. */
 function summaryStatuses(output) {
-  const lines = output.split('\n').filter((line) => /^ {2}(built|present|failed|skipped) /.test(line));
+  const lines = output.split('\n').filter((line) => /^ {2}(built|present|remote|pulled|copied|failed|skipped) /.test(line));
   return Object.fromEntries(lines.map((line) => {
     const [status, , stage] = line.trim().split(/\s+/);
     return [stage, status];
@@ -297,7 +297,7 @@ function measureStagecraftCold({ parallel = 25 } = {}) {
 
 /** The per-stage durations of Stagecraft's run summary, in seconds: { stage: seconds }. */
 function summaryDurations(output) {
-  const lines = output.split('\n').filter((line) => /^ {2}(built|present|failed|skipped) /.test(line));
+  const lines = output.split('\n').filter((line) => /^ {2}(built|present|remote|pulled|copied|failed|skipped) /.test(line));
   return Object.fromEntries(lines.map((line) => {
     const [, time, stage] = line.trim().split(/\s+/);
     return [stage, Number(time.replace(/s$/, ''))];

@@ -16,8 +16,8 @@ export interface ExtraEngine {
 
 const SCRIPT = join(__dirname, '..', '..', '..', 'tools', 'extra-engine.sh');
 
-function runScript(action: 'start' | 'stop', dir: string): void {
-  const result = spawnSync('bash', [SCRIPT, action, dir], { encoding: 'utf8' });
+function runScript(action: 'start' | 'stop', dir: string, dockerdArgs: string[] = []): void {
+  const result = spawnSync('bash', [SCRIPT, action, dir, ...dockerdArgs], { encoding: 'utf8' });
   if (result.status !== 0) {
     throw new Error(`tools/extra-engine.sh ${action} ${dir} failed (${result.status}):\n${result.stderr}${result.stdout}`);
   }
@@ -25,11 +25,12 @@ function runScript(action: 'start' | 'stop', dir: string): void {
 
 /**
  * Starts a fresh engine under a new directory in /tmp (tools/extra-engine.sh start). Call stop() in afterAll.
- * Pass an existing dir to start again an engine that was stopped or killed (its image store is kept).
+ * Pass an existing dir to start again an engine that was stopped or killed (its image store is kept),
+ * and more dockerd arguments (a TLS tcp listener, say) after it.
  */
-export function startExtraEngine(dir = mkdtempSync('/tmp/sce-')): ExtraEngine {
+export function startExtraEngine(dir = mkdtempSync('/tmp/sce-'), dockerdArgs: string[] = []): ExtraEngine {
   try {
-    runScript('start', dir);
+    runScript('start', dir, dockerdArgs);
   } catch (error) {
     runScript('stop', dir);
     throw error;

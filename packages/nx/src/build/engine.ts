@@ -1,6 +1,7 @@
 import type Docker from 'dockerode';
 import type { BuildRequest, BuildResult } from '../docker/build';
 import type { Builder, BuilderChoice } from '../docker/builder';
+import type { EngineRegistryAuth } from '../docker/registry-transfer';
 
 /**
  * What the build core asks of a Docker Engine. The core talks only to this
@@ -17,6 +18,12 @@ export interface StageEngine {
   build(request: Omit<BuildRequest, 'builder'>): Promise<BuildResult>;
   /** A plain remove: an image with other tags, children or containers stays. */
   removeImage(id: string): Promise<void>;
+  /** Pulls a reference (credentials in X-Registry-Auth) and returns the image id; tags nothing unless every layer arrived. */
+  pull(ref: string, auth?: EngineRegistryAuth): Promise<string>;
+  /** Pushes a local tag to its registry; rejects with what the registry said. */
+  push(ref: string, auth?: EngineRegistryAuth): Promise<void>;
+  /** Adds a tag to a local image. */
+  tag(image: string, ref: string): Promise<void>;
 }
 
 /**
@@ -52,6 +59,18 @@ export function dockerEngine(docker: Docker, builderChoice: BuilderChoice = 'aut
         .getImage(id)
         .remove()
         .catch(() => undefined);
+    },
+    async pull(ref, auth) {
+      const { pullImage } = await import('../docker/registry-transfer');
+      return pullImage(docker, ref, auth);
+    },
+    async push(ref, auth) {
+      const { pushImage } = await import('../docker/registry-transfer');
+      await pushImage(docker, ref, auth);
+    },
+    async tag(image, ref) {
+      const { tagImage } = await import('../docker/registry-transfer');
+      await tagImage(docker, image, ref);
     },
   };
 }

@@ -7,11 +7,22 @@ import { KEY_FORMAT } from '../key/key';
 import type { KeyHistory } from './key-history';
 import { isRemoteSource } from '../stage/types';
 import type { Planner, StagePlan } from '../key/plan';
-import { writeStageManifest } from './manifest';
+import { writeStageManifest, type StageManifest } from './manifest';
 import { withTagLock } from './tag-lock';
 import type { StageEngine } from './engine';
+import { fromRegistry, pullUpstreams, pushTag, shouldPushPresent, type RegistryRun } from './registry-steps';
 
-export type StageStatus = 'built' | 'present' | 'failed' | 'skipped';
+/**
+ * present: the image was local. remote: a registry holds it and nothing here needed it.
+ * pulled: pulled from a registry. copied: copied from an upstream registry into the workspace
+ * registry. built, failed, skipped: as they say.
+ */
+export type StageStatus = 'built' | 'present' | 'remote' | 'pulled' | 'copied' | 'failed' | 'skipped';
+
+/** The stage's image exists (locally or in a registry): its task succeeded. */
+export function isAvailable(status: StageStatus): boolean {
+  return status !== 'failed' && status !== 'skipped';
+}
 
 export interface StageOutcome {
   stage: string;
@@ -37,6 +48,8 @@ export interface EnsureStageDeps {
   /** Offer BuildKit the stage's earlier images as cache (set when a registry holds them). */
   cacheFromEarlierTags?: boolean;
   log: (stage: string, line: string) => void;
+  /** Set when a registry is configured. */
+  registry?: RegistryRun;
 }
 
 const PROXY_VARIABLES = ['HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY', 'ALL_PROXY'];
@@ -52,18 +65,28 @@ export async function ensureStage(name: string, deps: EnsureStageDeps): Promise<
   try {
     plan = await deps.planner.plan(name);
     for (const notice of plan.notices) deps.log(name, notice);
+    const log = (line: string) => deps.log(name, line);
     const present = deps.localImages.get(plan.tag);
     if (present && !deps.isForced(name)) {
-      if (deps.explain) deps.log(name, `image present: ${plan.tag}; nothing to rebuild`);
+      if (deps.explain) log(`image present: ${plan.tag}; nothing to rebuild`);
+      if (shouldPushPresent(plan.tag, deps.registry)) await pushTag(plan.tag, deps.registry, deps.engine, log);
       const durationMs = Date.now() - started;
       writeStageManifest(deps.workspaceRoot, manifestOf(plan, present, 'present', durationMs));
       return { stage: name, status: 'present', tag: plan.tag, durationMs };
+    }
+    const fetched = deps.registry && !deps.isForced(name) ? await fromRegistry(plan, deps.registry, deps.engine, log) : undefined;
+    if (fetched) {
+      if (fetched.imageId) deps.localImages.set(plan.tag, fetched.imageId);
+      const durationMs = Date.now() - started;
+      writeStageManifest(deps.workspaceRoot, { ...manifestOf(plan, fetched.imageId, fetched.status, durationMs), digest: fetched.digest });
+      return { stage: name, status: fetched.status, tag: plan.tag, durationMs };
     }
     const built = await withTagLock(join(deps.cacheDir, 'locks'), plan.tag, async () => {
       // Another run may have built this tag while we waited for the lock.
       const builtMeanwhile = deps.isForced(name) ? undefined : await deps.engine.imageIdOf(plan!.tag);
       if (builtMeanwhile) return { imageId: builtMeanwhile, status: 'present' as const };
       if (deps.explain) explainRebuild(plan!, deps);
+      if (deps.registry) await pullUpstreams(plan!, deps.localImages, deps.registry, deps.engine, log);
       const imageId = await build(plan!, deps);
       // A forced rebuild moved the tag: the image it replaced would linger untagged.
       if (present && present !== imageId) await deps.engine.removeImage(present);
@@ -71,6 +94,7 @@ export async function ensureStage(name: string, deps: EnsureStageDeps): Promise<
       return { imageId, status: 'built' as const };
     });
     deps.localImages.set(plan.tag, built.imageId);
+    if (built.status === 'built' && deps.registry?.store.settings.push) await pushTag(plan.tag, deps.registry, deps.engine, log);
     const durationMs = Date.now() - started;
     writeStageManifest(deps.workspaceRoot, manifestOf(plan, built.imageId, built.status, durationMs));
     return { stage: name, status: built.status, tag: plan.tag, durationMs };
@@ -161,6 +185,6 @@ export function machineBuildArgs(dockerfile: string, env: NodeJS.ProcessEnv = pr
   return args;
 }
 
-function manifestOf(plan: StagePlan, imageId: string, status: 'built' | 'present', durationMs: number) {
+function manifestOf(plan: StagePlan, imageId: string | undefined, status: StageManifest['status'], durationMs: number): StageManifest {
   return { stage: plan.stage.name, tag: plan.tag, imageId, key: plan.key, status, durationMs, keyDocument: plan.keyDocument };
 }

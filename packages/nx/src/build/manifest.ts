@@ -5,9 +5,12 @@ import type { KeyDocument } from '../key/key';
 export interface StageManifest {
   stage: string;
   tag: string;
-  imageId: string;
+  /** The local image; absent for a stage left in the registry (status remote). */
+  imageId?: string;
+  /** The manifest digest in the registry, when a registry holds the tag. */
+  digest?: string;
   key: string;
-  status: 'built' | 'present';
+  status: 'built' | 'present' | 'remote' | 'pulled' | 'copied';
   durationMs: number;
   keyDocument: KeyDocument;
 }

@@ -65,8 +65,9 @@ export async function runInStageImage(
 /** The image is missing (e.g. run with --exclude-task-dependencies): build it as docker-stage would, checks included. */
 async function buildStage(context: ExecutorContext, project: string): Promise<void> {
   const { runStages } = await import('./run-stages');
-  for await (const event of runStages(context, [project], {})) {
-    if (event.project === project && event.outcome.status !== 'built' && event.outcome.status !== 'present') {
+  const { isAvailable } = await import('./ensure-stage');
+  for await (const event of runStages(context, [project], { needImages: [project] })) {
+    if (event.project === project && !isAvailable(event.outcome.status)) {
       throw new Error(`the image could not be built: ${event.outcome.message ?? event.outcome.status}`);
     }
   }

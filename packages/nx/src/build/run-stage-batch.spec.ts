@@ -43,6 +43,15 @@ class FakeEngine implements StageEngine {
   async removeImage(id: string) {
     this.removed.push(id);
   }
+  async pull(ref: string): Promise<string> {
+    throw new Error(`no registry in this fake: ${ref}`);
+  }
+  async push(ref: string) {
+    throw new Error(`no registry in this fake: ${ref}`);
+  }
+  async tag(image: string, ref: string) {
+    this.images.set(ref, image);
+  }
 }
 
 /** base <- lib <- app, and base <- other. */

@@ -6,6 +6,9 @@ import { ensureStage, type StageOutcome } from './ensure-stage';
 import { KeyHistory } from './key-history';
 import { batchParallelism } from './parallelism';
 import { runScheduled } from './scheduler';
+import { registrySettings } from './registry-options';
+import type { RegistryRun } from './registry-steps';
+import { stageRegistry, type StageRegistry } from './stage-registry';
 import { TimelineRecorder } from './timeline-recorder';
 
 export interface RunStagesOptions {
@@ -15,6 +18,10 @@ export interface RunStagesOptions {
   explain?: boolean;
   /** Write dist/stagecraft/timeline.json and timeline.svg when the batch is done. */
   timeline?: boolean;
+  /** Pull every stage a registry holds (--pull), not only those a build needs. */
+  pull?: boolean;
+  /** Stages whose images the caller needs locally (run, package): pulled when a registry holds them. */
+  needImages?: string[];
 }
 
 export interface StageRunEvent {
@@ -42,6 +49,10 @@ export interface StageBatch {
   timeline?: boolean;
   /** Where the stage-prefixed lines go (default: stderr). */
   write?: (line: string) => void;
+  /** The workspace registry and its upstreams, when one is configured. */
+  registry?: StageRegistry;
+  /** Stages whose images the caller needs locally. */
+  needImages?: string[];
 }
 
 /**
@@ -58,9 +69,12 @@ export async function* runStages(
 ): AsyncGenerator<StageRunEvent> {
   let stages: StageContext;
   let refusals: Map<string, string>;
+  let registry: StageRegistry | undefined;
   try {
     stages = stageContextFor(context, projects);
     refusals = await declaredTagRefusals(stages, projects);
+    const settings = registrySettings(stages.options, process.env, options.pull);
+    registry = settings && stageRegistry(settings);
   } catch (error) {
     yield* failedBatch(projects, (error as Error).message, stderrLine);
     return;
@@ -76,6 +90,8 @@ export async function* runStages(
     cacheFromEarlierTags: Boolean(stages.options.registry),
     refusals,
     timeline: options.timeline,
+    registry,
+    needImages: options.needImages,
   });
 }
 
@@ -110,17 +126,22 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
   }
 
   const { graph, planner, workspaceRoot, cacheDir } = stages;
+  let registry: RegistryRun | undefined;
+  if (batch.registry) {
+    const { lookUpRegistry } = await import('./registry-lookup');
+    const lookup = { store: batch.registry, projects, planner, graph, localImages, isForced: batch.isForced, needImages: batch.needImages ?? [], warn: write };
+    registry = await lookUpRegistry(lookup);
+  }
   const history = new KeyHistory(cacheDir);
   const { isForced, explain, cacheFromEarlierTags } = batch;
-  const deps = { engine, planner, workspaceRoot, cacheDir, localImages, isForced, explain, history, cacheFromEarlierTags, log };
+  const deps = { engine, planner, workspaceRoot, cacheDir, localImages, isForced, explain, history, cacheFromEarlierTags, log, registry };
   const refusals = batch.refusals ?? new Map<string, string>();
   const jobs = projects.map((name) => ({ name, after: graph.imageUpstreamOf(name) }));
   const ensure = (name: string) => {
     timeline.started(name);
     return refusedOutcome(name, refusals) ?? ensureStage(name, deps);
   };
-  let finished = 0;
-
+  let reported = 0;
   for await (const job of runScheduled(jobs, batch.concurrency, ensure, (o) => o.status !== 'failed')) {
     const outcome: StageOutcome =
       'result' in job
@@ -133,8 +154,10 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
           };
     if (outcome.message) log(job.name, outcome.status === 'failed' ? `failed: ${outcome.message}` : outcome.message);
     timeline.ended(outcome);
-    // Nx ends a batch at its last result, so the files are written before it goes out.
-    const timelineFiles = batch.timeline && ++finished === projects.length ? writeTimeline(timeline, workspaceRoot, write) : undefined;
+    // Nx ends a batch at its last result: the registry line and the timeline files go out before it.
+    const last = ++reported === projects.length;
+    if (last && batch.registry) write(registryLine(batch.registry, projects.length));
+    const timelineFiles = last && batch.timeline ? writeTimeline(timeline, workspaceRoot, write) : undefined;
     yield { project: job.name, outcome, output: outputs.get(job.name)!, ...(timelineFiles ? { timelineFiles } : {}) };
   }
 }
@@ -146,6 +169,11 @@ function writeTimeline(timeline: TimelineRecorder, workspaceRoot: string, write:
     write(`stagecraft: the timeline could not be written: ${(error as Error).message}`);
     return undefined;
   }
+}
+
+function registryLine(registry: StageRegistry, stages: number): string {
+  const requests = registry.requests();
+  return `Stagecraft: registry ${registry.settings.registry}: ${requests} request${requests === 1 ? '' : 's'} for ${stages} stage${stages === 1 ? '' : 's'}`;
 }
 
 function* failedBatch(projects: string[], message: string, write: (line: string) => void): Generator<StageRunEvent> {

@@ -2,7 +2,7 @@ import type { StageOutcome } from './ensure-stage';
 
 /** One line per stage (status, time, name, tag), a count per status, and where the run's timeline is. */
 export function runSummary(outcomes: StageOutcome[], timelineFiles: string[] = []): string {
-  const counts = { built: 0, present: 0, failed: 0, skipped: 0 };
+  const counts = { built: 0, pulled: 0, copied: 0, remote: 0, present: 0, failed: 0, skipped: 0 };
   for (const outcome of outcomes) counts[outcome.status]++;
   const width = Math.max(0, ...outcomes.map((o) => o.stage.length));
   const lines = [...outcomes]

@@ -4,6 +4,9 @@ import { criticalPath, lastUpstream, timelineRows, type TimelineEntry } from './
 
 export const STATUS_COLOURS: Record<StageStatus, string> = {
   built: '#2e7d32',
+  pulled: '#1565c0',
+  copied: '#6a1b9a',
+  remote: '#4db6ac',
   present: '#90a4ae',
   failed: '#c62828',
   skipped: '#f9a825',
@@ -78,7 +81,7 @@ function legend(y: number): string[] {
     ['waiting', 'fill="#cfd8dc"'],
   ];
   return items.map(([label, style], index) => {
-    const left = 8 + index * 120;
+    const left = 8 + index * 105;
     return `<rect x="${left}" y="${y - 9}" width="14" height="10" ${style}/><text x="${left + 19}" y="${y}">${label}</text>`;
   });
 }

@@ -106,8 +106,14 @@ export interface Stage {
 export interface StagecraftOptions {
   /** Image name prefix: images are <imageName>-<stage>. */
   imageName?: string;
-  /** Registry host[:port][/path] prepended to tags. */
+  /** Registry host[:port][/path] prepended to tags: the workspace registry. */
   registry?: string;
+  /** Push every stage built into the registry (STAGECRAFT_PUSH=1 turns it on for a run). */
+  push?: boolean;
+  /** Read-only registries (host[:port][/path]) to fall back on when the workspace registry lacks a tag. */
+  upstreamRegistries?: string[];
+  /** "always": pull every stage found in a registry; "when-needed" (default): only what a build or `run` needs. */
+  pull?: 'always' | 'when-needed';
   /** Base for stages with no `from`: a stage name or an external image reference. */
   defaultBase?: string;
   defaultRefresh?: Refresh;

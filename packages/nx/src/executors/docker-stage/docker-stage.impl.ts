@@ -1,5 +1,5 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
-import type { StageOutcome } from '../../build/ensure-stage';
+import { isAvailable, type StageOutcome } from '../../build/ensure-stage';
 import { runStages } from '../../build/run-stages';
 import type { DockerStageExecutorOptions } from './schema';
 import { runSummary } from '../../build/summary';
@@ -38,6 +38,7 @@ export async function* batchDockerStage(
     parallel: overrides.parallel ?? Object.values(inputs).find((o) => o.parallel)?.parallel,
     printTag: Object.values(inputs).some((o) => o.printTag),
     explain: Object.values(inputs).some((o) => o.explain),
+    pull: Object.values(inputs).some((o) => o.pull) || overrides.pull,
     timeline: true,
   };
   const outcomes: StageOutcome[] = [];
@@ -62,5 +63,5 @@ export async function* batchDockerStage(
 }
 
 function succeeded(outcome: StageOutcome): boolean {
-  return outcome.status === 'built' || outcome.status === 'present';
+  return isAvailable(outcome.status);
 }

@@ -3,4 +3,5 @@ export interface DockerStageExecutorOptions {
   printTag?: boolean;
   parallel?: number;
   explain?: boolean;
+  pull?: boolean;
 }

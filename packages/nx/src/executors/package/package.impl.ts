@@ -25,7 +25,7 @@ export default async function packageExecutor(
     if (stage.exports.packages.length === 0) {
       throw new Error(`${definingFile(stage)} at /exports/packages: the stage exports no packages`);
     }
-    for await (const event of runStages(context, imageClosure(graph, project), {})) {
+    for await (const event of runStages(context, imageClosure(graph, project), { needImages: [project] })) {
       const { outcome } = event;
       if (outcome.status === 'failed' || outcome.status === 'skipped') {
         throw new Error(`the image of stage ${outcome.stage} is not available: ${outcome.message ?? outcome.status}`);

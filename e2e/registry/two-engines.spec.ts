@@ -1,0 +1,107 @@
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { RegistryClient } from '../../packages/nx/src/registry/client';
+import { parseRegistryRef } from '../../packages/nx/src/registry/reference';
+import { removeImagesNamed, uniqueImageName } from '../../packages/nx/testing/engine';
+import { startExtraEngine, type ExtraEngine } from '../../packages/nx/testing/extra-engine';
+import { git } from '../../packages/nx/testing/git';
+import { startTestRegistry, writeDockerConfig, type TestRegistry } from '../../packages/nx/testing/registry';
+import { summaryStatuses } from '../../packages/nx/testing/summary';
+import { REPO_ROOT, createTestWorkspace, runNx, runNxAsync, writeBusyboxBase, type NxRun, type TestWorkspace } from '../../packages/nx/testing/workspace';
+
+/**
+ * Two CI machines: engine A (the shared engine) and engine B (a second dockerd with its own store),
+ * one registry with htpasswd auth. base (busybox) <- lib <- app, and base <- other.
+ */
+const USER = { name: 'ci', password: 'e2e-pass' };
+const CLOCK = { STAGECRAFT_NOW: '2026-11-21T12:00:00Z' };
+
+describe('CI across machines: engine A pushes, engine B reuses', () => {
+  const imageName = uniqueImageName('e2e-reg');
+  let registry: TestRegistry;
+  let login: ReturnType<typeof writeDockerConfig>;
+  let engineB: ExtraEngine;
+  let machineA: TestWorkspace;
+  let cloneB: string;
+  const env = (dockerHost?: string): NodeJS.ProcessEnv => ({ ...CLOCK, DOCKER_CONFIG: login.dir, STAGECRAFT_PUSH: '1', ...(dockerHost ? { DOCKER_HOST: dockerHost } : {}) });
+  const args = ['run-many', '-t', 'docker-stage', '--output-style=static'];
+  const statuses = (run: NxRun) => summaryStatuses(run.stderr + run.stdout);
+  const client = () => new RegistryClient({ host: registry.host, credentials: async () => ({ username: USER.name, password: USER.password }) });
+
+  /** The dev.stagecraft.key label of the image a registry tag names, read from its config blob. */
+  async function registryKeyLabel(tag: string): Promise<string | undefined> {
+    const { repository, reference } = parseRegistryRef(tag);
+    const manifest = await client().getManifest(repository, reference);
+    const config = await client().getBlob(repository, manifest!.document.config!.digest);
+    const chunks: Buffer[] = [];
+    for await (const chunk of config) chunks.push(chunk as Buffer);
+    return JSON.parse(Buffer.concat(chunks).toString('utf8')).config?.Labels?.['dev.stagecraft.key'];
+  }
+
+  beforeAll(() => {
+    registry = startTestRegistry(15020, USER);
+    login = writeDockerConfig({ [registry.host]: USER });
+    engineB = startExtraEngine();
+    machineA = createTestWorkspace({ imageName, defaultBase: 'base', registry: registry.host, defaultRefresh: 'never' });
+    writeBusyboxBase(machineA);
+    machineA.write('lib/stage.json', { build: { type: 'custom', steps: ['mkdir -p /usr/local/share', 'cp lib.txt /usr/local/share/lib.txt'] } });
+    machineA.write('lib/lib.txt', 'lib\n');
+    machineA.write('app/stage.json', { depends: ['lib'], build: { type: 'custom', steps: ['cp app.txt /usr/local/share/app.txt'] } });
+    machineA.write('app/app.txt', 'app\n');
+    machineA.write('other/stage.json', { build: { type: 'custom', steps: ['mkdir -p /usr/local/share', 'echo other > /usr/local/share/other.txt'] } });
+    machineA.write('.gitignore', 'node_modules\n.nx\ndist\n');
+    git(machineA.root, 'init', '-q');
+    git(machineA.root, 'add', '-A');
+    git(machineA.root, 'commit', '-qm', 'stages');
+    // Machine B: a fresh clone at another path.
+    cloneB = join(mkdtempSync(join(tmpdir(), 'sc-machine-b-')), 'checkout');
+    git(tmpdir(), 'clone', '-q', machineA.root, cloneB);
+    symlinkSync(join(REPO_ROOT, 'node_modules'), join(cloneB, 'node_modules'), 'dir');
+  });
+  afterAll(async () => {
+    machineA?.remove();
+    if (cloneB) rmSync(join(cloneB, '..'), { recursive: true, force: true });
+    engineB?.stop();
+    await removeImagesNamed(imageName);
+    registry?.stop();
+    login?.remove();
+  });
+
+  it('A builds and pushes; B, with an empty store, builds and pulls nothing', async () => {
+    const a = machineA.nx(args, env());
+    expect(statuses(a)).toEqual({ base: 'built', lib: 'built', app: 'built', other: 'built' });
+    const b = runNx(cloneB, args, env(engineB.dockerHost));
+    expect(statuses(b)).toEqual({ base: 'remote', lib: 'remote', app: 'remote', other: 'remote' });
+    expect(b.status).toBe(0);
+    expect(await engineB.docker.listImages()).toEqual([]);
+  });
+
+  it('after a leaf change B builds exactly it and its dependents, pulls only their bases and pushes the new tags', async () => {
+    writeFileSync(join(cloneB, 'lib/lib.txt'), 'lib two\n');
+    const b = runNx(cloneB, args, env(engineB.dockerHost));
+    expect(statuses(b)).toEqual({ base: 'pulled', lib: 'built', app: 'built', other: 'remote' });
+    expect(b.status).toBe(0);
+    const tags = (await engineB.docker.listImages()).flatMap((image) => image.RepoTags ?? []).map((tag) => tag.replace(/^.*-(\w+):.*$/, '$1'));
+    expect(tags.sort()).toEqual(['app', 'base', 'lib']);
+    for (const stage of ['lib', 'app']) {
+      const manifest = JSON.parse(readFileSync(join(cloneB, 'dist/stagecraft', `${stage}.json`), 'utf8'));
+      expect(await registryKeyLabel(manifest.tag)).toBe(manifest.key);
+    }
+  });
+
+  it('A and B building the same missing tag at once both succeed; the registry holds one tag carrying its key', async () => {
+    const change = (root: string) => writeFileSync(join(root, 'other/stage.json'), JSON.stringify({ build: { type: 'custom', steps: ['echo both > /both.txt'] } }));
+    change(machineA.root);
+    change(cloneB);
+    const [a, b] = await Promise.all([runNxAsync(machineA.root, [...args, '--projects=other'], env()), runNxAsync(cloneB, [...args, '--projects=other'], env(engineB.dockerHost))]);
+    expect(a.status).toBe(0);
+    expect(b.status).toBe(0);
+    expect(statuses(a)['other']).toMatch(/^(built|pulled|remote)$/);
+    expect(statuses(b)['other']).toMatch(/^(built|pulled|remote)$/);
+    const manifest = JSON.parse(readFileSync(join(cloneB, 'dist/stagecraft/other.json'), 'utf8'));
+    const { repository, reference } = parseRegistryRef(manifest.tag);
+    expect((await client().listTags(repository)).filter((tag) => tag === reference)).toEqual([reference]);
+    expect(await registryKeyLabel(manifest.tag)).toBe(manifest.key);
+  });
+});

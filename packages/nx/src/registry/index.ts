@@ -1,0 +1,6 @@
+export { RegistryClient, defaultScheme, type RegistryClientOptions, type ManifestInfo } from './client';
+export { copyImage, type ImageLocation } from './copy';
+export { registryCredentials, engineAuthConfig, dockerConfigFile, type RegistryCredentials } from './credentials';
+export { RegistryError, loginHint, type RegistryFailure } from './errors';
+export { parseRegistryRef, apiHost, underRegistry, type RegistryImageRef } from './reference';
+export * from './media-types';
