@@ -1,8 +1,9 @@
 import { posix, join } from 'node:path';
-import { existsSync, readdirSync, readlinkSync } from 'node:fs';
+import { readlinkSync } from 'node:fs';
 import fg from 'fast-glob';
 import type { ContextEntry } from '../docker';
-import { packagesDir, type StagePlan } from '../key/plan';
+import type { StagePlan } from '../key/plan';
+import { verifiedPackageFiles } from './package-provenance';
 
 /**
  * The build context of a stage as tar entries: the rendered Dockerfile, the
@@ -41,19 +42,21 @@ export async function buildContextEntries(
   return entries;
 }
 
-/** The upstream package files a package-consuming stage installs: packages/<upstream>/<file>. */
+/**
+ * The upstream package files a package-consuming stage installs:
+ * packages/<upstream>/<file>, each checked against its provenance record (and
+ * again, by its sha256, as the context is packed).
+ */
 function consumedPackageEntries(plan: StagePlan, workspaceRoot: string): ContextEntry[] {
-  return plan.stage.depends.flatMap((upstream) => {
-    const dir = join(workspaceRoot, packagesDir(upstream));
-    if (!existsSync(dir)) {
-      throw new Error(
-        `the packages of upstream stage ${upstream} are missing from ${packagesDir(upstream)}: run nx run ${upstream}:package first`,
-      );
-    }
-    return readdirSync(dir)
-      .sort()
-      .map((file): ContextEntry => ({ path: posix.join('packages', upstream, file), mode: 0o644, source: { file: join(dir, file) } }));
-  });
+  return plan.stage.depends.flatMap((upstream) =>
+    verifiedPackageFiles(workspaceRoot, upstream, plan.keyDocument.upstream[upstream]).map(
+      ({ file, sha256 }): ContextEntry => ({
+        path: posix.join('packages', upstream, posix.basename(file)),
+        mode: 0o644,
+        source: { file: join(workspaceRoot, file), sha256 },
+      }),
+    ),
+  );
 }
 
 async function treeEntries(dir: string, prefix: string): Promise<ContextEntry[]> {

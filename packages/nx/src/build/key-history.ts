@@ -12,9 +12,16 @@ const TAGS_KEPT = 3;
 export class KeyHistory {
   constructor(private readonly cacheDir: string) {}
 
+  /** The last recorded key document; a missing, truncated or garbage record counts as none. */
   last(stage: string): KeyDocument | undefined {
     const file = this.fileOf(stage);
-    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as KeyDocument) : undefined;
+    if (!existsSync(file)) return undefined;
+    try {
+      const document = JSON.parse(readFileSync(file, 'utf8')) as KeyDocument | null;
+      return looksLikeKeyDocument(document) ? document : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /** The stage's earlier tags, newest first. */
@@ -46,4 +53,17 @@ function writeAtomically(file: string, content: string): void {
   const temporary = `${file}.${process.pid}.tmp`;
   writeFileSync(temporary, content);
   renameSync(temporary, file);
+}
+
+function looksLikeKeyDocument(value: unknown): value is KeyDocument {
+  if (!value || typeof value !== 'object') return false;
+  const document = value as Partial<KeyDocument>;
+  return (
+    typeof document.keyFormat === 'number' &&
+    typeof document.stage === 'string' &&
+    Array.isArray(document.context) &&
+    Array.isArray(document.inputs) &&
+    typeof document.upstream === 'object' &&
+    document.upstream !== null
+  );
 }

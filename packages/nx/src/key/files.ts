@@ -54,11 +54,11 @@ export async function globWorkspace(workspaceRoot: string, patterns: string[]): 
 /**
  * Hashes files (paths relative to `baseDir`). Only the executable bit of the mode
  * counts, as in git, so a checkout's umask never changes a key. Large sets are
- * split across worker threads, one per core, each reading with one reused
+ * split across worker threads, at most one per core in the whole process, each reading with one reused
  * buffer, so memory stays bounded whatever the file sizes.
  */
 export async function hashFiles(baseDir: string, paths: string[]): Promise<HashedFile[]> {
-  const workers = Math.min(availableParallelism(), MAX_WORKERS);
+  const workers = workerLimit();
   if (paths.length < FILES_PER_WORKER_MINIMUM * 2 || workers < 2) return hashFilesHere(baseDir, paths);
   const shares: string[][] = Array.from({ length: workers }, () => []);
   paths.forEach((path, index) => shares[index % workers].push(path));
@@ -106,7 +106,34 @@ function hashFilesHere(baseDir: string, paths: string[]): HashedFile[] {
   return hashAllHere(baseDir, paths, READ_BUFFER_BYTES);
 }
 
+function workerLimit(): number {
+  return Math.min(availableParallelism(), MAX_WORKERS);
+}
+
+/**
+ * Hashing workers are shared by the whole process: however many stages are
+ * planned at once, at most one worker per core runs, and the rest wait.
+ */
+let runningWorkers = 0;
+const waitingForWorker: Array<() => void> = [];
+
+async function withWorkerSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (runningWorkers >= workerLimit()) await new Promise<void>((resolve) => waitingForWorker.push(resolve));
+  else runningWorkers++;
+  try {
+    return await work();
+  } finally {
+    const next = waitingForWorker.shift();
+    if (next) next();
+    else runningWorkers--;
+  }
+}
+
 function hashInWorker(baseDir: string, paths: string[]): Promise<HashedFile[]> {
+  return withWorkerSlot(() => hashInNewWorker(baseDir, paths));
+}
+
+function hashInNewWorker(baseDir: string, paths: string[]): Promise<HashedFile[]> {
   return new Promise((resolve, reject) => {
     const worker = new Worker(
       `${HASH_LOOP}
@@ -114,10 +141,13 @@ const { parentPort, workerData } = require('node:worker_threads');
 parentPort.postMessage(hashAll(workerData.baseDir, workerData.paths, workerData.bufferBytes));`,
       { eval: true, workerData: { baseDir, paths, bufferBytes: READ_BUFFER_BYTES } },
     );
-    worker.once('message', resolve);
+    let hashed: HashedFile[] | undefined;
+    worker.once('message', (message: HashedFile[]) => (hashed = message));
     worker.once('error', reject);
+    // Its slot in the pool is free only once the thread has ended.
     worker.once('exit', (code) => {
-      if (code !== 0) reject(new Error(`the hashing worker stopped with exit code ${code}`));
+      if (code === 0 && hashed) resolve(hashed);
+      else reject(new Error(`the hashing worker stopped with exit code ${code}`));
     });
   });
 }

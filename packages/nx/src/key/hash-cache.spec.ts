@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as files from './files';
@@ -35,6 +35,21 @@ describe('FileHashCache', () => {
     const second = new FileHashCache(cacheFile, 0);
     expect((await second.hash(root, ['a.c', 'b.c'])).map((f) => f.sha256)).toEqual([sha('int a;\n'), sha('int b;\n')]);
     expect(hashing).not.toHaveBeenCalled();
+  });
+
+  it.each([
+    ['truncated', '{"a.c":{"size":7,"mt'],
+    ['null', 'null'],
+    ['an array', '[1,2]'],
+    ['garbage bytes', '\u0000\u0001\u00ff'],
+    ['entries of the wrong shape', JSON.stringify({ 'a.c': { size: 'x' }, 'b.c': null, 'c.c': { sha256: 'not hex' } })],
+  ])('a %s cache file is discarded: every file is hashed again and the hashes are right', async (_kind, content) => {
+    mkdirSync(join(root, 'cache'), { recursive: true });
+    writeFileSync(cacheFile, content);
+    const cache = new FileHashCache(cacheFile, 0);
+    expect((await cache.hash(root, ['a.c', 'b.c'])).map((f) => f.sha256)).toEqual([sha('int a;\n'), sha('int b;\n')]);
+    cache.save();
+    expect(Object.keys(JSON.parse(readFileSync(cacheFile, 'utf8'))).sort()).toEqual(['a.c', 'b.c']);
   });
 
   it('re-hashes a file that changed, and only that file', async () => {

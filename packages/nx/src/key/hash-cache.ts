@@ -74,12 +74,25 @@ export class FileHashCache {
 
   private load(): Record<string, Entry> {
     if (!this.entries) {
+      this.entries = {};
+      let stored: unknown;
       try {
-        this.entries = JSON.parse(readFileSync(this.file, 'utf8')) as Record<string, Entry>;
+        stored = JSON.parse(readFileSync(this.file, 'utf8'));
       } catch {
-        this.entries = {};
+        // missing, truncated or garbage: start empty
+      }
+      if (stored && typeof stored === 'object' && !Array.isArray(stored)) {
+        for (const [path, entry] of Object.entries(stored)) if (isEntry(entry)) this.entries[path] = entry;
       }
     }
     return this.entries;
   }
+}
+
+/** Only a well-formed entry is trusted; anything else in a damaged cache file is dropped. */
+function isEntry(value: unknown): value is Entry {
+  if (!value || typeof value !== 'object') return false;
+  const entry = value as Record<string, unknown>;
+  const numbers = ['size', 'mtimeMs', 'ctimeMs', 'ino', 'recordedMs'].every((field) => Number.isFinite(entry[field]));
+  return numbers && ['644', '755', 'symlink'].includes(entry['mode'] as string) && /^[0-9a-f]{64}$/.test(String(entry['sha256']));
 }

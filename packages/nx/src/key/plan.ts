@@ -158,6 +158,9 @@ export class Planner {
       }
       notices.push(`git-commit hash mode fell back to hashing content: ${state.fallback}`);
     }
+    if (dir !== undefined && !existsSync(join(workspaceRoot, dir))) {
+      throw new StageError(definingFile(stage), '/source/path', `the source directory ${dir} does not exist`);
+    }
     const files = dir === undefined ? [] : await this.listContextFiles(stage, dir);
     const hashed = await this.hashFiles(files.map((f) => f.file));
     const context = hashed.map((h, i): HashedFile => ({ ...h, path: files[i].contextPath }));

@@ -73,7 +73,7 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
       executor: `${EXECUTOR_PREFIX}:package`,
       cache: true,
       inputs: cachedInputs,
-      outputs: [`{workspaceRoot}/dist/packages/${stage.name}`],
+      outputs: [`{workspaceRoot}/dist/packages/${stage.name}`, `{workspaceRoot}/dist/packages/${stage.name}.provenance.json`],
       dependsOn: consumedPackages,
       options: {},
       metadata: metadata(

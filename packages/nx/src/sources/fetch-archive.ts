@@ -2,6 +2,7 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathExists, temporarySibling } from './atomic';
 import { downloadTo } from './download';
+import { sha256OfFile } from './sha256-file';
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
 
@@ -20,13 +21,17 @@ export function normaliseSha256(sha256: string, what?: string): string {
 /**
  * Returns the path of the archive with this sha256 in the content-addressed
  * store, downloading it from `url` first when the store does not have it.
- * Archives are verified once, when stored; a stored archive is returned with
+ * Archives are verified when stored and again when reused; a stored archive is returned with
  * no network access. `what` names the stage file and field for error messages.
  */
 export async function fetchArchive(url: string, sha256: string, store: string, what?: string): Promise<string> {
   const expected = normaliseSha256(sha256, what);
   const target = archivePath(store, expected);
-  if (await pathExists(target)) return target;
+  if (await pathExists(target)) {
+    // The store is checked as it is used: a damaged archive is fetched again, never unpacked.
+    if ((await sha256OfFile(target).catch(() => undefined)) === expected) return target;
+    await rm(target, { force: true });
+  }
 
   await mkdir(join(store, 'sha256'), { recursive: true });
   const temporary = temporarySibling(target);

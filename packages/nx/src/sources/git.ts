@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { mkdir } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathExists, publishDirectory } from './atomic';
 import { runChecked, runCommand, runPipeline } from './process';
@@ -22,7 +22,10 @@ export function mirrorPath(repo: string, cacheDir: string): string {
 export async function resolveGitRev(repo: string, rev: string, cacheDir: string): Promise<string> {
   const kind = await exactRevKind(rev);
   if (!kind) throw notExact(repo, rev);
-  const mirror = await ensureMirror(repo, cacheDir);
+  return withSoundMirror(repo, cacheDir, (mirror) => resolveInMirror(mirror, repo, rev, kind));
+}
+
+async function resolveInMirror(mirror: string, repo: string, rev: string, kind: 'commit' | 'tag'): Promise<string> {
   const lookUp = () => (kind === 'commit' ? findCommit(mirror, rev.toLowerCase()) : findTag(mirror, rev));
 
   let commit = await lookUp();
@@ -43,14 +46,44 @@ export async function resolveGitRev(repo: string, rev: string, cacheDir: string)
 /** Writes the tree of `rev` (a full commit id or a tag) of `repo` into destDir. */
 export async function exportGitRev(repo: string, rev: string, destDir: string, cacheDir: string): Promise<{ commit: string }> {
   const commit = await resolveGitRev(repo, rev, cacheDir);
-  await mkdir(destDir, { recursive: true });
-  await runPipeline(
-    ['git', [...GIT_SAFETY, '--git-dir', mirrorPath(repo, cacheDir), 'archive', '--format=tar', commit]],
-    ['tar', ['-x', '-C', destDir, '--no-same-owner']],
-    `could not export ${commit} of ${repo}`,
-    { env: GIT_ENV },
-  );
+  await withSoundMirror(repo, cacheDir, async (mirror) => {
+    await rm(destDir, { recursive: true, force: true });
+    await mkdir(destDir, { recursive: true });
+    await runPipeline(
+      ['git', [...GIT_SAFETY, '--git-dir', mirror, 'archive', '--format=tar', commit]],
+      ['tar', ['-x', '-C', destDir, '--no-same-owner']],
+      `could not export ${commit} of ${repo}`,
+      { env: GIT_ENV },
+    );
+  });
   return { commit };
+}
+
+/**
+ * Runs `use` on the cached mirror of `repo`. A mirror is only a cache: when
+ * using it fails and git finds it damaged (a truncated or garbage file), it is
+ * discarded and cloned again once, so a broken cache never fails a run.
+ */
+async function withSoundMirror<T>(repo: string, cacheDir: string, use: (mirror: string) => Promise<T>): Promise<T> {
+  const mirror = await ensureMirror(repo, cacheDir);
+  try {
+    return await use(mirror);
+  } catch (error) {
+    if (await mirrorIsSound(mirror)) throw error;
+    await discardMirror(mirror);
+    return use(await ensureMirror(repo, cacheDir));
+  }
+}
+
+async function mirrorIsSound(mirror: string): Promise<boolean> {
+  const check = await runCommand('git', ['--git-dir', mirror, 'fsck', '--no-dangling', '--no-progress'], { env: GIT_ENV });
+  return check.code === 0;
+}
+
+async function discardMirror(mirror: string): Promise<void> {
+  const trash = `${mirror}.discarded-${randomUUID()}`;
+  await rename(mirror, trash).catch(() => undefined);
+  await rm(trash, { recursive: true, force: true });
 }
 
 function notExact(repo: string, rev: string): Error {
@@ -77,11 +110,12 @@ async function findTag(mirror: string, tag: string): Promise<string | undefined>
   return result.code === 0 ? result.stdout.trim() : undefined;
 }
 
+/** A mirror of a repository on disk copies its objects (--no-hardlinks): damage to the cache must never reach the repository. */
 async function ensureMirror(repo: string, cacheDir: string): Promise<string> {
   const mirror = mirrorPath(repo, cacheDir);
   if (await pathExists(mirror)) return mirror;
   await publishDirectory(mirror, (temporary) =>
-    runChecked('git', [...GIT_SAFETY, 'clone', '--mirror', '--quiet', '--', repo, temporary], `could not clone ${repo}`, {
+    runChecked('git', [...GIT_SAFETY, 'clone', '--mirror', '--no-hardlinks', '--quiet', '--', repo, temporary], `could not clone ${repo}`, {
       env: GIT_ENV,
     }).then(() => undefined),
   );

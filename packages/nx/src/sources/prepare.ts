@@ -5,6 +5,7 @@ import { pathExists, publishDirectory } from './atomic';
 import { extractArchive } from './extract';
 import { fetchArchive, normaliseSha256 } from './fetch-archive';
 import { exportGitRev, resolveGitRev } from './git';
+import { discardTree, manifestPathOf, treeIsIntact, writeTreeManifest } from './tree-manifest';
 
 export interface PrepareSourceOptions {
   workspaceRoot: string;
@@ -37,10 +38,10 @@ export async function prepareSource(source: RemoteSource, options: PrepareSource
   if ('url' in source) {
     const sha256 = normaliseSha256(source.sha256, what);
     const dir = treePath(cacheDir, sha256);
-    if (!(await pathExists(dir))) {
+    await ensureTree(dir, async (temporary) => {
       const archive = await fetchArchive(resolveSourceUrl(source.url, workspaceRoot), sha256, cacheDir, what);
-      await publishDirectory(dir, (temporary) => extractArchive(archive, temporary));
-    }
+      await extractArchive(archive, temporary);
+    });
     return { dir, identity: { sha256 } };
   }
 
@@ -48,15 +49,27 @@ export async function prepareSource(source: RemoteSource, options: PrepareSource
   try {
     const commit = await resolveGitRev(repo, source.rev, cacheDir);
     const dir = treePath(cacheDir, commit);
-    if (!(await pathExists(dir))) {
-      await publishDirectory(dir, async (temporary) => {
-        await exportGitRev(repo, commit, temporary, cacheDir);
-      });
-    }
+    await ensureTree(dir, async (temporary) => {
+      await exportGitRev(repo, commit, temporary, cacheDir);
+    });
     return { dir, identity: { git: source.git, commit } };
   } catch (error) {
     throw new Error(`${what}: ${(error as Error).message}`);
   }
+}
+
+/**
+ * Makes sure the unpacked tree at `dir` exists and matches its manifest: a
+ * missing, damaged or unrecorded tree is (re)made by `populate` and published atomically.
+ */
+async function ensureTree(dir: string, populate: (temporary: string) => Promise<void>): Promise<void> {
+  const manifest = manifestPathOf(dir);
+  if ((await pathExists(dir)) && (await treeIsIntact(dir, manifest))) return;
+  await discardTree(dir);
+  await publishDirectory(dir, async (temporary) => {
+    await populate(temporary);
+    await writeTreeManifest(temporary, manifest);
+  });
 }
 
 /** Turns a relative file: url (`file:vendor/zlib.tar.gz`) into an absolute one under the workspace root. */

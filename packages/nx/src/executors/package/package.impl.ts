@@ -7,12 +7,14 @@ import { packagesDir } from '../../key/plan';
 import { runStages } from '../../build/run-stages';
 import { reportFailure } from '../shared/report-failure';
 import { stageContextFor } from '../../build/stage-context';
+import { provenancePath, writeProvenance } from '../../build/package-provenance';
 import type { PackageExecutorOptions } from './schema';
 
 /**
  * Ensures the stage's image (and the images it is built from), then copies the
  * files matching exports.packages out of it, through a container that is
- * created but never started. The output directory holds exactly those files.
+ * created but never started. The output directory holds exactly those files;
+ * beside it, a provenance record names the key that made them and each file's sha256.
  */
 export default async function packageExecutor(
   _options: PackageExecutorOptions,
@@ -34,8 +36,10 @@ export default async function packageExecutor(
     const plan = await planner.plan(project);
     const outDir = join(workspaceRoot, packagesDir(project));
     rmSync(outDir, { recursive: true, force: true });
+    rmSync(join(workspaceRoot, provenancePath(project)), { force: true });
     try {
       const files = await readFilesFromImage(connectEngine(), plan.tag, stage.exports.packages, outDir);
+      writeProvenance(workspaceRoot, { stage: project, key: plan.key, tag: plan.tag });
       process.stdout.write(`${project}: ${files.length} package file(s) in ${packagesDir(project)}: ${files.join(', ')}\n`);
     } catch (error) {
       rmSync(outDir, { recursive: true, force: true });

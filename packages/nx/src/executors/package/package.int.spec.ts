@@ -1,5 +1,5 @@
 import Docker from 'dockerode';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFilesFromImage } from '../../docker';
@@ -52,6 +52,13 @@ describe('package target and package-consuming stages', () => {
     expect(run.status).toBe(0);
     const dir = join(workspace.root, 'dist/packages/producer');
     expect(readdirSync(dir)).toEqual(['producer-1.0.tar.gz']);
+    const provenance = JSON.parse(readFileSync(join(workspace.root, 'dist/packages/producer.provenance.json'), 'utf8'));
+    expect(provenance).toEqual({
+      stage: 'producer',
+      key: JSON.parse(readFileSync(join(workspace.root, 'dist/stagecraft/producer.json'), 'utf8')).key,
+      tag: expect.stringMatching(new RegExp(`^${imageName}-producer:`)),
+      files: { 'producer-1.0.tar.gz': expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
   });
 
   it('builds a package-consuming stage from the restored packages alone, with no upstream image', async () => {
@@ -76,6 +83,18 @@ describe('package target and package-consuming stages', () => {
     } finally {
       rmSync(out, { recursive: true, force: true });
     }
+  });
+
+  it('refuses a consumed package replaced by other content, naming the file, and leaves the tag alone', async () => {
+    const consumerTag = JSON.parse(readFileSync(join(workspace.root, 'dist/stagecraft/consumer.json'), 'utf8')).tag;
+    const before = (await docker.getImage(consumerTag).inspect()).Id;
+    writeFileSync(join(workspace.root, 'dist/packages/producer/producer-1.0.tar.gz'), 'not the package the producer made');
+    const run = workspace.nx(['run', 'consumer:docker-stage', '--force', '--exclude-task-dependencies', '--output-style=static'], CLOCK);
+    expect(run.status).not.toBe(0);
+    expect(run.stdout + run.stderr).toContain(
+      'the package file dist/packages/producer/producer-1.0.tar.gz does not match its provenance record (it changed after nx run producer:package)',
+    );
+    expect((await docker.getImage(consumerTag).inspect()).Id).toBe(before);
   });
 
   it('fails a glob that matches nothing, naming the stage file and the glob', () => {

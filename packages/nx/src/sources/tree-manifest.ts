@@ -1,0 +1,71 @@
+import { randomUUID } from 'node:crypto';
+import { lstat, readFile, readdir, readlink, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { sha256OfFile } from './sha256-file';
+
+/**
+ * What an unpacked source tree held when it was published: every entry's
+ * path, kind, mode bits and content hash. A tree in the cache that no longer
+ * matches its manifest (a truncated or overwritten file, a lost one) is
+ * discarded and unpacked again instead of being built from.
+ */
+type Manifest = Record<string, string>;
+
+export function manifestPathOf(treeDir: string): string {
+  return `${treeDir}.manifest.json`;
+}
+
+export async function writeTreeManifest(treeDir: string, manifestFile: string): Promise<void> {
+  const manifest = await describeTree(treeDir);
+  const temporary = `${manifestFile}.${randomUUID()}.tmp`;
+  await writeFile(temporary, JSON.stringify(manifest));
+  await rename(temporary, manifestFile);
+}
+
+export async function treeIsIntact(treeDir: string, manifestFile: string): Promise<boolean> {
+  let recorded: unknown;
+  try {
+    recorded = JSON.parse(await readFile(manifestFile, 'utf8'));
+  } catch {
+    return false;
+  }
+  if (!recorded || typeof recorded !== 'object' || Array.isArray(recorded)) return false;
+  try {
+    const actual = await describeTree(treeDir);
+    const expected = recorded as Manifest;
+    const paths = Object.keys(actual);
+    return paths.length === Object.keys(expected).length && paths.every((path) => expected[path] === actual[path]);
+  } catch {
+    return false;
+  }
+}
+
+/** Moves a damaged tree and its manifest out of the way, so the next caller unpacks it again. */
+export async function discardTree(treeDir: string): Promise<void> {
+  const trash = `${treeDir}.discarded-${randomUUID()}`;
+  await rename(treeDir, trash).catch(() => undefined);
+  await rm(manifestPathOf(treeDir), { force: true });
+  await rm(trash, { recursive: true, force: true });
+}
+
+async function describeTree(root: string): Promise<Manifest> {
+  const manifest: Manifest = {};
+  const walk = async (relative: string) => {
+    for (const entry of await readdir(join(root, relative), { withFileTypes: true })) {
+      const path = relative ? `${relative}/${entry.name}` : entry.name;
+      const full = join(root, path);
+      if (entry.isDirectory()) {
+        manifest[path] = 'dir';
+        await walk(path);
+      } else if (entry.isSymbolicLink()) {
+        manifest[path] = `link ${await readlink(full)}`;
+      } else {
+        const stat = await lstat(full);
+        manifest[path] = `file ${stat.mode & 0o111 ? '755' : '644'} ${stat.size} ${await sha256OfFile(full)}`;
+      }
+    }
+  };
+  await walk('');
+  return manifest;
+}
+
