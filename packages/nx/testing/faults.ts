@@ -68,8 +68,8 @@ class Workspace {
     this.write('package.json', JSON.stringify({ name: 'fault-workspace', private: true }));
     // The legacy builder: the faults are timed by the RUN step's container, and only the legacy builder runs
     // steps in Engine containers (BuildKit runs them in its own executor, invisible to `docker ps`).
-    const options = { imageName, defaultBase: 'base', defaultRefresh: 'never', builder: 'legacy' };
-    this.write('nx.json', JSON.stringify({ plugins: [{ plugin: '@stagecraft/nx', options }] }));
+    const pluginOptions = { imageName, defaultBase: 'base', defaultRefresh: 'never', builder: 'legacy' };
+    this.write('nx.json', JSON.stringify({ plugins: [{ plugin: '@stagecraft/nx', options: pluginOptions }] }));
     symlinkSync(join(options.repoRoot, 'node_modules'), join(this.root, 'node_modules'), 'dir');
     this.write('base/Dockerfile', 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n');
     copyFileSync('/bin/busybox', join(this.root, 'base/busybox'));
