@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Starts or stops a local OCI registry (Debian's docker-registry) on 127.0.0.1 only.
 #
-#   tools/registry.sh start PORT DIR [HTPASSWD]
+#   tools/registry.sh start PORT DIR [HTPASSWD | token:CERT:REALM]
 #                                      serve on 127.0.0.1:PORT with its storage in DIR; wait until /v2/ answers.
 #                                      With HTPASSWD (a file from `htpasswd -Bbn user password`), every request
-#                                      needs Basic auth with one of its users.
+#                                      needs Basic auth with one of its users. With token:CERT:REALM, every request
+#                                      needs a Bearer token from REALM (service stagecraft-test-registry, issuer
+#                                      stagecraft-test-issuer) signed by the key of the certificate file CERT.
 #   tools/registry.sh stop PORT        stop the registry this script started on PORT (DIR may follow; ignored)
 #
 # State (config, pid file, log) lives in ${STAGECRAFT_REGISTRY_STATE:-${TMPDIR:-/tmp}/stagecraft-registry}/PORT.
@@ -62,7 +64,17 @@ health:
   storagedriver:
     enabled: false
 EOF
-  if [ -n "$htpasswd" ]; then
+  if [[ "$htpasswd" == token:* ]]; then
+    local rest="${htpasswd#token:}"
+    cat >>"$CONFIG_FILE" <<EOF
+auth:
+  token:
+    realm: ${rest#*:}
+    service: stagecraft-test-registry
+    issuer: stagecraft-test-issuer
+    rootcertbundle: ${rest%%:*}
+EOF
+  elif [ -n "$htpasswd" ]; then
     cat >>"$CONFIG_FILE" <<EOF
 auth:
   htpasswd:
@@ -75,7 +87,7 @@ EOF
 start_registry() {
   local storage="${1:-}" htpasswd="${2:-}"
   [ -n "$storage" ] || usage
-  if [ -n "$htpasswd" ]; then
+  if [ -n "$htpasswd" ] && [[ "$htpasswd" != token:* ]]; then
     [ -f "$htpasswd" ] || die "HTPASSWD '$htpasswd' is not a file"
     htpasswd="$(cd "$(dirname "$htpasswd")" && pwd)/$(basename "$htpasswd")"
   fi

@@ -25,18 +25,43 @@ export async function tagsNamed(prefix: string): Promise<string[]> {
 }
 
 /** An image built outside Stagecraft from busybox, standing in for an external base such as debian:12. */
-export async function buildExternalBase(tag: string): Promise<void> {
+export async function buildExternalBase(tag: string, marker?: string): Promise<void> {
   const { buildImage } = await import('../src/docker/build');
   const { packContext } = await import('../src/docker/context');
+  // A marker file gives the same base other content (a re-push under the same tag).
+  const markerLines = marker === undefined ? '' : 'COPY marker /marker\n';
   await buildImage(new Docker(), {
     tag,
     context: packContext([
-      { path: 'Dockerfile', mode: 0o644, source: { content: 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n' } },
+      { path: 'Dockerfile', mode: 0o644, source: { content: `FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n${markerLines}` } },
       { path: 'busybox', mode: 0o755, source: { file: '/bin/busybox' } },
+      ...(marker === undefined ? [] : [{ path: 'marker', mode: 0o644, source: { content: marker } }]),
     ]),
     labels: {},
     buildArgs: {},
     noCache: false,
     onLine: () => undefined,
   });
+}
+
+/**
+ * Pins a stage's external base to the local image's id, as the lock generator does for an image only the
+ * Engine has (stage.lock.json's base field).
+ */
+export async function pinLocalBase(workspace: { write(path: string, content: object): void }, stageDir: string, image: string): Promise<void> {
+  const imageId = (await new Docker().getImage(image).inspect()).Id;
+  workspace.write(`${stageDir}/stage.lock.json`, { base: { image, imageId } });
+}
+
+/** Pushes a local tag to its registry through the Engine (the specs' stand-in for `docker push`). */
+export async function pushImage(ref: string): Promise<void> {
+  const docker = new Docker();
+  const stream = await docker.getImage(ref).push({ authconfig: {} });
+  await new Promise<void>((resolve, reject) =>
+    docker.modem.followProgress(stream, (error: Error | null, events: Array<{ error?: string }>) => {
+      const failed = events?.find((event) => event.error);
+      if (error || failed) reject(error ?? new Error(`push ${ref}: ${failed!.error}`));
+      else resolve();
+    }),
+  );
 }

@@ -413,7 +413,7 @@ function rewrittenFileFault(options: FaultOptions): Fault {
           return { keptWorking: true, dataLost: true, detail: `${manifest.tag} holds content its key was not computed from` };
         }
       } else if (!/changed since the stage was planned/.test(run.output)) {
-        return failure(`the run failed without naming the changed file: ${run.output.slice(-600)}`);
+        return failure(`the run failed without naming the changed file: ${run.output.split('\n').filter((line) => /failed|error/i.test(line)).slice(0, 6).join(' / ')}`);
       }
       const content = `settled ${cycle} ${randomBytes(4).toString('hex')}\n`;
       workspace.write('slow/data.txt', content);

@@ -20,8 +20,11 @@ function runTool(args: string[]): void {
   if (result.status !== 0) throw new Error(`${args.join(' ')} failed (${result.status}):\n${result.stderr}${result.stdout}`);
 }
 
-/** Starts a registry; with a user, every request needs Basic auth as that user (htpasswd -Bbn). */
-export function startTestRegistry(port: number, user?: { name: string; password: string }): TestRegistry {
+/**
+ * Starts a registry; with a user, every request needs Basic auth as that user (htpasswd -Bbn); with
+ * a token service (testing/token-server), every request needs a Bearer token from it.
+ */
+export function startTestRegistry(port: number, user?: { name: string; password: string }, token?: { certificate: string; realm: string }): TestRegistry {
   const dir = mkdtempSync(join(tmpdir(), `sc-registry-${port}-`));
   const storage = join(dir, 'storage');
   const args = [join(TOOLS, 'registry.sh'), 'start', String(port), storage];
@@ -30,6 +33,8 @@ export function startTestRegistry(port: number, user?: { name: string; password:
     if (htpasswd.status !== 0) throw new Error(`htpasswd failed: ${htpasswd.stderr}`);
     writeFileSync(join(dir, 'htpasswd'), htpasswd.stdout);
     args.push(join(dir, 'htpasswd'));
+  } else if (token) {
+    args.push(`token:${token.certificate}:${token.realm}`);
   }
   // A registry an earlier, killed run left on this port is not ours to reuse.
   runTool([join(TOOLS, 'registry.sh'), 'stop', String(port)]);

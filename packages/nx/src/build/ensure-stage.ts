@@ -135,7 +135,9 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
   const source = remote ? ('url' in remote ? remote.url : remote.git) : undefined;
   const rev = plan.keyDocument.source?.['commit'] ?? plan.keyDocument.source?.['rev'];
   const labels = stageLabels({ stage: stage.name, key: plan.key, keyFormat: KEY_FORMAT, rev, source });
-  const dockerfile = `${plan.dockerfile.trimEnd()}\n${labelInstruction(labels)}\n`;
+  const { dockerfileForBuild } = await import('../bases/build-base');
+  const planned = await dockerfileForBuild(plan, deps.engine, deps.registry?.store.settings.registry);
+  const dockerfile = `${planned.trimEnd()}\n${labelInstruction(labels)}\n`;
   const entries = await buildContextEntries(plan, deps.workspaceRoot, sourceTree, dockerfile);
   const result = await deps.engine.build({
     tag: plan.tag,

@@ -144,6 +144,24 @@ describe('the build core against a fake Engine', () => {
     expect(engine.builds).toEqual([]);
   });
 
+  it('an external base with no pin fails its stage before any Engine work, with the command that pins it', async () => {
+    writeFileSync(join(root, 'other/stage.json'), JSON.stringify({ from: 'debian:12', build: { type: 'custom', steps: ['true'] } }));
+    engine.reachable = false;
+    expect(await batch(['other']).run()).toEqual({ other: 'failed' });
+    expect(lines).toEqual([
+      "other: failed: the external base 'debian:12' of other/stage.json is not pinned to a digest, so the key cannot hold its content. " +
+        "Pin it with: nx g @stagecraft/nx:lock --include='^other$'",
+    ]);
+    engine.reachable = true;
+    expect(await batch(['base', 'other']).run()).toEqual({ base: 'built', other: 'failed' });
+    expect(engine.builds).toHaveLength(1);
+  });
+
+  it('a base given by digest needs no pin', async () => {
+    writeFileSync(join(root, 'other/stage.json'), JSON.stringify({ from: `debian:12@sha256:${'c'.repeat(64)}`, build: { type: 'custom', steps: ['true'] } }));
+    expect(await batch(['other']).run()).toEqual({ other: 'built' });
+  });
+
   it('a forced present stage is rebuilt without the layer cache, and the image it replaced is removed', async () => {
     await batch(['base']).run();
     const before = [...engine.images.values()][0];

@@ -6,6 +6,7 @@ import { ensureStage, type StageOutcome } from './ensure-stage';
 import { KeyHistory } from './key-history';
 import { batchParallelism } from './parallelism';
 import { runScheduled } from './scheduler';
+import { unpinnedBaseRefusal } from '../bases/unpinned';
 import { registrySettings } from './registry-options';
 import type { RegistryRun } from './registry-steps';
 import { stageRegistry, type StageRegistry } from './stage-registry';
@@ -110,6 +111,15 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
     }
   };
 
+  const refusals = new Map([...(await unpinnedBaseRefusals(stages.planner, projects)), ...(batch.refusals ?? [])]);
+  if (projects.every((project) => refusals.has(project))) {
+    // Nothing to build: the Engine is never contacted.
+    for (const project of projects) {
+      log(project, `failed: ${refusals.get(project)}`);
+      yield { project, outcome: { stage: project, status: 'failed', durationMs: 0, message: refusals.get(project) }, output: outputs.get(project)! };
+    }
+    return;
+  }
   let localImages: Map<string, string>;
   try {
     // ensureStage picks the memoised plans up. The file hashes are saved as soon as
@@ -135,7 +145,6 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
   const history = new KeyHistory(cacheDir);
   const { isForced, explain, cacheFromEarlierTags } = batch;
   const deps = { engine, planner, workspaceRoot, cacheDir, localImages, isForced, explain, history, cacheFromEarlierTags, log, registry };
-  const refusals = batch.refusals ?? new Map<string, string>();
   const jobs = projects.map((name) => ({ name, after: graph.imageUpstreamOf(name) }));
   const ensure = (name: string) => {
     timeline.started(name);
@@ -193,6 +202,18 @@ async function declaredTagRefusals(stages: StageContext, projects: string[]): Pr
   if (!stages.options.verifyDeclaredTags) return new Map();
   const { buildTimeRefusals } = await import('../declared-tags/verify');
   return buildTimeRefusals(stages, projects);
+}
+
+/** Stages whose external base no pin names: refused before the Engine is contacted, with the command that pins them. */
+async function unpinnedBaseRefusals(planner: StageContext['planner'], projects: string[]): Promise<Map<string, string>> {
+  // A stage that cannot be planned fails in ensureStage with the planner's own message.
+  const plans = await Promise.all(projects.map((project) => planner.plan(project).catch(() => undefined)));
+  const refusals = new Map<string, string>();
+  plans.forEach((plan, index) => {
+    const refusal = plan && unpinnedBaseRefusal(plan);
+    if (refusal) refusals.set(projects[index], refusal);
+  });
+  return refusals;
 }
 
 function refusedOutcome(stage: string, refusals: Map<string, string>): Promise<StageOutcome> | undefined {

@@ -28,6 +28,12 @@ export interface KeyDocument {
   /** Keys of the upstream stages, by name: this makes the keys a Merkle chain. */
   upstream: Record<string, string>;
   bucket: string;
+  /**
+   * An external base: the reference as written and the content it is pinned to
+   * (a manifest digest, or a local-only image's id); null digest when unpinned,
+   * which no build accepts.
+   */
+  base?: { image: string; digest: string | null };
 }
 
 /** JSON with object keys sorted at every level and no whitespace: the same document always gives the same bytes. */

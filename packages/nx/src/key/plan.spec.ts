@@ -164,6 +164,17 @@ describe('stage keys under mutation', () => {
     expect(changedStages(baseline, await tagsOf(root))).toEqual(DIRS.slice().sort());
   });
 
+  it('an external base re-pushed under the same tag alters no tag until its pin moves; then lib-a and exactly its dependents', async () => {
+    const pin = (digest: string) => writeFileSync(join(root, 'lib-a/stage.lock.json'), JSON.stringify({ base: { image: 'debian:12', digest } }));
+    editStageJson(root, 'lib-a', (j) => (j.from = 'debian:12'));
+    pin(`sha256:${'1'.repeat(64)}`);
+    const pinned = await tagsOf(root);
+    // The registry now serves other content under debian:12; nothing on disk says so.
+    expect(changedStages(pinned, await tagsOf(root))).toEqual([]);
+    pin(`sha256:${'2'.repeat(64)}`);
+    expect(changedStages(pinned, await tagsOf(root))).toEqual(A_AND_DEPENDENTS);
+  });
+
   it('changing an independent stage leaves lib-a and lib-b alone', async () => {
     writeFileSync(join(root, 'lib-c/Makefile'), 'install:\n\tfalse\n');
     expect(changedStages(baseline, await tagsOf(root))).toEqual(['app', 'lib-c']);

@@ -3,6 +3,7 @@ import { join, posix } from 'node:path';
 import { timeBucket } from './bucket';
 import { globWorkspace, hashFiles, listFiles, type HashedFile } from './files';
 import { followDockerignore } from './dockerignore';
+import { buildContextDirectory, filesTheBuildReads } from './copied-files';
 import { gitTrackedFiles, gitTreeOf } from './git-tree';
 import type { FileHashCache } from './hash-cache';
 import { definingFile, type StageGraph } from '../stage/graph';
@@ -11,6 +12,8 @@ import { KEY_FORMAT, keyOf, type KeyDocument } from './key';
 import { renderDockerfile, type UpstreamImage } from '../render/render';
 import { stageTag } from './tag';
 import { isLocalSource, type ResolvedOptions, type Stage } from '../stage/types';
+import { externalBaseOf, type ExternalBase } from '../bases/external-base';
+import { PIN_FILE_NAME } from '../stage/pins';
 
 export interface PlanContext {
   workspaceRoot: string;
@@ -56,6 +59,10 @@ export interface StagePlan {
   upstreamTags: Record<string, string>;
   /** Tags of the upstream stages whose images the build needs (see StageGraph.imageUpstreamOf). */
   imageUpstreamTags: Record<string, string>;
+  /** The stage's external base (not `scratch`, not another stage), with its pin. */
+  externalBase?: ExternalBase;
+  /** The Dockerfile to build with the external base taken from elsewhere (a mirror of the same digest). */
+  dockerfileFrom(baseRef: string): string;
 }
 
 /** Where the package target puts a stage's package files, relative to the workspace root. */
@@ -64,7 +71,8 @@ export function packagesDir(stage: string): string {
 }
 
 const WORKSPACE_ROOT_PREFIX = '{workspaceRoot}/';
-const STAGE_DEFINITION_FILES = ['stage.json', 'Dockerfile'];
+/** Read into the stage itself (its definition and pins), so never part of its build context. */
+const STAGE_DEFINITION_FILES = ['stage.json', 'Dockerfile', PIN_FILE_NAME];
 
 /**
  * Computes stage plans: keys, tags and rendered Dockerfiles. This is the only
@@ -98,8 +106,12 @@ export class Planner {
     const upstreamKeys = Object.fromEntries(upstreamPlans.map((p) => [p.stage.name, p.key]));
     const upstreamTags = Object.fromEntries(upstreamPlans.map((p) => [p.stage.name, p.tag]));
 
+    const base = graph.baseOf(name);
+    const externalBase = 'image' in base && base.image !== 'scratch' ? externalBaseOf(stage, base.image) : undefined;
     const forKey = this.render(stage, upstreamPlans, (plan) => `<stage:${plan.stage.name}>`, declaredPackageFiles);
-    const forBuild = this.render(stage, upstreamPlans, (plan) => plan.tag, (plan) => this.extractedPackageFiles(plan));
+    const renderForBuild = (baseRef: string | undefined) =>
+      this.render(stage, upstreamPlans, (plan) => plan.tag, (plan) => this.extractedPackageFiles(plan), baseRef);
+    const forBuild = renderForBuild(externalBase?.ref);
     const imageUpstreamTags = Object.fromEntries(graph.imageUpstreamOf(name).map((upstream) => [upstream, upstreamTags[upstream]]));
 
     const [source, { context, contextTree, contextFiles, notices }, inputs] = await Promise.all([
@@ -123,6 +135,7 @@ export class Planner {
       source,
       upstream: upstreamKeys,
       bucket,
+      ...(externalBase && { base: { image: externalBase.image, digest: externalBase.digest } }),
     };
     const key = keyOf(keyDocument);
     const tag = stageTag({ registry: options.registry, imageName: options.imageName, stage: stage.name, bucket, key });
@@ -138,6 +151,8 @@ export class Planner {
       notices,
       upstreamTags,
       imageUpstreamTags,
+      externalBase,
+      dockerfileFrom: (baseRef) => renderForBuild(baseRef).dockerfile,
     };
   }
 
@@ -147,9 +162,10 @@ export class Planner {
    */
   private async hashContext(stage: Stage) {
     const { workspaceRoot } = this.context;
-    const dir = this.contextDirOf(stage);
+    const dir = buildContextDirectory(stage);
     const notices: string[] = [];
-    if (dir !== undefined && stage.hashMode === 'git-commit') {
+    // A build.context directory is keyed by the files the Dockerfile copies, never by the whole tree.
+    if (dir !== undefined && stage.hashMode === 'git-commit' && stage.build.context === undefined) {
       const state = await gitTreeOf(workspaceRoot, dir);
       if ('tree' in state) {
         let listed: Promise<ContextFile[]> | undefined;
@@ -173,11 +189,12 @@ export class Planner {
     upstreamPlans: StagePlan[],
     imageOf: (plan: StagePlan) => string,
     packageFilesOf: (plan: StagePlan) => string[],
+    externalBaseRef?: string,
   ) {
     const { graph, options } = this.context;
     const byName = new Map(upstreamPlans.map((p) => [p.stage.name, p]));
     const base = graph.baseOf(stage.name);
-    const baseImage = 'stage' in base ? imageOf(byName.get(base.stage)!) : 'image' in base ? base.image : 'scratch';
+    const baseImage = 'stage' in base ? imageOf(byName.get(base.stage)!) : 'image' in base ? (externalBaseRef ?? base.image) : 'scratch';
     const copied = stage.build.type === 'dockerfile' ? graph.upstreamOf(stage.name) : stage.depends;
     const upstream: UpstreamImage[] = copied.map((name) => {
       const plan = byName.get(name)!;
@@ -204,15 +221,6 @@ export class Planner {
   }
 
   /**
-   * Where the stage's own build-context files come from: its source.path, or
-   * its directory; none for aggregates and url/git sources.
-   */
-  private contextDirOf(stage: Stage): string | undefined {
-    if (stage.build.type === 'aggregate' || (stage.source && !isLocalSource(stage.source))) return undefined;
-    return isLocalSource(stage.source) ? posix.join(stage.root, stage.source.path) : stage.root;
-  }
-
-  /**
    * The stage's own files under `dir`, minus its definition files and nested
    * stages. A dockerfile stage's context is its directory, as with
    * `docker build <dir>`; other stages get theirs under source/.
@@ -220,7 +228,7 @@ export class Planner {
   private async listContextFiles(stage: Stage, dir: string): Promise<Array<Omit<ContextFile, 'mode'>>> {
     const nested = this.nestedStageRoots(dir).map((root) => posix.relative(dir, root));
     const files = followDockerignore(this.context.workspaceRoot, dir, await listFiles(this.context.workspaceRoot, dir, nested));
-    return files.filter((file) => this.belongsToContext(stage, dir, file)).map((file) => this.contextFile(stage, dir, file));
+    return filesTheBuildReads(stage, files).filter((file) => this.belongsToContext(stage, dir, file)).map((file) => this.contextFile(stage, dir, file));
   }
 
   private async trackedContextFiles(stage: Stage, dir: string): Promise<ContextFile[]> {
@@ -236,7 +244,7 @@ export class Planner {
   }
 
   private nestedStageRoots(dir: string): string[] {
-    return [...this.context.graph.stages.values()].map((other) => other.root).filter((root) => root.startsWith(`${dir}/`));
+    return [...this.context.graph.stages.values()].map((other) => other.root).filter((root) => dir === '.' || root.startsWith(`${dir}/`));
   }
 
   private belongsToContext(stage: Stage, dir: string, file: string): boolean {

@@ -5,6 +5,7 @@ import { PluginCache } from 'nx/src/utils/plugin-cache-utils';
 import { workspaceDataDirectory } from 'nx/src/utils/cache-directory';
 import { KEY_FORMAT } from '../key/key';
 import type { Stage } from '../stage/types';
+import { PIN_FILE_NAME } from '../stage/pins';
 
 const CACHE_SALT = `stagecraft-stages-v${KEY_FORMAT}`;
 
@@ -14,6 +15,8 @@ export function openStageCache(): PluginCache<Stage> {
 }
 
 export const STAGE_FILE_NAMES = ['stage.json', 'Dockerfile'] as const;
+/** Every file a loaded stage is read from: its definition files and its pin file. */
+const STAGE_SOURCE_FILES = [...STAGE_FILE_NAMES, PIN_FILE_NAME];
 
 /**
  * The stage directories that hold the given stage.json / Dockerfile files
@@ -29,10 +32,10 @@ export function stageDirectories(configFiles: readonly string[]): string[] {
   return dirs.filter((dir) => withStageJson.has(dir) || !insideAnother(dir));
 }
 
-/** A hash of a stage directory's definition files, used as its cache key. */
+/** A hash of a stage directory's definition and pin files, used as its cache key. */
 export function definitionHash(workspaceRoot: string, dir: string, salt: string): string {
   const hash = createHash('sha256').update(salt).update(dir);
-  for (const name of STAGE_FILE_NAMES) {
+  for (const name of STAGE_SOURCE_FILES) {
     const file = join(workspaceRoot, dir, name);
     hash.update(`\0${name}\0`);
     if (existsSync(file)) hash.update(readFileSync(file));

@@ -1,5 +1,6 @@
 import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import type { ResolvedOptions, Stage } from '../stage/types';
+import { copiedFileInputs } from '../key/copied-files';
 import { ignoredFilesInput } from './ignored-inputs';
 
 const EXECUTOR_PREFIX = '@stagecraft/nx';
@@ -67,7 +68,30 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
         { command: 'ls -la /work' },
       ),
     },
+    [names.prune]: {
+      executor: `${EXECUTOR_PREFIX}:prune`,
+      cache: false,
+      options: {},
+      metadata: metadata(
+        `Remove the images of stage ${stage.name} whose tag is not the current one, locally and in the registry (--dry-run lists them)`,
+        names.prune,
+        stage.name,
+        { dryRun: true },
+      ),
+    },
   };
+  if (hasExternalBase(stage, options)) {
+    targets[names.mirror] = {
+      executor: `${EXECUTOR_PREFIX}:mirror`,
+      cache: false,
+      options: {},
+      metadata: metadata(
+        `Copy the pinned external base of stage ${stage.name} into the workspace registry's mirror, by digest`,
+        names.mirror,
+        stage.name,
+      ),
+    };
+  }
   if (stage.exports.packages.length) {
     targets[names.package] = {
       executor: `${EXECUTOR_PREFIX}:package`,
@@ -112,10 +136,17 @@ function stageInputs(stage: Stage) {
   return [
     '{projectRoot}/**/*',
     ...declared,
+    ...copiedFileInputs(stage),
     ignoredFilesInput(stage),
     '{workspaceRoot}/nx.json',
     ...stage.env.map((variable) => ({ env: variable })),
   ];
+}
+
+/** Stage names never hold ':' or '@'; an external image always names a tag or a digest. */
+function hasExternalBase(stage: Stage, options: ResolvedOptions): boolean {
+  const base = stage.from ?? options.defaultBase;
+  return stage.build.type !== 'dockerfile' && base !== undefined && /[:@]/.test(base);
 }
 
 const BUCKET_COMMANDS = { day: 'date -u +%F', isoweek: 'date -u +%G-W%V', month: 'date -u +%Y-%m' } as const;

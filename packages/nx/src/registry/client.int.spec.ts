@@ -3,7 +3,8 @@ import { startTestRegistry, writeDockerConfig, type TestRegistry } from '../../t
 import { RegistryClient } from './client';
 import { copyImage } from './copy';
 import { registryCredentials } from './credentials';
-import { DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST } from './media-types';
+import { DOCKER_MANIFEST, OCI_INDEX } from './media-types';
+import { startTokenServer, type TokenServer } from '../../testing/token-server';
 
 const USER = { name: 'ci', password: 'secret-pass' };
 const digestOf = (content: Buffer) => `sha256:${createHash('sha256').update(content).digest('hex')}`;
@@ -84,6 +85,30 @@ describe('registry client against a real registry with htpasswd auth', () => {
     expect(await target.headManifest('fork/acme-app', digest)).toMatchObject({ digest });
     const copied = await target.getManifest('fork/acme-app', digest);
     for (const layer of copied!.document.layers!) expect(await target.hasBlob('fork/acme-app', layer.digest)).toBe(true);
-    expect(OCI_MANIFEST).toContain('oci');
+  });
+});
+
+describe('registry client against a real registry with Bearer-token auth', () => {
+  let tokens: TokenServer;
+  let registry: TestRegistry;
+
+  beforeAll(async () => {
+    tokens = await startTokenServer(15004, USER);
+    registry = startTestRegistry(15003, undefined, tokens);
+  });
+  afterAll(async () => {
+    registry?.stop();
+    await tokens?.stop();
+  });
+
+  it('gets a token for the scope from the realm with the credentials, and reuses it for that scope', async () => {
+    const client = new RegistryClient({ host: registry.host, credentials: async () => ({ username: USER.name, password: USER.password }) });
+    await pushTinyImage(client, 'acme-token', 'v1', 'token');
+    expect(await client.headManifest('acme-token', 'v1')).toMatchObject({ mediaType: DOCKER_MANIFEST });
+    const issued = tokens.issued;
+    expect(await client.listTags('acme-token')).toEqual(['v1']);
+    expect(tokens.issued).toBe(issued);
+    const anonymous = new RegistryClient({ host: registry.host });
+    await expect(anonymous.headManifest('acme-token', 'v1')).rejects.toMatchObject({ failure: 'unauthorized' });
   });
 });

@@ -194,11 +194,24 @@ describe('loadStage', () => {
     expect(error.message).toMatch(/^stages\/bad\/stage\.json: invalid JSON at line 3, column 31: /);
   });
 
+  it('takes a build context directory for a dockerfile stage, inside the workspace only', () => {
+    writeStage('apps/web/builder', { stageJson: { build: { type: 'dockerfile', context: '..' } }, dockerfile: 'FROM x:1\n' });
+    expect(loadStage(workspaceRoot, 'apps/web/builder').build).toEqual({ type: 'dockerfile', context: '..' });
+    writeStage('apps/out', { stageJson: { build: { type: 'dockerfile', context: '../../..' } }, dockerfile: 'FROM x:1\n' });
+    expect(loadError('apps/out').message).toBe(
+      "apps/out/stage.json at /build/context: '../../..' leads outside the workspace (..); the context must be inside it",
+    );
+    writeStage('apps/make', { stageJson: { build: { type: 'make', context: '..' } } });
+    expect(loadError('apps/make').message).toBe(
+      'apps/make/stage.json at /build/context: a build context directory is for dockerfile stages (a Dockerfile in apps/make)',
+    );
+  });
+
   it('reports schema errors with the workspace-relative file', () => {
     writeStage('stages/bad', { stageJson: { build: { type: 'make', flags: [] } } });
     const error = loadError('stages/bad');
     expect(error.message).toBe(
-      "stages/bad/stage.json at /build/flags: unknown field 'flags'; expected one of: type, configFlags, configEnv, postDownload, steps",
+      "stages/bad/stage.json at /build/flags: unknown field 'flags'; expected one of: type, configFlags, configEnv, postDownload, steps, context",
     );
   });
 

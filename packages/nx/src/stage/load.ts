@@ -5,6 +5,7 @@ import { StageError } from './errors';
 import { describeNameRule, stageNameFromDirectory } from './names';
 import { BUILD_TYPES, type BuildSpec, type Stage, type StageFile } from './types';
 import { parseStageJson, validateStageFile } from './validate';
+import { parsePins, PIN_FILE_NAME } from './pins';
 
 export const STAGE_FILE_NAME = 'stage.json';
 export const DOCKERFILE_NAME = 'Dockerfile';
@@ -19,6 +20,8 @@ export function loadStage(workspaceRoot: string, dir: string): Stage {
   const dockerfilePath = posix.join(root, DOCKERFILE_NAME);
   const stageJsonText = readIfFile(workspaceRoot, stageFile);
   const dockerfile = readIfFile(workspaceRoot, dockerfilePath);
+  const pinFile = posix.join(root, PIN_FILE_NAME);
+  const pinText = readIfFile(workspaceRoot, pinFile);
   if (stageJsonText === undefined && dockerfile === undefined) {
     throw new StageError(root, '', `a stage directory needs a ${STAGE_FILE_NAME} or a ${DOCKERFILE_NAME}; found neither`);
   }
@@ -48,6 +51,7 @@ export function loadStage(workspaceRoot: string, dir: string): Stage {
     ...(definition.refresh !== undefined && { refresh: definition.refresh }),
     hashMode: definition.hashMode ?? 'content',
     consumePackages: definition.consumePackages ?? false,
+    ...(pinText !== undefined && { pins: parsePins(pinText, pinFile) }),
   };
   return stage;
 }
@@ -103,6 +107,7 @@ function checkNotSelfReferencing(definition: StageFile, name: string, stageFile:
 
 function buildSpec(definition: StageFile, hasDockerfile: boolean, stageFile: string, root: string): BuildSpec {
   const given = definition.build;
+  if (given?.context !== undefined) checkBuildContext(given, hasDockerfile, stageFile, root);
   if (hasDockerfile) {
     if (given && given.type !== 'dockerfile') {
       throw new StageError(
@@ -124,6 +129,16 @@ function buildSpec(definition: StageFile, hasDockerfile: boolean, stageFile: str
   return copyBuild(given);
 }
 
+function checkBuildContext(build: BuildSpec, hasDockerfile: boolean, stageFile: string, root: string): void {
+  if (build.type !== 'dockerfile' || !hasDockerfile) {
+    throw new StageError(stageFile, '/build/context', `a build context directory is for dockerfile stages (a Dockerfile in ${root})`);
+  }
+  const dir = posix.normalize(posix.join(root, build.context!));
+  if (dir === '..' || dir.startsWith('../')) {
+    throw new StageError(stageFile, '/build/context', `'${build.context}' leads outside the workspace (${dir}); the context must be inside it`);
+  }
+}
+
 function copyBuild(build: BuildSpec): BuildSpec {
   return {
     type: build.type,
@@ -131,5 +146,6 @@ function copyBuild(build: BuildSpec): BuildSpec {
     ...(build.configEnv && { configEnv: [...build.configEnv] }),
     ...(build.postDownload && { postDownload: [...build.postDownload] }),
     ...(build.steps && { steps: [...build.steps] }),
+    ...(build.context !== undefined && { context: build.context }),
   };
 }

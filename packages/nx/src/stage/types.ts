@@ -1,4 +1,5 @@
 /** The stage model: what stage.json says (StageFile) and what a loaded stage is (Stage). */
+import type { StagePins } from './pins';
 
 export const BUILD_TYPES = ['autoconf', 'cmake', 'make', 'meson', 'custom', 'dockerfile', 'aggregate'] as const;
 export type BuildType = (typeof BUILD_TYPES)[number];
@@ -47,6 +48,12 @@ export interface BuildSpec {
   postDownload?: string[];
   /** Shell commands for the custom build type; appended after install for the others. */
   steps?: string[];
+  /**
+   * Dockerfile stages: the build context directory, relative to the stage
+   * directory (e.g. '..' for an imported Dockerfile). Only the files its COPY
+   * and ADD read are keyed and sent.
+   */
+  context?: string;
 }
 
 export interface ExportsSpec {
@@ -100,6 +107,8 @@ export interface Stage {
   refresh?: Refresh;
   hashMode: HashMode;
   consumePackages: boolean;
+  /** What the lock generator pinned for this stage (its stage.lock.json), when it has pins. */
+  pins?: StagePins;
 }
 
 /** Workspace-wide options: the plugin's entry in nx.json. */
@@ -130,7 +139,7 @@ export interface StagecraftOptions {
   builder?: 'auto' | 'buildkit' | 'legacy';
 }
 
-export type TargetKind = 'dockerStage' | 'package' | 'stagePlan' | 'tagCheck' | 'run';
+export type TargetKind = 'dockerStage' | 'package' | 'stagePlan' | 'tagCheck' | 'run' | 'prune' | 'mirror';
 
 export const DEFAULT_OPTIONS = {
   imageName: 'stagecraft',
@@ -144,6 +153,8 @@ export const DEFAULT_OPTIONS = {
     stagePlan: 'stage-plan',
     tagCheck: 'tag-check',
     run: 'run',
+    prune: 'prune',
+    mirror: 'mirror',
   } as Record<TargetKind, string>,
 };
 

@@ -14,6 +14,7 @@ const FULL_BUILD: Required<BuildSpec> = {
   configEnv: ['CXXFLAGS=-O2 -g', 'EMPTY='],
   postDownload: ['./autogen.sh'],
   steps: ['make check'],
+  context: '..',
 };
 const FULL_EXPORTS: Required<ExportsSpec> = { copy: ['/usr/local'], packages: ['/out/*.deb'] };
 const FULL: Required<StageFile> = {
@@ -161,6 +162,7 @@ describe('schemas/stage.json', () => {
     '/build/configEnv/0': 'CFLAGS=-O2',
     '/build/postDownload/0': 'patch -p1 < ../fix.patch',
     '/build/steps/0': 'make install',
+    '/build/context': '..',
     '/inputs/0': 'src/**/*.c',
     '/optionalInputs/0': 'patches/local/*.patch',
     '/env/0': 'CC',
@@ -254,7 +256,7 @@ describe('validateStageFile', () => {
     it('names a nested unknown field', () => {
       const error = errorFor({ build: { type: 'make', foo: [] } });
       expect(error.pointer).toBe('/build/foo');
-      expect(error.problem).toBe("unknown field 'foo'; expected one of: type, configFlags, configEnv, postDownload, steps");
+      expect(error.problem).toBe("unknown field 'foo'; expected one of: type, configFlags, configEnv, postDownload, steps, context");
     });
 
     it('names an unknown field in exports and in a source', () => {
@@ -466,6 +468,7 @@ describe('validateStageFile', () => {
       ['/build/configEnv/0', FULL],
       ['/build/postDownload/0', FULL],
       ['/build/steps/0', FULL],
+      ['/build/context', FULL],
       ['/inputs/0', FULL],
       ['/inputs/1', FULL],
       ['/optionalInputs/0', FULL],

@@ -299,6 +299,7 @@ const PATTERN_RULES: Record<string, (value: string) => string> = {
     (value.length !== 64 ? ` (this has ${value.length} characters)` : ''),
   '#/definitions/localSource/properties/path': () =>
     "expected a directory relative to the stage, with no '..' segments and no control characters",
+  '#/definitions/contextDirectory': () => 'expected a directory relative to the stage directory, such as ..',
   '#/definitions/gitSource/properties/git': () => "expected a repository URL or path without spaces, not starting with '-'",
   '#/definitions/gitSource/properties/rev': () =>
     "expected a tag, commit, semver range or branch without spaces, not starting with '-'",

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFilesFromImage } from '../../docker';
-import { buildExternalBase, removeImagesNamed, tagsNamed, uniqueImageName } from '../../../testing/engine';
+import { buildExternalBase, pinLocalBase, removeImagesNamed, tagsNamed, uniqueImageName } from '../../../testing/engine';
 import { createTestWorkspace, writeBusyboxBase, type TestWorkspace } from '../../../testing/workspace';
 
 const docker = new Docker();
@@ -37,6 +37,7 @@ describe('package target and package-consuming stages', () => {
       consumePackages: true,
       build: { type: 'custom', steps: ['cp /usr/local/share/producer.txt /usr/local/share/consumer.txt'] },
     });
+    await pinLocalBase(workspace, 'consumer', externalBase);
     workspace.write('empty/stage.json', {
       build: { type: 'custom', steps: ['true'] },
       exports: { packages: ['/out/*.deb'] },

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFilesFromImage } from '../../docker';
-import { buildExternalBase, removeImagesNamed, tagsNamed, uniqueImageName } from '../../../testing/engine';
+import { buildExternalBase, pinLocalBase, removeImagesNamed, tagsNamed, uniqueImageName } from '../../../testing/engine';
 import { startRemoteCacheServer, type RemoteCacheServer } from '../../../testing/remote-cache-server';
 import { createTestWorkspace, runNxAsync, writeBusyboxBase, type TestWorkspace } from '../../../testing/workspace';
 
@@ -89,6 +89,7 @@ describe('Nx self-hosted remote cache round trip for packages, across two clones
     second = createTestWorkspace({ imageName, defaultBase: 'base' }, mkdtempSync(join(tmpdir(), 'stagecraft-clone-2-')));
     writeStages(first, externalBase);
     writeStages(second, externalBase);
+    for (const workspace of [first, second]) await pinLocalBase(workspace, 'app', externalBase);
   });
   afterAll(async () => {
     await server?.close();

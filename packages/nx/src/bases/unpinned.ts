@@ -1,0 +1,19 @@
+/** The build-time rule for external bases: no build starts on a base that no pin names. */
+import type { StagePlan } from '../key/plan';
+import { definingFile } from '../stage/graph';
+
+/** The command that pins (or re-pins) one stage's floating revs and external base. */
+export function lockCommand(stage: string, update = false): string {
+  return `nx g @stagecraft/nx:lock --include='^${stage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$'${update ? ' --update' : ''}`;
+}
+
+/** Why the stage must not be built, or undefined when its base (if external) is pinned. */
+export function unpinnedBaseRefusal(plan: StagePlan): string | undefined {
+  const base = plan.externalBase;
+  if (!base || base.digest !== null) return undefined;
+  const where = plan.stage.from === undefined ? ' (the plugin option defaultBase)' : '';
+  return (
+    `the external base '${base.image}'${where} of ${definingFile(plan.stage)} is not pinned to a digest, ` +
+    `so the key cannot hold its content. Pin it with: ${lockCommand(plan.stage.name)}`
+  );
+}

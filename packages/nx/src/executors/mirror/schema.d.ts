@@ -1,0 +1,1 @@
+export type MirrorExecutorOptions = Record<string, never>;

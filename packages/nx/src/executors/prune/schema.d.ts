@@ -1,0 +1,4 @@
+export interface PruneExecutorOptions {
+  keep?: number;
+  dryRun?: boolean;
+}

@@ -1,0 +1,6 @@
+export interface ImportGeneratorSchema {
+  dockerfile: string;
+  name?: string;
+  directory?: string;
+  context?: string;
+}

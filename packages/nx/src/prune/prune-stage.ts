@@ -1,0 +1,79 @@
+/** prune: a stage's images that are not current go, locally and (with a registry) there too. */
+import type Docker from 'dockerode';
+import { imagesUsedByContainers, listStageImages, removeStageImage } from './local-images';
+import { selectImages, type StageImage } from './select';
+
+/** The registry side of a prune: deletes the manifests of tags, by digest. */
+export interface RegistryPruner {
+  /** The tags the registry holds for the stage. */
+  listTags(): Promise<string[]>;
+  /** Deletes each tag's manifest (by digest), never one a kept tag also names; returns how many went, or why none could. */
+  deleteTags(tags: string[], keptTags: string[], dryRun: boolean): Promise<{ deleted: string[]; refusal?: string }>;
+}
+
+export interface PruneRequest {
+  stage: string;
+  /** The stage's current tag, as planned now. */
+  currentTag: string;
+  keep: number;
+  dryRun: boolean;
+  registry?: RegistryPruner;
+}
+
+export interface PruneReport {
+  removed: StageImage[];
+  kept: StageImage[];
+  inUse: StageImage[];
+  bytesFreed: number;
+  registryDeleted: string[];
+  registryRefusal?: string;
+}
+
+export async function pruneStage(docker: Docker, request: PruneRequest): Promise<PruneReport> {
+  const repository = request.currentTag.slice(0, request.currentTag.lastIndexOf(':'));
+  const [images, used] = await Promise.all([listStageImages(docker, request.stage, repository), imagesUsedByContainers(docker)]);
+  const selection = selectImages(images, request.currentTag, request.keep, used);
+  let bytesFreed = 0;
+  for (const image of selection.remove) bytesFreed += request.dryRun ? image.size : await removeStageImage(docker, image);
+
+  const report: PruneReport = { removed: selection.remove, kept: selection.keep, inUse: selection.inUse, bytesFreed, registryDeleted: [] };
+  if (request.registry) {
+    const keptTags = [request.currentTag, ...selection.keep.flatMap((image) => image.tags), ...selection.inUse.flatMap((image) => image.tags)].map(tagPart);
+    const keptRecent = new Set(keptTags);
+    const remote = (await request.registry.listTags()).filter((tag) => !keptRecent.has(tag));
+    const outcome = await request.registry.deleteTags(remote, [...keptRecent], request.dryRun);
+    report.registryDeleted = outcome.deleted;
+    report.registryRefusal = outcome.refusal;
+  }
+  return report;
+}
+
+/** The summary lines of a prune. */
+export function describePrune(stage: string, report: PruneReport, dryRun: boolean): string[] {
+  const verb = dryRun ? 'would remove' : 'removed';
+  const lines = report.removed.map((image) => `${stage}: ${verb} ${image.tags.join(', ')} (${formatBytes(image.size)})`);
+  for (const image of report.inUse) lines.push(`${stage}: kept ${image.tags.join(', ')}: a container uses it`);
+  for (const tag of report.registryDeleted) lines.push(`${stage}: ${verb} ${tag} in the registry`);
+  if (report.registryRefusal) lines.push(`${stage}: ${report.registryRefusal}`);
+  lines.push(
+    `${stage}: ${verb} ${report.removed.length} local image(s), ${formatBytes(report.bytesFreed)} ${dryRun ? 'to free' : 'freed'}; ` +
+      `${report.registryDeleted.length} registry manifest(s); kept ${report.kept.length} image(s)`,
+  );
+  return lines;
+}
+
+function tagPart(tag: string): string {
+  return tag.slice(tag.lastIndexOf(':') + 1);
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ['KB', 'MB', 'GB', 'TB'];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value.toFixed(1)} ${units[unit]}`;
+}

@@ -1,0 +1,1 @@
+test -x /opt/tool/bin/tool && echo ok
