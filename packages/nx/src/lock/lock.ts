@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import { PIN_FILE_NAME, type StagePins } from '../stage/pins';
 import type { Stage } from '../stage/types';
 import type { Pinner, PinnerContext, PinRequest } from './pinner';
+import { basePinner } from './base-pinner';
 import { sourcePinner } from './source-pinner';
 
 /** Any pinner: each has its own request and pin types. */
@@ -9,7 +10,7 @@ import { sourcePinner } from './source-pinner';
 type AnyPinner = Pinner<any, any>;
 
 /** Every kind of pin the lock writes, each in its own field of stage.lock.json. */
-export const PINNERS: AnyPinner[] = [sourcePinner];
+export const PINNERS: AnyPinner[] = [sourcePinner, basePinner];
 
 export interface LockOptions {
   /** Re-resolve every floating rev and move pins the remote has moved (else only missing or stale pins are resolved). */

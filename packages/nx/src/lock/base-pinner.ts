@@ -1,0 +1,66 @@
+import type Docker from 'dockerode';
+import type { BasePin } from '../bases/base-pin';
+import { describeBasePin } from '../bases/base-pin';
+import { digestIn } from '../bases/external-base';
+import { definingFile } from '../stage/definition-files';
+import type { Pinner, PinnerContext } from './pinner';
+import type { Stage } from '../stage/types';
+
+interface BaseWant {
+  image: string;
+}
+
+/**
+ * Pins every external base (stage.json's from, or the plugin option
+ * defaultBase) to the digest its registry serves, asking once per image; an
+ * image only the local Engine has is pinned to its image id.
+ */
+export const basePinner: Pinner<BaseWant, BasePin> = {
+  field: 'base',
+
+  request(stage, context) {
+    const image = externalBaseImage(stage, context);
+    return image === undefined || digestIn(image) ? undefined : { image };
+  },
+
+  answers(want, pin) {
+    return pin.image === want.image;
+  },
+
+  async resolve(requests) {
+    const { resolveBase } = await import('../bases/resolve-base');
+    const docker = await engine();
+    const images = [...new Set(requests.map((request) => request.want.image))];
+    const resolved = new Map(images.map((image) => [image, resolveBase(image, docker).catch((error: Error) => error)]));
+    return Promise.all(
+      requests.map(async ({ stage, want }) => {
+        const outcome = await resolved.get(want.image)!;
+        return outcome instanceof Error ? new Error(`${definingFile(stage)} at /from: ${outcome.message}`) : outcome;
+      }),
+    );
+  },
+
+  same(a, b) {
+    return a.image === b.image && a.digest === b.digest && a.imageId === b.imageId;
+  },
+
+  describe: describeBasePin,
+};
+
+/** The stage's external base as written, or undefined when it builds on a stage, on scratch, or is a Dockerfile stage. */
+export function externalBaseImage(stage: Stage, context: PinnerContext): string | undefined {
+  if (stage.build.type === 'dockerfile') return undefined;
+  const base = stage.from ?? context.options.defaultBase;
+  if (base === undefined || base === 'scratch' || base === stage.name) return undefined;
+  // Stage names have no ':' or '@'; an external image always has a tag or a digest.
+  return /[:@]/.test(base) ? base : undefined;
+}
+
+async function engine(): Promise<Docker | undefined> {
+  try {
+    const { connectEngine } = await import('../docker/engine');
+    return connectEngine();
+  } catch {
+    return undefined;
+  }
+}
