@@ -68,6 +68,13 @@ function copyExample(imageName: string): string {
       build: { type: 'custom', steps: ['mkdir -p /usr/local/lib', `echo ${library} > /usr/local/lib/${library}.txt`] },
     });
   }
+  // The settings stage follows a branch of this script-made repository, as tools/example.sh makes it.
+  const made = spawnSync(
+    'bash',
+    ['-c', 'source tools/lib/common.sh && source tools/lib/example-repository.sh && make_example_repository "$1"', 'readme-spec', join(root, 'repos', 'phosphor-settings.git')],
+    { cwd: REPO_ROOT, encoding: 'utf8' },
+  );
+  if (made.status !== 0) throw new Error(`the example's settings repository could not be made: ${made.stderr}`);
   symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
   const git = (...args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8' });
   git('init', '-q', '-b', 'main');

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { staticSourceIdentity } from '../key/plan';
+import { staticSourceIdentity } from '../key/static-source-identity';
 import { definingFile } from '../stage/definition-files';
 import { PIN_FILE_NAME } from '../stage/pins';
 import type { Stage } from '../stage/types';

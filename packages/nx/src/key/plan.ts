@@ -12,7 +12,8 @@ import { KEY_FORMAT, keyOf, type KeyDocument } from './key';
 import { renderDockerfile, type UpstreamImage } from '../render/render';
 import { stageTag } from './tag';
 import { definingFile, STAGE_FILE_NAMES } from '../stage/definition-files';
-import { isLocalSource, type ResolvedOptions, type Stage } from '../stage/types';
+import type { ResolvedOptions, Stage } from '../stage/types';
+import { staticSourceIdentity } from './static-source-identity';
 import { externalBaseOf, type ExternalBase } from '../bases/external-base';
 import { PIN_FILE_NAME } from '../stage/pins';
 
@@ -286,13 +287,6 @@ function inputPattern(stage: Stage, glob: string): string {
 function stageDefinition(stage: Stage): Record<string, unknown> {
   const { root: _root, stageFile: _stageFile, dockerfilePath: _dockerfilePath, dockerfile: _dockerfile, ...definition } = stage;
   return definition;
-}
-
-export async function staticSourceIdentity(stage: Stage): Promise<Record<string, string> | null> {
-  const source = stage.source;
-  if (!source || isLocalSource(source)) return null;
-  if ('url' in source) return { sha256: source.sha256.toLowerCase() };
-  return { git: source.git, rev: source.rev };
 }
 
 /** The key names an upstream's packages by their declared globs; the upstream's key covers their content. */
