@@ -26,6 +26,8 @@ export interface StageEngine {
   push(ref: string, auth?: EngineRegistryAuth): Promise<void>;
   /** Adds a tag to a local image. */
   tag(image: string, ref: string): Promise<void>;
+  /** Copies the image's files matching the absolute globs into destDir without running it (see docker/archive); returns their names. */
+  readFiles(image: string, globs: string[], destDir: string): Promise<string[]>;
 }
 
 /**
@@ -73,6 +75,10 @@ export function dockerEngine(docker: Docker, builderChoice: BuilderChoice = 'aut
     async tag(image, ref) {
       const { tagImage } = await import('../docker/registry-transfer');
       await tagImage(docker, image, ref);
+    },
+    async readFiles(image, globs, destDir) {
+      const { readFilesFromImage } = await import('../docker/archive');
+      return readFilesFromImage(docker, image, globs, destDir);
     },
   };
 }

@@ -1,61 +1,17 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { BuildRequest, BuildResult } from '../docker/build';
 import { FileHashCache } from '../key/hash-cache';
 import { Planner } from '../key/plan';
 import { buildStageGraph } from '../stage/graph';
 import { loadStage } from '../stage/load';
 import { resolveOptions } from '../stage/types';
-import type { StageEngine } from './engine';
+import { FakeEngine } from '../../testing/fake-engine';
 import { ensureStage } from './ensure-stage';
 import { KeyHistory } from './key-history';
 import { runStageBatch, type StageRunEvent } from './run-stages';
 
 const OPTIONS = resolveOptions({ imageName: 'fake', defaultBase: 'base' });
-
-/** An Engine that keeps images in a map and builds by recording the request. */
-class FakeEngine implements StageEngine {
-  images = new Map<string, string>();
-  builds: BuildRequest[] = [];
-  removed: string[] = [];
-  failing = new Set<string>();
-  reachable = true;
-  /** Lines each build prints. */
-  output: string[] = [];
-  private next = 0;
-
-  async ensureReachable() {
-    if (!this.reachable) throw new Error('cannot reach the Docker Engine at unix:///fake.sock: start it');
-  }
-  async localImages() {
-    return new Map(this.images);
-  }
-  async imageIdOf(ref: string) {
-    return this.images.get(ref);
-  }
-  async build(request: BuildRequest): Promise<BuildResult> {
-    this.builds.push(request);
-    for (const line of this.output) request.onLine(line);
-    const stage = request.tag.replace(/^fake-/, '').replace(/:.*$/, '');
-    if (this.failing.has(stage)) throw new Error(`Step 2/3 : RUN make failed in ${stage}`);
-    const imageId = `sha256:${String(++this.next).padStart(64, '0')}`;
-    this.images.set(request.tag, imageId);
-    return { imageId, durationMs: 1 };
-  }
-  async removeImage(id: string) {
-    this.removed.push(id);
-  }
-  async pull(ref: string): Promise<string> {
-    throw new Error(`no registry in this fake: ${ref}`);
-  }
-  async push(ref: string) {
-    throw new Error(`no registry in this fake: ${ref}`);
-  }
-  async tag(image: string, ref: string) {
-    this.images.set(ref, image);
-  }
-}
 
 /** base <- lib <- app, and base <- other. */
 function workspace(): string {

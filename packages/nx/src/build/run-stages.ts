@@ -3,7 +3,8 @@ import { connectEngine } from '../docker/engine';
 import { stripTerminalEscapes } from '../docker/progress';
 import { stageContextFor, type StageContext } from './stage-context';
 import { dockerEngine, type StageEngine } from './engine';
-import { ensureStage, type StageOutcome } from './ensure-stage';
+import { ensureStage, isAvailable, type StageOutcome } from './ensure-stage';
+import type { StagePlan } from '../key/plan';
 import { KeyHistory } from './key-history';
 import { batchParallelism } from './parallelism';
 import { runScheduled } from './scheduler';
@@ -24,6 +25,21 @@ export interface RunStagesOptions {
   pull?: boolean;
   /** Stages whose images the caller needs locally (run, package): pulled when a registry holds them. */
   needImages?: string[];
+  /** Work some stages do in their own job once their image is available (the package target's copy). */
+  afterImage?: AfterImageStep;
+}
+
+/**
+ * A step run inside a stage's scheduled job, after its image is available, so
+ * it shares the batch's bounded pool. A stage that waits for another's step
+ * is scheduled after that stage; when the step throws, the stage fails with
+ * its message and its dependents are skipped.
+ */
+export interface AfterImageStep {
+  stages: ReadonlySet<string>;
+  /** Stages of the batch whose step this stage's build needs, beyond the images it is built from. */
+  waitsFor(stage: string): string[];
+  run(plan: StagePlan, log: (line: string) => void): Promise<void>;
 }
 
 export interface StageRunEvent {
@@ -59,6 +75,7 @@ export interface StageBatch {
   registry?: StageRegistry;
   /** Stages whose images the caller needs locally. */
   needImages?: string[];
+  afterImage?: AfterImageStep;
 }
 
 /**
@@ -98,6 +115,7 @@ export async function* runStages(
     timeline: options.timeline,
     registry,
     needImages: options.needImages,
+    afterImage: options.afterImage,
   });
 }
 
@@ -151,11 +169,18 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
   const history = new KeyHistory(cacheDir);
   const { isForced, explain, cacheFromEarlierTags } = batch;
   const deps = { engine, planner, workspaceRoot, cacheDir, localImages, isForced, explain, history, targetNames: options.targetNames, cacheFromEarlierTags, log, registry };
-  const jobs = projects.map((name) => ({ name, after: graph.imageUpstreamOf(name) }));
+  const step = batch.afterImage;
+  const jobs = projects.map((name) => ({ name, after: [...graph.imageUpstreamOf(name), ...(step?.waitsFor(name) ?? [])] }));
   const ensure = async (name: string): Promise<StageOutcome> => {
     const startTime = Date.now();
     timeline.started(name);
-    const outcome = await (refusedOutcome(name, refusals) ?? ensureStage(name, deps));
+    let outcome = await (refusedOutcome(name, refusals) ?? ensureStage(name, deps));
+    if (step?.stages.has(name) && isAvailable(outcome.status)) {
+      outcome = await step.run(await planner.plan(name), (line) => log(name, line)).then(
+        () => outcome,
+        (error: Error) => ({ ...outcome, status: 'failed' as const, message: error.message }),
+      );
+    }
     return { ...outcome, startTime, endTime: Date.now() };
   };
 

@@ -1,15 +1,8 @@
-import type { ExecutorContext } from '@nx/devkit';
-import { rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { readFilesFromImage } from '../../docker/archive';
-import { connectEngine } from '../../docker/engine';
-import { definingFile } from '../../stage/definition-files';
-import type { StageGraph } from '../../stage/graph';
-import { packagesDir } from '../../key/plan';
-import { runStages } from '../../build/run-stages';
-import { reportFailure } from '../shared/report-failure';
-import { stageContextFor } from '../../build/stage-context';
-import { provenancePath, writeProvenance } from '../../build/package-provenance';
+import type { ExecutorContext, TaskGraph } from '@nx/devkit';
+import { isAvailable, type StageOutcome } from '../../build/ensure-stage';
+import { packageStages } from '../../build/package-stages';
+import { batchParallelism } from '../../build/parallelism';
+import { runSummary } from '../../build/summary';
 import type { PackageExecutorOptions } from './schema';
 
 /**
@@ -18,49 +11,47 @@ import type { PackageExecutorOptions } from './schema';
  * created but never started. The output directory holds exactly those files;
  * beside it, a provenance record names the key that made them and each file's sha256.
  */
-export default async function packageExecutor(
-  _options: PackageExecutorOptions,
-  context: ExecutorContext,
-): Promise<{ success: boolean }> {
+export default async function packageExecutor(_options: PackageExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
   const project = context.projectName!;
-  try {
-    const { graph, planner, workspaceRoot } = stageContextFor(context, [project]);
-    const stage = graph.stages.get(project)!;
-    if (stage.exports.packages.length === 0) {
-      throw new Error(`${definingFile(stage)} at /exports/packages: the stage exports no packages`);
-    }
-    for await (const event of runStages(context, imageClosure(graph, project), { needImages: [project] })) {
-      const { outcome } = event;
-      if (outcome.status === 'failed' || outcome.status === 'skipped') {
-        throw new Error(`the image of stage ${outcome.stage} is not available: ${outcome.message ?? outcome.status}`);
-      }
-    }
-    const plan = await planner.plan(project);
-    const outDir = join(workspaceRoot, packagesDir(project));
-    rmSync(outDir, { recursive: true, force: true });
-    rmSync(join(workspaceRoot, provenancePath(project)), { force: true });
-    try {
-      const files = await readFilesFromImage(connectEngine(), plan.tag, stage.exports.packages, outDir);
-      writeProvenance(workspaceRoot, { stage: project, key: plan.key, tag: plan.tag });
-      process.stdout.write(`${project}: ${files.length} package file(s) in ${packagesDir(project)}: ${files.join(', ')}\n`);
-    } catch (error) {
-      rmSync(outDir, { recursive: true, force: true });
-      throw new Error(`${definingFile(stage)} at /exports/packages: ${(error as Error).message}`);
-    }
-    return { success: true };
-  } catch (error) {
-    return reportFailure(project, error);
+  let success = false;
+  for await (const event of packageStages(context, [project])) {
+    if (event.project === project) success = isAvailable(event.outcome.status);
   }
+  return { success };
 }
 
-/** The stage and every stage whose image its build needs, transitively. */
-function imageClosure(graph: StageGraph, start: string): string[] {
-  const seen = new Set<string>();
-  const visit = (name: string) => {
-    if (seen.has(name)) return;
-    seen.add(name);
-    graph.imageUpstreamOf(name).forEach(visit);
-  };
-  visit(start);
-  return [...seen];
+/**
+ * The batch implementation (preferBatch): the package tasks Nx runs in one
+ * process share one scheduler and one bounded pool, and each task's result
+ * streams out as soon as its files are copied.
+ */
+export async function* batchPackage(
+  taskGraph: TaskGraph,
+  _inputs: Record<string, PackageExecutorOptions>,
+  _overrides: PackageExecutorOptions,
+  context: ExecutorContext,
+): AsyncGenerator<{ task: string; result: { success: boolean; terminalOutput: string; startTime: number; endTime: number; status: 'success' | 'failure' | 'skipped' } }> {
+  const taskOf = new Map(Object.values(taskGraph.tasks).map((task) => [task.target.project, task.id]));
+  const parallel = batchParallelism(undefined, context.nxJsonConfiguration?.parallel);
+  process.stderr.write(`Stagecraft: ${taskOf.size} package task${taskOf.size === 1 ? '' : 's'} in one batch, one scheduler, at most ${parallel} at once\n`);
+  const outcomes: StageOutcome[] = [];
+  let reported = 0;
+  for await (const event of packageStages(context, [...taskOf.keys()], parallel)) {
+    outcomes.push(event.outcome);
+    const task = taskOf.get(event.project);
+    if (!task) continue;
+    // Nx ends the batch process as soon as it has the last result, so the summary goes out first.
+    if (++reported === taskOf.size) process.stderr.write(`${runSummary(outcomes)}\n`);
+    const success = isAvailable(event.outcome.status);
+    yield {
+      task,
+      result: {
+        success,
+        status: success ? 'success' : event.outcome.status === 'skipped' ? 'skipped' : 'failure',
+        terminalOutput: event.output.map((line) => `${line}\n`).join(''),
+        startTime: event.outcome.startTime ?? Date.now(),
+        endTime: event.outcome.endTime ?? Date.now(),
+      },
+    };
+  }
 }

@@ -38,6 +38,10 @@ describe('package target and package-consuming stages', () => {
       build: { type: 'custom', steps: ['cp /usr/local/share/producer.txt /usr/local/share/consumer.txt'] },
     });
     await pinLocalBase(workspace, 'consumer', externalBase);
+    workspace.write('second/stage.json', {
+      build: { type: 'custom', steps: ['mkdir -p /out', 'echo second > /out/second.txt'] },
+      exports: { packages: ['/out/second.txt'] },
+    });
     workspace.write('empty/stage.json', {
       build: { type: 'custom', steps: ['true'] },
       exports: { packages: ['/out/*.deb'] },
@@ -48,9 +52,10 @@ describe('package target and package-consuming stages', () => {
     await removeImagesNamed(imageName);
   });
 
-  it('copies the matching files out of the image into dist/packages/<stage>, with stable names', () => {
-    const run = workspace.nx(['run', 'producer:package', '--output-style=static'], CLOCK);
+  it('copies the matching files out of the image into dist/packages/<stage>, with stable names (one task, the plain implementation)', () => {
+    const run = workspace.nx(['run', 'producer:package', '--output-style=static'], { ...CLOCK, NX_BATCH_MODE: 'false' });
     expect(run.status).toBe(0);
+    expect(run.stdout + run.stderr).not.toContain('in one batch');
     const dir = join(workspace.root, 'dist/packages/producer');
     expect(readdirSync(dir)).toEqual(['producer-1.0.tar.gz']);
     const provenance = JSON.parse(readFileSync(join(workspace.root, 'dist/packages/producer.provenance.json'), 'utf8'));
@@ -96,6 +101,17 @@ describe('package target and package-consuming stages', () => {
       'the package file dist/packages/producer/producer-1.0.tar.gz does not match its provenance record (it changed after nx run producer:package)',
     );
     expect((await docker.getImage(consumerTag).inspect()).Id).toBe(before);
+  });
+
+  it('runs several package tasks in one batch: one scheduler, the shared base built once', async () => {
+    const run = workspace.nx(['run-many', '-t', 'package', '-p', 'producer', 'second', '--skip-nx-cache', '--output-style=static'], CLOCK);
+    const output = run.stdout + run.stderr;
+    expect(run.status).toBe(0);
+    expect(output).toContain('Stagecraft: 2 package tasks in one batch, one scheduler');
+    // One summary for both tasks: base (removed above), producer and second, each built once.
+    expect(output).toContain('Stagecraft: 3 stages: 3 built');
+    expect(readdirSync(join(workspace.root, 'dist/packages/second'))).toEqual(['second.txt']);
+    expect(readdirSync(join(workspace.root, 'dist/packages/producer'))).toEqual(['producer-1.0.tar.gz']);
   });
 
   it('fails a glob that matches nothing, naming the stage file and the glob', () => {

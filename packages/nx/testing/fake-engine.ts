@@ -1,0 +1,71 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { BuildRequest, BuildResult } from '../src/docker/build';
+import type { StageEngine } from '../src/build/engine';
+
+/** An Engine that keeps images in a map and builds by recording the request. */
+export class FakeEngine implements StageEngine {
+  images = new Map<string, string>();
+  builds: BuildRequest[] = [];
+  removed: string[] = [];
+  failing = new Set<string>();
+  reachable = true;
+  /** Lines each build prints. */
+  output: string[] = [];
+  /** How long each build takes, so that concurrent builds overlap. */
+  buildMs = 0;
+  /** Builds running now, and the most that ever ran at once. */
+  inFlight = 0;
+  maxInFlight = 0;
+  /** Each readFiles call: the image and the directory. */
+  reads: Array<{ image: string; destDir: string }> = [];
+  private next = 0;
+
+  async ensureReachable() {
+    if (!this.reachable) throw new Error('cannot reach the Docker Engine at unix:///fake.sock: start it');
+  }
+  async localImages() {
+    return new Map(this.images);
+  }
+  async imageIdOf(ref: string) {
+    return this.images.get(ref);
+  }
+  async build(request: BuildRequest): Promise<BuildResult> {
+    this.builds.push(request);
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+    try {
+      if (this.buildMs) await new Promise((resolve) => setTimeout(resolve, this.buildMs));
+    } finally {
+      this.inFlight--;
+    }
+    for (const line of this.output) request.onLine(line);
+    const stage = request.tag.replace(/^fake-/, '').replace(/:.*$/, '');
+    if (this.failing.has(stage)) throw new Error(`Step 2/3 : RUN make failed in ${stage}`);
+    const imageId = `sha256:${String(++this.next).padStart(64, '0')}`;
+    this.images.set(request.tag, imageId);
+    return { imageId, durationMs: 1 };
+  }
+  async removeImage(id: string) {
+    this.removed.push(id);
+  }
+  async pull(ref: string): Promise<string> {
+    throw new Error(`no registry in this fake: ${ref}`);
+  }
+  async push(ref: string) {
+    throw new Error(`no registry in this fake: ${ref}`);
+  }
+  async tag(image: string, ref: string) {
+    this.images.set(ref, image);
+  }
+  /** Writes one file per glob, named after the image's stage, holding the image's tag. */
+  async readFiles(image: string, globs: string[], destDir: string): Promise<string[]> {
+    if (!this.images.has(image)) throw new Error(`no such image: ${image}`);
+    this.reads.push({ image, destDir });
+    mkdirSync(destDir, { recursive: true });
+    const stage = image.replace(/^fake-/, '').replace(/:.*$/, '');
+    const names = globs.map((_, index) => `${stage}-${index}.pkg`);
+    for (const name of names) writeFileSync(join(destDir, name), image);
+    return names;
+  }
+}
+
