@@ -4,6 +4,7 @@ import { Readable } from 'stream';
 import { engineErrorFor, engineLocation } from './engine';
 import { parseImageRef } from './image-ref';
 import { imageExists } from './images';
+import { requirePlatform } from './image-platform';
 import { LineSplitter, readEngineMessages } from './progress';
 import { DEFAULT_OPTIONS } from '../stage/types';
 
@@ -67,6 +68,7 @@ export async function buildImage(docker: Docker, req: BuildRequest): Promise<Bui
     const { repo, tag } = parseImageRef(req.tag);
     await requireUpstreams(docker, req);
     const imageId = await runBuild(docker, req, abort.signal, () => contextError);
+    if (req.platform) await requirePlatform(docker, imageId, req.tag, req.platform);
     await docker.getImage(imageId).tag({ repo, tag });
     return { imageId, durationMs: Date.now() - started };
   } catch (err) {
