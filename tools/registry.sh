@@ -9,6 +9,9 @@
 #                                      stagecraft-test-issuer) signed by the key of the certificate file CERT.
 #   tools/registry.sh stop PORT        stop the registry this script started on PORT (DIR may follow; ignored)
 #
+# STAGECRAFT_REGISTRY_DELETE=0 starts it with manifest deletion disabled (DELETE answers 405 UNSUPPORTED);
+# by default deletion is enabled.
+#
 # State (config, pid file, log) lives in ${STAGECRAFT_REGISTRY_STATE:-${TMPDIR:-/tmp}/stagecraft-registry}/PORT.
 set -euo pipefail
 
@@ -29,6 +32,11 @@ PID_FILE="$STATE_DIR/registry.pid"
 LOG_FILE="$STATE_DIR/registry.log"
 URL="http://127.0.0.1:$PORT/v2/"
 TIMEOUT="${STAGECRAFT_REGISTRY_TIMEOUT:-30}"
+case "${STAGECRAFT_REGISTRY_DELETE:-1}" in
+  1) DELETE_ENABLED=true ;;
+  0) DELETE_ENABLED=false ;;
+  *) die "STAGECRAFT_REGISTRY_DELETE must be 1 (deletion enabled) or 0 (disabled), got '${STAGECRAFT_REGISTRY_DELETE}'" ;;
+esac
 
 # Answers at all: 200, or 401 when it asks for credentials.
 registry_answers() {
@@ -53,7 +61,7 @@ storage:
   filesystem:
     rootdirectory: $storage
   delete:
-    enabled: true
+    enabled: $DELETE_ENABLED
   cache:
     blobdescriptor: inmemory
 http:

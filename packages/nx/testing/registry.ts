@@ -12,19 +12,27 @@ export interface TestRegistry {
   url: string;
   /** Its storage: delete under it to make a pull fail. */
   storage: string;
+  /** Stops it and starts it again on the same port and storage, with deletion enabled or not. */
+  restart(options: { deletion?: boolean }): void;
   stop(): void;
 }
 
-function runTool(args: string[]): void {
-  const result = spawnSync('bash', args, { encoding: 'utf8' });
+function runTool(args: string[], env: NodeJS.ProcessEnv = process.env): void {
+  const result = spawnSync('bash', args, { encoding: 'utf8', env });
   if (result.status !== 0) throw new Error(`${args.join(' ')} failed (${result.status}):\n${result.stderr}${result.stdout}`);
 }
 
 /**
  * Starts a registry; with a user, every request needs Basic auth as that user (htpasswd -Bbn); with
- * a token service (testing/token-server), every request needs a Bearer token from it.
+ * a token service (testing/token-server), every request needs a Bearer token from it. With
+ * `deletion: false` its storage refuses manifest deletion (405 UNSUPPORTED), as many production registries do.
  */
-export function startTestRegistry(port: number, user?: { name: string; password: string }, token?: { certificate: string; realm: string }): TestRegistry {
+export function startTestRegistry(
+  port: number,
+  user?: { name: string; password: string },
+  token?: { certificate: string; realm: string },
+  options: { deletion?: boolean } = {},
+): TestRegistry {
   const dir = mkdtempSync(join(tmpdir(), `sc-registry-${port}-`));
   const storage = join(dir, 'storage');
   const args = [join(TOOLS, 'registry.sh'), 'start', String(port), storage];
@@ -36,14 +44,18 @@ export function startTestRegistry(port: number, user?: { name: string; password:
   } else if (token) {
     args.push(`token:${token.certificate}:${token.realm}`);
   }
-  // A registry an earlier, killed run left on this port is not ours to reuse.
-  runTool([join(TOOLS, 'registry.sh'), 'stop', String(port)]);
-  runTool(args);
+  const start = (deletion: boolean | undefined) => {
+    // A registry an earlier, killed run left on this port is not ours to reuse.
+    runTool([join(TOOLS, 'registry.sh'), 'stop', String(port)]);
+    runTool(args, { ...process.env, STAGECRAFT_REGISTRY_DELETE: deletion === false ? '0' : '1' });
+  };
+  start(options.deletion);
   const host = `127.0.0.1:${port}`;
   return {
     host,
     url: `http://${host}`,
     storage,
+    restart: (again) => start(again.deletion),
     stop: () => {
       runTool([join(TOOLS, 'registry.sh'), 'stop', String(port)]);
       rmSync(dir, { recursive: true, force: true });

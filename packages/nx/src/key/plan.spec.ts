@@ -175,6 +175,16 @@ describe('stage keys under mutation', () => {
     expect(changedStages(pinned, await tagsOf(root))).toEqual(A_AND_DEPENDENTS);
   });
 
+  it('a local-only base rebuilt under the same tag alters no tag until its image id pin moves; then lib-a and exactly its dependents', async () => {
+    const pin = (imageId: string) => writeFileSync(join(root, 'lib-a/stage.lock.json'), JSON.stringify({ base: { image: 'local/tools:1', imageId } }));
+    editStageJson(root, 'lib-a', (j) => (j.from = 'local/tools:1'));
+    pin(`sha256:${'3'.repeat(64)}`);
+    const pinned = await tagsOf(root);
+    expect(changedStages(pinned, await tagsOf(root))).toEqual([]);
+    pin(`sha256:${'4'.repeat(64)}`);
+    expect(changedStages(pinned, await tagsOf(root))).toEqual(A_AND_DEPENDENTS);
+  });
+
   it('changing an independent stage leaves lib-a and lib-b alone', async () => {
     writeFileSync(join(root, 'lib-c/Makefile'), 'install:\n\tfalse\n');
     expect(changedStages(baseline, await tagsOf(root))).toEqual(['app', 'lib-c']);

@@ -28,16 +28,11 @@ export const basePinner: Pinner<BaseWant, BasePin> = {
   },
 
   async resolve(requests) {
-    const { resolveBase } = await import('../bases/resolve-base');
-    const docker = await engine();
-    const images = [...new Set(requests.map((request) => request.want.image))];
-    const resolved = new Map(images.map((image) => [image, resolveBase(image, docker).catch((error: Error) => error)]));
-    return Promise.all(
-      requests.map(async ({ stage, want }) => {
-        const outcome = await resolved.get(want.image)!;
-        return outcome instanceof Error ? new Error(`${definingFile(stage)} at /from: ${outcome.message}`) : outcome;
-      }),
-    );
+    const resolved = await resolveBases(requests.map((request) => request.want.image));
+    return requests.map(({ stage, want }) => {
+      const outcome = resolved.get(want.image)!;
+      return outcome instanceof Error ? new Error(`${definingFile(stage)} at /from: ${outcome.message}`) : outcome;
+    });
   },
 
   same(a, b) {
@@ -54,6 +49,18 @@ export function externalBaseImage(stage: Stage, context: PinnerContext): string 
   if (base === undefined || base === 'scratch' || base === stage.name) return undefined;
   // Stage names have no ':' or '@'; an external image always has a tag or a digest.
   return /[:@]/.test(base) ? base : undefined;
+}
+
+/**
+ * Pins each image once, all at once: the digest its registry serves, else the
+ * local Engine's image id; an Error (naming the image) for one neither knows.
+ */
+export async function resolveBases(images: string[]): Promise<Map<string, BasePin | Error>> {
+  const { resolveBase } = await import('../bases/resolve-base');
+  const docker = await engine();
+  const unique = [...new Set(images)];
+  const outcomes = await Promise.all(unique.map((image) => resolveBase(image, docker).catch((error: Error) => error)));
+  return new Map(unique.map((image, index) => [image, outcomes[index]]));
 }
 
 async function engine(): Promise<Docker | undefined> {

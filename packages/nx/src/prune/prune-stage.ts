@@ -54,7 +54,7 @@ export function describePrune(stage: string, report: PruneReport, dryRun: boolea
   const lines = report.removed.map((image) => `${stage}: ${verb} ${image.tags.join(', ')} (${formatBytes(image.size)})`);
   for (const image of report.inUse) lines.push(`${stage}: kept ${image.tags.join(', ')}: a container uses it`);
   for (const tag of report.registryDeleted) lines.push(`${stage}: ${verb} ${tag} in the registry`);
-  if (report.registryRefusal) lines.push(`${stage}: ${report.registryRefusal}`);
+  if (report.registryRefusal) lines.push(`${stage}: warning: ${report.registryRefusal}`);
   lines.push(
     `${stage}: ${verb} ${report.removed.length} local image(s), ${formatBytes(report.bytesFreed)} ${dryRun ? 'to free' : 'freed'}; ` +
       `${report.registryDeleted.length} registry manifest(s); kept ${report.kept.length} image(s)`,

@@ -20,7 +20,7 @@ export default async function pruneExecutor(options: PruneExecutorOptions, conte
       currentTag: tag,
       keep: options.keep ?? 1,
       dryRun,
-      registry: stageRegistryPruner(pluginOptions, tag),
+      registry: stageRegistryPruner(pluginOptions, stage, tag),
     });
     for (const line of describePrune(stage, report, dryRun)) process.stdout.write(`${line}\n`);
     return { success: true };

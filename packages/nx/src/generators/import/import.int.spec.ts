@@ -1,7 +1,7 @@
 import Docker from 'dockerode';
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildExternalBase, pinLocalBase, removeImagesNamed, uniqueImageName } from '../../../testing/engine';
+import { buildExternalBase, removeImagesNamed, uniqueImageName } from '../../../testing/engine';
 import { dockerBuildDirectory, imageContents } from '../../../testing/image-filesystem';
 import { createTestWorkspace, type TestWorkspace } from '../../../testing/workspace';
 
@@ -19,7 +19,8 @@ const SHAPES = ['builder-runtime', 'index-reference', 'arg-before-from', 'diamon
 describe('import generator on the real engine', () => {
   const docker = new Docker();
   const imageName = uniqueImageName('import');
-  const busybox = `${imageName}-busybox:1`;
+  // Only the local Engine has it; its registry host is a closed port of this spec's range, so resolving it asks 127.0.0.1 only.
+  const busybox = `127.0.0.1:16199/${imageName}-busybox:1`;
   let workspace: TestWorkspace;
 
   beforeAll(async () => {
@@ -81,8 +82,9 @@ describe('import generator on the real engine', () => {
     expect(existsSync(join(workspace.root, 'tool'))).toBe(false);
 
     expect(workspace.nx(['g', '@stagecraft/nx:stage', 'tool']).status).toBe(0);
-    // Pinning external bases is the lock generator's job (issue 13); the spec pins the local busybox base as it would.
-    await pinLocalBase(workspace, 'tool', busybox);
+    // The generator pinned the local busybox base (to its image id) as it wrote the stage: no lock step before the build.
+    const imageId = (await docker.getImage(busybox).inspect()).Id;
+    expect(JSON.parse(readFileSync(join(workspace.root, 'tool', 'stage.lock.json'), 'utf8'))).toEqual({ base: { image: busybox, imageId } });
     const built = workspace.nx(['run', 'tool:docker-stage']);
     expect(plain(built)).toContain('replace this step in tool/stage.json');
     expect(built.status).toBe(0);

@@ -1,8 +1,12 @@
 import type { Tree } from '@nx/devkit';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { fakeDigest } from '../../../testing/fake-bases';
 import { changedFiles, loadAndPlan, stagecraftTree } from '../../../testing/generator-tree';
 import { importGenerator } from './import';
+
+// Generators pin the external bases they write; here no registry is asked.
+jest.mock('../../bases/resolve-base', () => ({ resolveBase: (image: string) => require('../../../testing/fake-bases').fakeResolveBase(image) }));
 
 const FIXTURES = join(__dirname, '..', '..', '..', 'testing', 'dockerfiles');
 
@@ -72,6 +76,22 @@ describe('import generator', () => {
     expect(JSON.parse(files['stages/web/web/stage.json']!).build).toEqual({ type: 'dockerfile', context: '../../../docker' });
     expect(files['stages/web/web/Dockerfile']).toContain('COPY --from=web-0 /go/src/github.com/alexellis/href-counter/app ./');
     expect(tree.exists('docker/web.Dockerfile')).toBe(true);
+  });
+
+  it('pins each external FROM by digest as it writes it; a local-only image keeps its name; scratch needs nothing', async () => {
+    tree.write('apps/app/Dockerfile', 'FROM busybox:1 AS build\nFROM local/tools:2 AS tools\nFROM scratch\nCOPY --from=build /bin/busybox /busybox\n');
+    await importGenerator(tree, { dockerfile: 'apps/app/Dockerfile' });
+    const files = changedFiles(tree);
+    expect(files['apps/app/build/Dockerfile']).toBe(`FROM busybox:1@${fakeDigest('busybox:1')}\n`);
+    expect(files['apps/app/tools/Dockerfile']).toBe('FROM local/tools:2\n');
+    expect(files['apps/app/app/Dockerfile']).toMatch(/^FROM scratch\n/);
+  });
+
+  it('refuses a base that cannot be resolved, naming it, and writes nothing', async () => {
+    tree.write('apps/app/Dockerfile', 'FROM busybox:1 AS build\nFROM missing:1\nCOPY --from=build /bin/busybox /busybox\n');
+    const before = changedFiles(tree);
+    await expect(importGenerator(tree, { dockerfile: 'apps/app/Dockerfile' })).rejects.toThrow(/nothing was written: cannot resolve the external base 'missing:1'/);
+    expect(changedFiles(tree)).toEqual(before);
   });
 
   describe('refusals write nothing and name every line', () => {

@@ -3,7 +3,7 @@ import { posix } from 'node:path';
 import { describeNameRule, isValidStageName, stageNameFromDirectory } from '../../stage/names';
 import { validateStageFile } from '../../stage/validate';
 import type { StageFile } from '../../stage/types';
-import { pinnedExternalBase } from '../shared/pin-base';
+import { dockerfileBaseRef, resolveExternalBases } from '../shared/pin-base';
 import { stageSchemaPath, workspaceDirectory, workspaceStages } from '../shared/workspace-stages';
 import { splitDockerfile, type SplitStage } from './split-dockerfile';
 import type { ImportGeneratorSchema } from './schema';
@@ -24,8 +24,13 @@ export async function importGenerator(tree: Tree, schema: ImportGeneratorSchema)
   if (!tree.exists(context || '.') || tree.isFile(context)) throw new Error(`--context: ${context || '.'} is not a directory of this workspace`);
 
   const replaced = replacedStageDirectory(tree, dockerfile);
-  const stages = splitDockerfile(text, { file: dockerfile, name, pinBase: (image) => pinnedExternalBase(tree, image) });
-  checkNames(tree, stages, directory, replaced);
+  const split = (pins: Parameters<typeof dockerfileBaseRef>[1]) =>
+    splitDockerfile(text, { file: dockerfile, name, pinBase: (image) => dockerfileBaseRef(image, pins) });
+  const asWritten = split(new Map());
+  checkNames(tree, asWritten, directory, replaced);
+  const external = asWritten.flatMap((stage) => (stage.externalBase && stage.externalBase !== 'scratch' ? [{ image: stage.externalBase, stage: stage.name }] : []));
+  const pins = await resolveExternalBases(external);
+  const stages = pins.size ? split(pins) : asWritten;
 
   const written = stages.map((stage) => {
     const dir = posix.join(directory, stage.name);

@@ -1,7 +1,11 @@
-import { readNxJson, updateNxJson, writeJson, type Tree } from '@nx/devkit';
+import { readJson, readNxJson, updateNxJson, writeJson, type Tree } from '@nx/devkit';
 import { createTreeWithEmptyWorkspace } from '@nx/devkit/testing';
+import { fakeDigest } from '../../../testing/fake-bases';
 import { defaultImageName } from './default-image-name';
 import { initGenerator } from './init';
+
+// Generators pin the external bases they write; here no registry is asked.
+jest.mock('../../bases/resolve-base', () => ({ resolveBase: (image: string) => require('../../../testing/fake-bases').fakeResolveBase(image) }));
 
 function stagecraftEntries(tree: Tree) {
   return (readNxJson(tree)?.plugins ?? []).filter((entry) =>
@@ -87,6 +91,20 @@ describe('init generator', () => {
     tree.delete('nx.json');
     await initGenerator(tree, { imageName: 'shop' });
     expect(readNxJson(tree)?.plugins).toEqual([{ plugin: '@stagecraft/nx', options: { imageName: 'shop' } }]);
+  });
+
+  it('pins an external defaultBase into each stage that builds on it, and refuses one that cannot be resolved', async () => {
+    writeJson(tree, 'tool/stage.json', { name: 'tool', build: { type: 'custom', steps: ['true'] } });
+    writeJson(tree, 'tool/stage.lock.json', { source: { git: 'https://example.org/t.git', rev: 'main', ref: 'refs/heads/main', commit: 'a'.repeat(40) } });
+    writeJson(tree, 'own/stage.json', { name: 'own', from: 'debian:12', build: { type: 'custom', steps: ['true'] } });
+    await expect(initGenerator(tree, { defaultBase: 'missing:1' })).rejects.toThrow(/nothing was written: cannot resolve the external base 'missing:1'/);
+    expect(stagecraftEntries(tree)).toEqual([]);
+    await initGenerator(tree, { defaultBase: 'busybox:1' });
+    expect(readJson(tree, 'tool/stage.lock.json')).toEqual({
+      source: { git: 'https://example.org/t.git', rev: 'main', ref: 'refs/heads/main', commit: 'a'.repeat(40) },
+      base: { image: 'busybox:1', digest: fakeDigest('busybox:1') },
+    });
+    expect(tree.exists('own/stage.lock.json')).toBe(false);
   });
 });
 

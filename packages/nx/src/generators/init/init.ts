@@ -4,6 +4,7 @@ import { PLUGIN_NAMES, PLUGIN_PACKAGE } from '../../plugin/identity';
 import { stageRepository } from '../../key/tag';
 import { DEFAULT_OPTIONS, REFRESH_PERIODS, type StagecraftOptions } from '../../stage/types';
 import { defaultImageName } from './default-image-name';
+import { defaultBasePins } from './pin-default-base';
 import type { InitGeneratorSchema } from './schema';
 
 
@@ -26,9 +27,11 @@ export async function initGenerator(tree: Tree, schema: InitGeneratorSchema): Pr
     checkOptions(options);
     nxJson.plugins = plugins.map((entry, i) => (i === index ? { ...registered, options } : entry));
   }
+  const writePins = await defaultBasePins(tree, given.defaultBase);
   // updateNxJson only edits an nx.json that exists.
   if (tree.exists('nx.json')) updateNxJson(tree, nxJson);
   else writeJson(tree, 'nx.json', nxJson);
+  writePins();
   if (!schema.skipFormat) await formatFiles(tree);
 }
 

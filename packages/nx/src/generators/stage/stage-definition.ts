@@ -12,6 +12,8 @@ export interface StageScaffold {
   from?: string;
   /** The FROM of a dockerfile stage's Dockerfile. */
   dockerfileBase?: string;
+  /** The stage's base when it is an external image (from --from or defaultBase), to pin as it is written. */
+  externalBase?: string;
   depends: string[];
   source?: SourceSpec;
   schemaPath: string;

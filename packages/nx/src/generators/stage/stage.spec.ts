@@ -1,6 +1,10 @@
 import type { Tree } from '@nx/devkit';
+import { fakeDigest } from '../../../testing/fake-bases';
 import { changedFiles, loadAndPlan, stagecraftTree } from '../../../testing/generator-tree';
 import { stageGenerator } from './stage';
+
+// Generators pin the external bases they write; here no registry is asked.
+jest.mock('../../bases/resolve-base', () => ({ resolveBase: (image: string) => require('../../../testing/fake-bases').fakeResolveBase(image) }));
 
 describe('stage generator', () => {
   let tree: Tree;
@@ -43,6 +47,40 @@ describe('stage generator', () => {
     const { plans } = await loadAndPlan(tree, ['base', 'zlib', 'fmt', 'app', 'image', 'dev'], { defaultBase: 'base' });
     const dev = plans.find((plan) => plan.stage.name === 'dev')!;
     expect(Object.keys(dev.upstreamTags).sort()).toEqual(['app', 'zlib']);
+  });
+
+  describe('pins the external base it writes, so the stage plans (and builds) without the lock generator', () => {
+    it('pins --from into the stage pin file, by the digest its registry serves', async () => {
+      await stageGenerator(tree, { name: 'fmt', type: 'cmake', from: 'debian:12' });
+      expect(JSON.parse(changedFiles(tree)['fmt/stage.lock.json']!)).toEqual({ base: { image: 'debian:12', digest: fakeDigest('debian:12') } });
+      const { plans } = await loadAndPlan(tree, ['base', 'fmt'], { defaultBase: 'base' });
+      expect(plans[1].externalBase).toMatchObject({ digest: fakeDigest('debian:12'), ref: `debian@${fakeDigest('debian:12')}` });
+    });
+
+    it('pins an external defaultBase into a stage with no --from; a local-only image to its image id', async () => {
+      const local = stagecraftTree({ defaultBase: 'local/busybox:1' });
+      await stageGenerator(local, { name: 'tool' });
+      expect(JSON.parse(changedFiles(local)['tool/stage.lock.json']!)).toEqual({ base: { image: 'local/busybox:1', imageId: fakeDigest('local/busybox:1') } });
+      const { plans } = await loadAndPlan(local, ['tool'], { defaultBase: 'local/busybox:1' });
+      expect(plans[0].externalBase?.digest).toBe(fakeDigest('local/busybox:1'));
+    });
+
+    it('writes a dockerfile stage FROM image@digest, and nothing to pin for a base already by digest or a stage', async () => {
+      expect(changedFiles(tree)['base/Dockerfile']).toContain(`FROM debian:12@${fakeDigest('debian:12')}\n`);
+      const byDigest = `debian:12@sha256:${'c'.repeat(64)}`;
+      await stageGenerator(tree, { name: 'pinned', from: byDigest });
+      await stageGenerator(tree, { name: 'app', from: 'base' });
+      const files = changedFiles(tree);
+      expect(Object.keys(files).filter((path) => path.endsWith('stage.lock.json'))).toEqual([]);
+    });
+
+    it('refuses a base that cannot be resolved, naming the image and the command, and writes nothing', async () => {
+      const before = changedFiles(tree);
+      await expect(stageGenerator(tree, { name: 'app', from: 'missing:1' })).rejects.toThrow(
+        /nothing was written: cannot resolve the external base 'missing:1': .*then run this generator again .*nx g @stagecraft\/nx:lock --include='\^app\$' --update/,
+      );
+      expect(changedFiles(tree)).toEqual(before);
+    });
   });
 
   describe('refusals write nothing', () => {

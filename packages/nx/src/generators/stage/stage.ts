@@ -5,7 +5,7 @@ import { StageError } from '../../stage/errors';
 import { describeNameRule, isValidStageName } from '../../stage/names';
 import { validateStageFile } from '../../stage/validate';
 import { isLocalSource } from '../../stage/types';
-import { pinnedExternalBase } from '../shared/pin-base';
+import { dockerfileBaseRef, resolveExternalBases, writeBasePin } from '../shared/pin-base';
 import { stageSchemaPath, workspaceDirectory, workspaceStages, type WorkspaceStages } from '../shared/workspace-stages';
 import { dependsList, sourceOf, stageDockerfile, stageDocument, type StageScaffold } from './stage-definition';
 import type { StageGeneratorSchema } from './schema';
@@ -18,12 +18,17 @@ const TAGGED_IMAGE = /(?:^|\/)[^/]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]*|@sha256:[0-9a
  * refused stage leaves the workspace as it was.
  */
 export async function stageGenerator(tree: Tree, schema: StageGeneratorSchema): Promise<void> {
-  const scaffold = planScaffold(tree, schema);
-  const stageFile = posix.join(scaffold.dir, STAGE_FILE_NAME);
-  const document = stageDocument(scaffold);
+  const planned = planScaffold(tree, schema);
+  const stageFile = posix.join(planned.dir, STAGE_FILE_NAME);
+  const document = stageDocument(planned);
   validateStageFile(JSON.parse(JSON.stringify(document)), stageFile);
+  const external = planned.externalBase;
+  const pins = await resolveExternalBases(external ? [{ image: external, stage: planned.name }] : []);
+  const isDockerfile = planned.type === 'dockerfile';
+  const scaffold = isDockerfile && external ? { ...planned, dockerfileBase: dockerfileBaseRef(external, pins) } : planned;
   tree.write(stageFile, `${JSON.stringify(document, null, 2)}\n`);
-  if (scaffold.type === 'dockerfile') tree.write(posix.join(scaffold.dir, DOCKERFILE_NAME), stageDockerfile(scaffold));
+  if (isDockerfile) tree.write(posix.join(scaffold.dir, DOCKERFILE_NAME), stageDockerfile(scaffold));
+  else if (external) writeBasePin(tree, scaffold.dir, pins.get(external));
   if (isLocalSource(scaffold.source)) {
     const sourceDir = posix.join(scaffold.dir, scaffold.source.path);
     if (!tree.exists(sourceDir)) tree.write(posix.join(sourceDir, '.gitkeep'), '');
@@ -55,17 +60,19 @@ function planScaffold(tree: Tree, schema: StageGeneratorSchema): StageScaffold {
   if (source && !isLocalSource(source) && type === 'dockerfile') {
     throw new Error('a dockerfile stage reads the files of its directory; --git and --url are for the autoconf, cmake, make, meson and custom types');
   }
-  const from = schema.from === undefined ? undefined : checkedBase(tree, schema.from, name, stages, '--from');
+  const from = schema.from === undefined ? undefined : checkedBase(schema.from, name, stages, '--from');
   const defaultBase = stages.options.defaultBase;
   if (from === undefined && defaultBase === undefined) {
     throw new Error('no base: give --from (a stage or an image such as debian:12), or set the plugin option defaultBase in nx.json');
   }
+  const base = from ?? (defaultBase === undefined ? 'scratch' : checkedBase(defaultBase, name, stages, 'defaultBase'));
   return {
     name,
     dir,
     type,
     from,
-    dockerfileBase: from ?? (defaultBase === undefined ? 'scratch' : checkedBase(tree, defaultBase, name, stages, 'defaultBase')),
+    dockerfileBase: base,
+    externalBase: base === 'scratch' || stages.byName.has(base) ? undefined : base,
     depends,
     source,
     schemaPath: stageSchemaPath(dir),
@@ -73,7 +80,7 @@ function planScaffold(tree: Tree, schema: StageGeneratorSchema): StageScaffold {
   };
 }
 
-function checkedBase(tree: Tree, base: string, name: string, stages: WorkspaceStages, option: string): string {
+function checkedBase(base: string, name: string, stages: WorkspaceStages, option: string): string {
   if (base === name) throw new Error(`stage '${name}' cannot be based on itself (${option})`);
   if (stages.byName.has(base) || base === 'scratch') return base;
   if (!TAGGED_IMAGE.test(base)) {
@@ -84,7 +91,7 @@ function checkedBase(tree: Tree, base: string, name: string, stages: WorkspaceSt
   } catch (error) {
     throw new Error(`${option}: ${(error as StageError).problem ?? (error as Error).message}`);
   }
-  return pinnedExternalBase(tree, base);
+  return base;
 }
 
 function missing(name: string, stages: WorkspaceStages): string {
