@@ -284,6 +284,7 @@ function measureStagecraftCold({ parallel = 25 } = {}) {
     }
     return {
       seconds: run.seconds,
+      builder: builderOf(run.output),
       chain,
       boundSeconds: chain.length * SLEEP_SECONDS,
       headline: summaryHeadline(run.output),
@@ -321,3 +322,65 @@ function topologicalOrder(dag) {
 }
 
 Object.assign(module.exports, { topologicalOrder });
+
+// ---- The same DAG as one multi-stage Dockerfile (multistage, equivalent) ----
+const { readdirSync } = require('node:fs');
+
+/**
+ * The DAG as ONE multi-stage Dockerfile: a busybox base stage, one `FROM base AS <pkg>` stage per package
+ * with `COPY --from=<dep> /usr/local /usr/local` per depend (and, with `sources`, `COPY <pkg>/ /usr/src/<pkg>/`)
+ * and `RUN <step> && <marker export>`, and a final stage copying from every package.
+ */
+function multistageDockerfile(packages, runId, { step = `sleep ${SLEEP_SECONDS}`, sources = false } = {}) {
+  const lines = [...busyboxBaseDockerfile(runId).map((line, i) => (i === 0 ? `${line} AS base` : line)), ''];
+  for (const { name, depends } of topologicalOrder(packages)) {
+    lines.push(`FROM base AS ${name}`);
+    for (const upstream of [...depends].sort()) lines.push(`COPY --from=${upstream} /usr/local /usr/local`);
+    if (sources) lines.push(`COPY ${name}/ /usr/src/${name}/`);
+    lines.push(`RUN ${step} && mkdir -p /usr/local/share/bench && echo ${name} > /usr/local/share/bench/${name}`, '');
+  }
+  lines.push('FROM base AS final');
+  for (const { name } of [...packages].sort((a, b) => (a.name < b.name ? -1 : 1))) lines.push(`COPY --from=${name} /usr/local /usr/local`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** A directory with the multi-stage Dockerfile, busybox and (with `sources`) one file per package. */
+function multistageDir(packages, runId, options = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'stagecraft-bench-multistage-'));
+  writeFile(dir, 'Dockerfile', multistageDockerfile(packages, runId, options));
+  copyFileSync('/bin/busybox', join(dir, 'busybox'));
+  chmodSync(join(dir, 'busybox'), 0o755);
+  if (options.sources) for (const { name } of packages) writeFile(dir, `${name}/marker.txt`, `${name}\n`);
+  return dir;
+}
+
+/** Every file under dir, relative (the build context dockerode sends). */
+function filesUnder(dir, prefix = '') {
+  return readdirSync(join(dir, prefix), { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? filesUnder(dir, join(prefix, entry.name)) : [join(prefix, entry.name)]);
+}
+
+/**
+ * Builds dir with BuildKit through the Engine API (version 2, no network), as Stagecraft does, and tags
+ * the result. Returns { seconds, cachedRuns, ranRuns }: the RUN steps BuildKit found cached and ran.
+ */
+async function buildKitBuild(dir, tag, { noCache = false } = {}) {
+  const Docker = require(join(REPO_ROOT, 'node_modules', 'dockerode'));
+  const docker = new Docker();
+  const started = process.hrtime.bigint();
+  const stream = await docker.buildImage({ context: dir, src: filesUnder(dir) }, { version: '2', networkmode: 'none', t: tag, nocache: noCache });
+  const messages = await new Promise((resolve, reject) => docker.modem.followProgress(stream, (err, out) => (err ? reject(err) : resolve(out))));
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const failed = messages.find((m) => m.error || m.errorDetail);
+  if (failed) throw new Error(`BuildKit multi-stage build failed: ${failed.errorDetail?.message ?? failed.error}`);
+  return { seconds };
+}
+
+Object.assign(module.exports, { multistageDockerfile, multistageDir, buildKitBuild });
+
+/** Which builder a Stagecraft run used, from its output. */
+function builderOf(output) {
+  return /: exporting to image$/m.test(output) ? 'BuildKit' : 'legacy builder';
+}
+
+Object.assign(module.exports, { builderOf });

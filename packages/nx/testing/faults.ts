@@ -66,7 +66,10 @@ class Workspace {
   ) {
     this.root = mkdtempSync(join(tmpdir(), 'stagecraft-fault-'));
     this.write('package.json', JSON.stringify({ name: 'fault-workspace', private: true }));
-    this.write('nx.json', JSON.stringify({ plugins: [{ plugin: '@stagecraft/nx', options: { imageName, defaultBase: 'base', defaultRefresh: 'never' } }] }));
+    // The legacy builder: the faults are timed by the RUN step's container, and only the legacy builder runs
+    // steps in Engine containers (BuildKit runs them in its own executor, invisible to `docker ps`).
+    const pluginOptions = { imageName, defaultBase: 'base', defaultRefresh: 'never', builder: 'legacy' };
+    this.write('nx.json', JSON.stringify({ plugins: [{ plugin: '@stagecraft/nx', options: pluginOptions }] }));
     symlinkSync(join(options.repoRoot, 'node_modules'), join(this.root, 'node_modules'), 'dir');
     this.write('base/Dockerfile', 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n');
     copyFileSync('/bin/busybox', join(this.root, 'base/busybox'));

@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import type { BuildRequest, BuildResult } from '../docker/build';
+import type { Builder, BuilderChoice } from '../docker/builder';
 import type { EngineRegistryAuth } from '../docker/registry-transfer';
 
 /**
@@ -15,8 +16,8 @@ export interface StageEngine {
   localImages(): Promise<Map<string, string>>;
   /** The id of the local image a tag or id names, or undefined when there is none. */
   imageIdOf(ref: string): Promise<string | undefined>;
-  /** Builds and tags only when the build succeeded. */
-  build(request: BuildRequest): Promise<BuildResult>;
+  /** Builds (with the builder the engine was made with) and tags only when the build succeeded. */
+  build(request: Omit<BuildRequest, 'builder'>): Promise<BuildResult>;
   /** A plain remove: an image with other tags, children or containers stays. */
   removeImage(id: string): Promise<void>;
   /** Pulls a reference (credentials in X-Registry-Auth) and returns the image id; tags nothing unless every layer arrived. */
@@ -29,8 +30,12 @@ export interface StageEngine {
   readFiles(image: string, globs: string[], destDir: string): Promise<string[]>;
 }
 
-/** The real Engine, through dockerode. Build modules load on the first build, so a no-op run never pays for them. */
-export function dockerEngine(docker: Docker): StageEngine {
+/**
+ * The real Engine, through dockerode. Build modules load on the first build, so
+ * a no-op run never pays for them; the builder is chosen then, once.
+ */
+export function dockerEngine(docker: Docker, builderChoice: BuilderChoice = 'auto'): StageEngine {
+  let builder: Promise<Builder> | undefined;
   return {
     async ensureReachable() {
       const { ensureEngineReachable } = await import('../docker/engine');
@@ -49,7 +54,9 @@ export function dockerEngine(docker: Docker): StageEngine {
     },
     async build(request) {
       const { buildImage } = await import('../docker/build');
-      return buildImage(docker, request);
+      const { resolveBuilder } = await import('../docker/builder');
+      builder ??= resolveBuilder(docker, builderChoice);
+      return buildImage(docker, { ...request, builder: await builder });
     },
     async removeImage(id) {
       await docker

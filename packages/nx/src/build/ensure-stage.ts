@@ -50,6 +50,8 @@ export interface EnsureStageDeps {
   history: KeyHistory;
   /** The configured target names, for messages that say which target to run. */
   targetNames: Record<TargetKind, string>;
+  /** Offer BuildKit the stage's earlier images as cache (set when a registry holds them). */
+  cacheFromEarlierTags?: boolean;
   log: (stage: string, line: string) => void;
   /** Set when a registry is configured. */
   registry?: RegistryRun;
@@ -93,7 +95,7 @@ export async function ensureStage(name: string, deps: EnsureStageDeps): Promise<
       const imageId = await build(plan!, deps);
       // A forced rebuild moved the tag: the image it replaced would linger untagged.
       if (present && present !== imageId) await deps.engine.removeImage(present);
-      deps.history.record(name, plan!.keyDocument);
+      deps.history.record(name, plan!.keyDocument, plan!.tag);
       return { imageId, status: 'built' as const };
     });
     deps.localImages.set(plan.tag, built.imageId);
@@ -147,6 +149,7 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
       onLine: (line) => deps.log(stage.name, line),
       upstreamRefs: new Map(Object.entries(plan.imageUpstreamTags).map(([upstream, tag]) => [tag, upstream])),
       upstreamTarget: deps.targetNames.dockerStage,
+      cacheFrom: deps.cacheFromEarlierTags ? earlierTags(plan, deps) : undefined,
     });
   const noCache = deps.isForced(stage.name);
   const result = await buildOnce(noCache).catch(async (error: unknown) => {
@@ -156,6 +159,13 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
     return buildOnce(true);
   });
   return result.imageId;
+}
+
+/** The stage's earlier images: the tags its last builds recorded, and the ones of its repository present here. */
+function earlierTags(plan: StagePlan, deps: EnsureStageDeps): string[] {
+  const repository = plan.tag.slice(0, plan.tag.lastIndexOf(':') + 1);
+  const local = [...deps.localImages.keys()].filter((tag) => tag.startsWith(repository)).sort().reverse();
+  return [...new Set([...deps.history.previousTags(plan.stage.name), ...local])].filter((tag) => tag !== plan.tag).slice(0, 3);
 }
 
 /**

@@ -27,4 +27,11 @@ describe('KeyHistory', () => {
       expect(history.last('zlib')).toEqual(document);
     },
   );
+
+  it('keeps the last three tags of a stage, newest first, for cachefrom', () => {
+    const history = new KeyHistory(dir);
+    for (const tag of ['r/x-zlib:1', 'r/x-zlib:2', 'r/x-zlib:1', 'r/x-zlib:3', 'r/x-zlib:4']) history.record('zlib', document, tag);
+    expect(history.previousTags('zlib')).toEqual(['r/x-zlib:4', 'r/x-zlib:3', 'r/x-zlib:1']);
+    expect(history.previousTags('other')).toEqual([]);
+  });
 });

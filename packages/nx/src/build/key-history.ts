@@ -2,7 +2,13 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import type { KeyDocument } from '../key/key';
 
-/** The key document of the last build of each stage, kept so --explain can say what changed. */
+const TAGS_KEPT = 3;
+
+/**
+ * The key document of the last build of each stage, kept so --explain can say
+ * what changed, and the stage's last few tags, whose images BuildKit may take
+ * cache from.
+ */
 export class KeyHistory {
   constructor(private readonly cacheDir: string) {}
 
@@ -18,17 +24,35 @@ export class KeyHistory {
     }
   }
 
-  record(stage: string, document: KeyDocument): void {
-    const file = this.fileOf(stage);
-    mkdirSync(join(this.cacheDir, 'keys'), { recursive: true });
-    const temporary = `${file}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify(document));
-    renameSync(temporary, file);
+  /** The stage's earlier tags, newest first. */
+  previousTags(stage: string): string[] {
+    const file = this.fileOf(stage, '.tags.json');
+    try {
+      const tags: unknown = JSON.parse(readFileSync(file, 'utf8'));
+      return Array.isArray(tags) ? tags.filter((tag): tag is string => typeof tag === 'string') : [];
+    } catch {
+      return [];
+    }
   }
 
-  private fileOf(stage: string): string {
-    return join(this.cacheDir, 'keys', `${stage}.json`);
+  record(stage: string, document: KeyDocument, tag?: string): void {
+    mkdirSync(join(this.cacheDir, 'keys'), { recursive: true });
+    writeAtomically(this.fileOf(stage), JSON.stringify(document));
+    if (tag) {
+      const tags = [tag, ...this.previousTags(stage).filter((t) => t !== tag)].slice(0, TAGS_KEPT);
+      writeAtomically(this.fileOf(stage, '.tags.json'), JSON.stringify(tags));
+    }
   }
+
+  private fileOf(stage: string, extension = '.json'): string {
+    return join(this.cacheDir, 'keys', `${stage}${extension}`);
+  }
+}
+
+function writeAtomically(file: string, content: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  writeFileSync(temporary, content);
+  renameSync(temporary, file);
 }
 
 function looksLikeKeyDocument(value: unknown): value is KeyDocument {

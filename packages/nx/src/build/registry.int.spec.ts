@@ -147,11 +147,11 @@ describe('docker-stage with a registry (real registry with htpasswd, real engine
   it('a pull that fails halfway tags nothing and the stage is built instead', async () => {
     await dropLocal();
     const libTag = manifestOf(workspace, 'lib').tag;
-    // lib's own last layer is damaged in the registry: the Engine downloads the manifest, the config and
-    // the layer, then finds that the layer does not match its digest.
+    // lib's image config is damaged in the registry: the Engine downloads the manifest, then finds that the
+    // config does not match its digest. (A damaged layer would go unnoticed: BuildKit's build cache still
+    // holds every layer built here, so the Engine would not download it.)
     const { repository, reference } = parseRegistryRef(libTag);
-    const layers = (await client().getManifest(repository, reference))!.document.layers!;
-    const hex = layers[layers.length - 1].digest.replace('sha256:', '');
+    const hex = (await client().getManifest(repository, reference))!.document.config!.digest.replace('sha256:', '');
     const data = join(registry.storage, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
     writeFileSync(data, Buffer.from(readFileSync(data).map((byte) => byte ^ 0xff)));
     const { pullImage } = await import('../docker/registry-transfer');

@@ -12,12 +12,15 @@ import { unpinnedBaseRefusal } from '../bases/unpinned';
 import { registrySettings } from './registry-options';
 import type { RegistryRun } from './registry-steps';
 import { stageRegistry, type StageRegistry } from './stage-registry';
+import { TimelineRecorder } from './timeline-recorder';
 
 export interface RunStagesOptions {
   /** How many stages build at once (default: from nx.json's parallel, else the CPU count). */
   parallel?: number;
   /** Say which inputs changed since each rebuilt stage's last build. */
   explain?: boolean;
+  /** Write dist/stagecraft/timeline.json and timeline.svg when the batch is done. */
+  timeline?: boolean;
   /** Pull every stage a registry holds (--pull), not only those a build needs. */
   pull?: boolean;
   /** Stages whose images the caller needs locally (run, package): pulled when a registry holds them. */
@@ -46,6 +49,8 @@ export interface StageRunEvent {
   aggregate?: boolean;
   /** The lines this stage printed, prefixed with its name. */
   output: string[];
+  /** On the batch's last event: the timeline files written (workspace paths). */
+  timelineFiles?: string[];
 }
 
 /** One batch of stages to ensure, with everything it runs against. */
@@ -56,8 +61,12 @@ export interface StageBatch {
   concurrency: number;
   isForced: (stage: string) => boolean;
   explain: boolean;
+  /** Offer BuildKit each stage's earlier images as cache (when a registry holds them). */
+  cacheFromEarlierTags?: boolean;
   /** Stages refused before any Engine work, with the reason. */
   refusals?: Map<string, string>;
+  /** Write the timeline files before the last result. */
+  timeline?: boolean;
   /** Where the stage-prefixed lines go (default: stderr). */
   write?: (line: string) => void;
   /** Keep the engine's terminal escapes (colours): only when the lines go to a terminal (default: stderr is one). */
@@ -79,7 +88,7 @@ export async function* runStages(
   projects: string[],
   options: RunStagesOptions,
   forcedProjects: ReadonlySet<string> = new Set(),
-  engine: StageEngine = dockerEngine(connectEngine()),
+  engine?: StageEngine,
 ): AsyncGenerator<StageRunEvent> {
   let stages: StageContext;
   let refusals: Map<string, string>;
@@ -97,11 +106,13 @@ export async function* runStages(
   yield* runStageBatch({
     stages,
     projects,
-    engine,
+    engine: engine ?? dockerEngine(connectEngine(), stages.options.builder),
     concurrency: batchParallelism(options.parallel, context.nxJsonConfiguration?.parallel),
     isForced: (stage) => forceAll || forcedProjects.has(stage),
     explain: Boolean(options.explain),
+    cacheFromEarlierTags: Boolean(stages.options.registry),
     refusals,
+    timeline: options.timeline,
     registry,
     needImages: options.needImages,
     afterImage: options.afterImage,
@@ -113,11 +124,15 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
   const { stages, projects, engine } = batch;
   const write = batch.write ?? stderrLine;
   const terminal = batch.terminal ?? Boolean(process.stderr.isTTY);
+  const inBatch = new Set(projects);
+  const timeline = new TimelineRecorder((stage) => stages.graph.imageUpstreamOf(stage).filter((name) => inBatch.has(name)));
   const outputs = new Map<string, string[]>(projects.map((project) => [project, []]));
-  const log = (stage: string, line: string) => {
-    const prefixed = `${stage}: ${terminal ? line : stripTerminalEscapes(line)}`;
-    outputs.get(stage)?.push(prefixed);
-    write(prefixed);
+  const log = (stage: string, text: string) => {
+    for (const line of text.split('\n')) {
+      const prefixed = `${stage}: ${terminal ? line : stripTerminalEscapes(line)}`;
+      outputs.get(stage)?.push(prefixed);
+      write(prefixed);
+    }
   };
 
   const refusals = new Map([...(await unpinnedBaseRefusals(stages.planner, projects)), ...(batch.refusals ?? [])]);
@@ -152,12 +167,13 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
     registry = await lookUpRegistry(lookup);
   }
   const history = new KeyHistory(cacheDir);
-  const { isForced, explain } = batch;
-  const deps = { engine, planner, workspaceRoot, cacheDir, localImages, isForced, explain, history, targetNames: options.targetNames, log, registry };
+  const { isForced, explain, cacheFromEarlierTags } = batch;
+  const deps = { engine, planner, workspaceRoot, cacheDir, localImages, isForced, explain, history, targetNames: options.targetNames, cacheFromEarlierTags, log, registry };
   const step = batch.afterImage;
   const jobs = projects.map((name) => ({ name, after: [...graph.imageUpstreamOf(name), ...(step?.waitsFor(name) ?? [])] }));
   const ensure = async (name: string): Promise<StageOutcome> => {
     const startTime = Date.now();
+    timeline.started(name);
     let outcome = await (refusedOutcome(name, refusals) ?? ensureStage(name, deps));
     if (step?.stages.has(name) && isAvailable(outcome.status)) {
       outcome = await step.run(await planner.plan(name), (line) => log(name, line)).then(
@@ -181,10 +197,22 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
             message: `not built: upstream stage ${job.skippedBecause} did not build`,
           };
     if (outcome.message) log(job.name, outcome.status === 'failed' ? `failed: ${outcome.message}` : outcome.message);
-    // Nx ends a batch at its last result: the registry line goes out before it.
-    if (++reported === projects.length && batch.registry) write(registryLine(batch.registry, projects.length));
+    timeline.ended(outcome);
+    // Nx ends a batch at its last result: the registry line and the timeline files go out before it.
+    const last = ++reported === projects.length;
+    if (last && batch.registry) write(registryLine(batch.registry, projects.length));
+    const timelineFiles = last && batch.timeline ? writeTimeline(timeline, workspaceRoot, write) : undefined;
     const aggregate = graph.stages.get(job.name)?.build.type === 'aggregate';
-    yield { project: job.name, outcome, aggregate, output: outputs.get(job.name)! };
+    yield { project: job.name, outcome, aggregate, output: outputs.get(job.name)!, ...(timelineFiles ? { timelineFiles } : {}) };
+  }
+}
+
+function writeTimeline(timeline: TimelineRecorder, workspaceRoot: string, write: (line: string) => void): string[] | undefined {
+  try {
+    return timeline.write(workspaceRoot);
+  } catch (error) {
+    write(`stagecraft: the timeline could not be written: ${(error as Error).message}`);
+    return undefined;
   }
 }
 

@@ -34,4 +34,9 @@ describe('runSummary', () => {
     ]);
     expect(runSummary([{ stage: 'final', status: 'failed', durationMs: 1, tag: 'x-final:t' }], new Set(['final']))).not.toContain('docker run');
   });
+
+  it('names the timeline files last', () => {
+    const summary = runSummary([{ stage: 'zlib', status: 'built', durationMs: 10 }], new Set(), ['dist/stagecraft/timeline.json', 'dist/stagecraft/timeline.svg']);
+    expect(summary.split('\n').at(-1)).toBe('  timeline: dist/stagecraft/timeline.json, dist/stagecraft/timeline.svg');
+  });
 });

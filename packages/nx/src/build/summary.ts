@@ -1,10 +1,11 @@
 import type { StageOutcome } from './ensure-stage';
 
 /**
- * One line per stage (status, time, name, tag) after a count per status, and
- * for each aggregate stage whose image is here, its tag and how to run it.
+ * One line per stage (status, time, name, tag) after a count per status, where the
+ * run's timeline is, and last, for each aggregate stage whose image is here, its tag
+ * and how to run it.
  */
-export function runSummary(outcomes: StageOutcome[], aggregates: ReadonlySet<string> = new Set()): string {
+export function runSummary(outcomes: StageOutcome[], aggregates: ReadonlySet<string> = new Set(), timelineFiles: string[] = []): string {
   const counts = { built: 0, pulled: 0, copied: 0, remote: 0, present: 0, failed: 0, skipped: 0 };
   for (const outcome of outcomes) counts[outcome.status]++;
   const width = Math.max(0, ...outcomes.map((o) => o.stage.length));
@@ -16,7 +17,8 @@ export function runSummary(outcomes: StageOutcome[], aggregates: ReadonlySet<str
     .join(', ');
   const finals = sorted.filter((o) => aggregates.has(o.stage) && o.tag && ['built', 'pulled', 'present'].includes(o.status));
   const hints = finals.flatMap((o) => [`Final image (${o.stage}): ${o.tag}`, `  docker run --rm -it --network=none ${o.tag} sh`]);
-  return [`Stagecraft: ${outcomes.length} stage${outcomes.length === 1 ? '' : 's'}: ${total}`, ...lines, ...hints].join('\n');
+  const timeline = timelineFiles.length ? [`  timeline: ${timelineFiles.join(', ')}`] : [];
+  return [`Stagecraft: ${outcomes.length} stage${outcomes.length === 1 ? '' : 's'}: ${total}`, ...lines, ...timeline, ...hints].join('\n');
 }
 
 function seconds(ms: number): string {

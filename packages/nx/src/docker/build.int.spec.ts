@@ -82,6 +82,8 @@ describe('buildImage (real engine)', () => {
     expect(req.lines).not.toContain('');
     expect(req.lines.every((line) => !line.includes('\n'))).toBe(true);
     expect(await imageExists(docker, tag)).toBe(true);
+    const history = await docker.getImage(tag).history();
+    expect(history.map((layer: { Comment: string }) => layer.Comment)).not.toContain('buildkit.dockerfile.v0');
   });
 
   it('tags a registry reference whose host has a port (and passes the platform)', async () => {
@@ -99,7 +101,7 @@ describe('buildImage (real engine)', () => {
     );
     expect(error.engineMessage).toMatch(/returned a non-zero code: 3/);
     expect(error.step).toBe(`Step 3/3 : RUN ["/bin/busybox","sh","-c","echo ${marker}; exit 3"]`);
-    expect(error.message).toBe(`build of ${tag} failed at "${error.step}": ${error.engineMessage}`);
+    expect(error.message).toBe(`build of ${tag} failed at "${error.step}": ${error.engineMessage}\n  | ${marker}`);
     expect(error.logTail).toContain(marker);
     expect(error.logTail.length).toBeLessThanOrEqual(20);
     expect(await imageExists(docker, tag)).toBe(false);
@@ -155,5 +157,63 @@ describe('buildImage (real engine)', () => {
     results.forEach((r) => made.add(r.imageId));
     const tagged = await docker.getImage(tag).inspect();
     expect(results.map((r) => r.imageId)).toContain(tagged.Id);
+  });
+
+  describe('with BuildKit', () => {
+    const bk = (tag: string, dockerfile: string[], extra: Partial<BuildRequest> = {}) => request(tag, dockerfile, { builder: 'buildkit', ...extra });
+
+    it('builds with BuildKit, with no network, labels and then tags; prints steps, output, CACHED and a heartbeat', async () => {
+      const tag = tagFor('bk-ok');
+      const labels = stageLabels({ stage: 'hello', key: 'd'.repeat(64), keyFormat: 1 });
+      const run = `RUN ["/bin/busybox","sh","-c","echo nets=$(ls /sys/class/net); echo greeting=$GREETING; busybox sleep 1"]`;
+      const dockerfile = ['FROM scratch', 'COPY busybox /bin/busybox', 'ARG GREETING', run];
+      const req = bk(tag, dockerfile, { labels, buildArgs: { GREETING: `bk-${suffix}` }, heartbeatMs: 300 });
+      let tagSeenWhileRunning: Promise<boolean> | undefined;
+      const onLine = req.onLine;
+      req.onLine = (line) => {
+        if (line.startsWith('[2/2] RUN')) tagSeenWhileRunning = imageExists(docker, tag);
+        onLine(line);
+      };
+
+      const result = await buildImage(docker, req);
+
+      expect(await tagSeenWhileRunning).toBe(false);
+      const inspected = await docker.getImage(tag).inspect();
+      expect(inspected.Id).toBe(result.imageId);
+      expect(inspected.Config.Labels).toEqual(labels);
+      const history = await docker.getImage(tag).history();
+      expect(history.map((layer: { Comment: string }) => layer.Comment)).toContain('buildkit.dockerfile.v0');
+      // BuildKit names a step by its instruction, with the build args filled in.
+      const runStep = `[2/2] ${run.replace('$GREETING', `bk-${suffix}`)}`;
+      expect(req.lines).toContain(runStep);
+      expect(req.lines).toContain('nets=lo');
+      expect(req.lines).toContain(`greeting=bk-${suffix}`);
+      expect(req.lines.some((line) => line.startsWith(`still running: ${runStep} (`))).toBe(true);
+
+      const again = bk(tagFor('bk-again'), dockerfile, { labels, buildArgs: { GREETING: `bk-${suffix}` } });
+      await buildImage(docker, again);
+      expect(again.lines).toContain(`CACHED ${runStep}`);
+    });
+
+    it('names the failing RUN, ends the message with its output, and leaves no tag', async () => {
+      const tag = tagFor('bk-fail');
+      const marker = `bk-failing-${suffix}`;
+      const run = `RUN ["/bin/busybox","sh","-c","echo ${marker}; echo to-stderr >&2; exit 3"]`;
+      const error = await buildError(buildImage(docker, bk(tag, ['FROM scratch', 'COPY busybox /bin/busybox', run])));
+      expect(error.step).toBe(`[2/2] ${run}`);
+      expect(error.engineMessage).toMatch(/exit code: 3/);
+      const [head, ...tail] = error.message.split('\n');
+      expect(head).toBe(`build of ${tag} failed at "[2/2] ${run}": ${error.engineMessage}`);
+      // stdout and stderr arrive as separate streams, in either order.
+      expect(tail.sort()).toEqual([`  | ${marker}`, '  | to-stderr'].sort());
+      expect(await imageExists(docker, tag)).toBe(false);
+      expect(await containersMentioning(docker, marker)).toEqual([]);
+    });
+
+    it('reports a Dockerfile the engine cannot parse', async () => {
+      const tag = tagFor('bk-parse');
+      const error = await buildError(buildImage(docker, bk(tag, ['FROM scratch', 'FROBNICATE now'])));
+      expect(error.message).toMatch(new RegExp(`^build of ${tag} failed: .*unknown instruction: FROBNICATE`, 'i'));
+    });
   });
 });

@@ -8,7 +8,9 @@ describe('buildFailure', () => {
   it('names the failing step and keeps the engine message verbatim', () => {
     const tail = ['Step 2/3 : RUN make', ' ---> Running in 1234', 'make: *** [all] Error 2'];
     const error = buildFailure('app:1', "The command '/bin/sh -c make' returned a non-zero code: 2", tail);
-    expect(error.message).toBe(`build of app:1 failed at "Step 2/3 : RUN make": The command '/bin/sh -c make' returned a non-zero code: 2`);
+    expect(error.message).toBe(
+      `build of app:1 failed at "Step 2/3 : RUN make": The command '/bin/sh -c make' returned a non-zero code: 2\n  | make: *** [all] Error 2`,
+    );
     expect(error.step).toBe('Step 2/3 : RUN make');
     expect(error.logTail).toEqual(tail);
     expect(error.missingUpstream).toBeUndefined();

@@ -1,11 +1,14 @@
-/** Building an image with the Engine's legacy builder, tagging it only once it is complete. */
+/** Building an image with BuildKit or the Engine's legacy builder, tagging it only once it is complete. */
 import Docker from 'dockerode';
 import { Readable } from 'stream';
+import { BuildLog } from './build-log';
+import type { Builder } from './builder';
 import { engineErrorFor, engineLocation } from './engine';
 import { parseImageRef } from './image-ref';
 import { imageExists } from './images';
 import { requirePlatform } from './image-platform';
-import { LineSplitter, readEngineMessages } from './progress';
+import { BUILDER_CHATTER, BuildKitReader, LegacyReader, type ProgressReader } from './build-readers';
+import { readEngineMessages } from './progress';
 import { DEFAULT_OPTIONS } from '../stage/types';
 
 export interface BuildRequest {
@@ -22,6 +25,12 @@ export interface BuildRequest {
   upstreamRefs?: Map<string, string>;
   /** The Nx target that builds an upstream stage, named in the missing-upstream message (default: docker-stage). */
   upstreamTarget?: string;
+  /** Default: the legacy builder. */
+  builder?: Builder;
+  /** Images whose inline cache BuildKit may reuse (earlier builds of the stage, in a registry). */
+  cacheFrom?: string[];
+  /** How often a line names the running step (default 10 s). */
+  heartbeatMs?: number;
 }
 
 export interface BuildResult {
@@ -42,7 +51,7 @@ export class BuildError extends Error {
     readonly tag: string,
     /** What the Engine said, verbatim. */
     readonly engineMessage: string,
-    /** The "Step N/M : ..." line that failed, when the build got that far. */
+    /** The step that failed ("Step N/M : ..." or BuildKit's "[n/m] ..."), when the build got that far. */
     readonly step: string | undefined,
     readonly logTail: string[],
     readonly missingUpstream?: MissingUpstream,
@@ -52,8 +61,9 @@ export class BuildError extends Error {
   }
 }
 
-const LOG_TAIL_LINES = 20;
 const STEP_LINE = /^Step \d+\/\d+ : /;
+const BUILDKIT_STEP = /^\[[^\]]*\] /;
+const MESSAGE_TAIL_LINES = 10;
 const MISSING_IMAGE = /pull access denied|No such image|repository does not exist|manifest unknown|not found/i;
 
 export async function buildImage(docker: Docker, req: BuildRequest): Promise<BuildResult> {
@@ -82,39 +92,45 @@ export async function buildImage(docker: Docker, req: BuildRequest): Promise<Bui
 
 /** Runs the build and returns the id of the image it made, untagged. */
 async function runBuild(docker: Docker, req: BuildRequest, abortSignal: AbortSignal, contextError: () => Error | undefined): Promise<string> {
-  const log = new BuildLog(req.onLine);
-  let imageId: string | undefined;
-  let engineMessage: string | undefined;
+  const log = new BuildLog(req.onLine, req.heartbeatMs);
+  const reader: ProgressReader = req.builder === 'buildkit' ? new BuildKitReader(log) : new LegacyReader(log);
   try {
-    const progress = await docker.buildImage(req.context, {
-      dockerfile: 'Dockerfile',
-      networkmode: 'none',
-      rm: true,
-      forcerm: true,
-      pull: false,
-      nocache: req.noCache,
-      labels: req.labels,
-      buildargs: req.buildArgs,
-      abortSignal,
-      ...(req.platform ? { platform: req.platform } : {}),
-    });
-    await readEngineMessages(progress, (message) => {
-      if (typeof message.stream === 'string') log.push(message.stream);
-      if (message.aux?.ID) imageId = message.aux.ID;
-      const error = message.errorDetail?.message ?? message.error;
-      if (error) engineMessage = error;
-    });
+    const progress = await docker.buildImage(req.context, { ...builderOptions(req), abortSignal });
+    await readEngineMessages(progress, (message) => reader.read(message));
   } catch (err) {
     const unreadable = contextError();
-    if (unreadable) throw failure(req, log, `the build context could not be sent: ${unreadable.message}`);
-    throw engineErrorFor(err, engineLocation(docker)) ?? failure(req, log, engineMessageOf(err));
+    if (unreadable) throw failure(req, log, reader, `the build context could not be sent: ${unreadable.message}`);
+    throw engineErrorFor(err, engineLocation(docker)) ?? failure(req, log, reader, engineMessageOf(err));
+  } finally {
+    log.end();
   }
-  log.end();
 
-  if (engineMessage !== undefined) throw failure(req, log, engineMessage);
-  imageId ??= await idFromSuccessLine(docker, log.lines);
-  if (!imageId) throw failure(req, log, 'the Engine ended the build without reporting an image id');
+  if (reader.engineMessage !== undefined) throw failure(req, log, reader, reader.engineMessage);
+  const imageId = reader.imageId ?? (await idFromSuccessLine(docker, log.lines));
+  if (!imageId) throw failure(req, log, reader, 'the Engine ended the build without reporting an image id');
   return imageId;
+}
+
+/** The same build for either builder: no network, no pull, no intermediate containers left. */
+function builderOptions(req: BuildRequest): Docker.ImageBuildOptions & Record<string, unknown> {
+  const common = {
+    dockerfile: 'Dockerfile',
+    networkmode: 'none',
+    rm: true,
+    forcerm: true,
+    pull: false,
+    nocache: req.noCache,
+    labels: req.labels,
+    ...(req.platform ? { platform: req.platform } : {}),
+  };
+  if (req.builder !== 'buildkit') return { ...common, buildargs: req.buildArgs };
+  return {
+    ...common,
+    version: '2',
+    // The image carries its cache metadata, so a machine that pulls it can reuse its layers.
+    buildargs: { ...req.buildArgs, BUILDKIT_INLINE_CACHE: '1' },
+    ...(req.cacheFrom?.length ? { cachefrom: JSON.stringify(req.cacheFrom) } : {}),
+  };
 }
 
 /**
@@ -128,14 +144,16 @@ export function buildFailure(
   logTail: string[],
   upstreamRefs: Map<string, string> = new Map(),
   upstreamTarget = DEFAULT_OPTIONS.targetNames.dockerStage,
+  step: string | undefined = [...logTail].reverse().find((line) => STEP_LINE.test(line)),
 ): BuildError {
-  const step = [...logTail].reverse().find((line) => STEP_LINE.test(line));
   const missing = findMissingUpstream(engineMessage, step, upstreamRefs, upstreamTarget);
   if (missing) {
     return new BuildError(missingUpstreamMessage(missing), tag, engineMessage, step, logTail, missing);
   }
   const at = step ? ` at "${step}"` : '';
-  return new BuildError(`build of ${tag} failed${at}: ${engineMessage}`, tag, engineMessage, step, logTail);
+  const output = logTail.filter((line) => line !== step && !STEP_LINE.test(line) && !BUILDER_CHATTER.test(line)).slice(-MESSAGE_TAIL_LINES);
+  const tail = output.map((line) => `\n  | ${line}`).join('');
+  return new BuildError(`build of ${tag} failed${at}: ${engineMessage}${tail}`, tag, engineMessage, step, logTail);
 }
 
 function findMissingUpstream(
@@ -144,7 +162,7 @@ function findMissingUpstream(
   upstreamRefs: Map<string, string>,
   target: string,
 ): MissingUpstream | undefined {
-  const instruction = step?.replace(STEP_LINE, '');
+  const instruction = step?.replace(STEP_LINE, '').replace(BUILDKIT_STEP, '');
   const pullsAnImage = instruction !== undefined && /^(FROM|COPY)\s/i.test(instruction);
   for (const [ref, stage] of upstreamRefs) {
     const namedByStep = pullsAnImage && mentions(instruction, ref);
@@ -180,9 +198,10 @@ async function requireUpstreams(docker: Docker, req: BuildRequest): Promise<void
   }
 }
 
-function failure(req: BuildRequest, log: BuildLog, engineMessage: string): BuildError {
+function failure(req: BuildRequest, log: BuildLog, reader: ProgressReader, engineMessage: string): BuildError {
   log.end();
-  return buildFailure(req.tag, engineMessage, log.lines, req.upstreamRefs, req.upstreamTarget);
+  const step = reader.failedStep();
+  return buildFailure(req.tag, engineMessage, log.tailOf(step?.id), req.upstreamRefs, req.upstreamTarget, step?.name);
 }
 
 async function idFromSuccessLine(docker: Docker, lines: string[]): Promise<string | undefined> {
@@ -194,26 +213,4 @@ function engineMessageOf(err: unknown): string {
   const json = (err as { json?: { message?: unknown } } | null)?.json;
   if (json && typeof json.message === 'string') return json.message;
   return err instanceof Error ? err.message : String(err);
-}
-
-/** The build's output as lines: each goes to the caller, the last few are kept for the error. */
-class BuildLog {
-  readonly lines: string[] = [];
-  private readonly splitter: LineSplitter;
-
-  constructor(onLine: (line: string) => void) {
-    this.splitter = new LineSplitter((line) => {
-      this.lines.push(line);
-      if (this.lines.length > LOG_TAIL_LINES) this.lines.shift();
-      onLine(line);
-    });
-  }
-
-  push(text: string): void {
-    this.splitter.push(text);
-  }
-
-  end(): void {
-    this.splitter.end();
-  }
 }

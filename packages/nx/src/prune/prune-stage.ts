@@ -26,7 +26,10 @@ export interface PruneReport {
   inUse: StageImage[];
   bytesFreed: number;
   registryDeleted: string[];
+  /** The registry refuses deletion (405): one message for the run, not a failure. */
   registryRefusal?: string;
+  /** The registry part failed (unreachable, refused credentials) after the local part was done. */
+  registryFailure?: string;
 }
 
 export async function pruneStage(docker: Docker, request: PruneRequest): Promise<PruneReport> {
@@ -40,10 +43,14 @@ export async function pruneStage(docker: Docker, request: PruneRequest): Promise
   if (request.registry) {
     const keptTags = [request.currentTag, ...selection.keep.flatMap((image) => image.tags), ...selection.inUse.flatMap((image) => image.tags)].map(tagPart);
     const keptRecent = new Set(keptTags);
-    const remote = (await request.registry.listTags()).filter((tag) => !keptRecent.has(tag));
-    const outcome = await request.registry.deleteTags(remote, [...keptRecent], request.dryRun);
-    report.registryDeleted = outcome.deleted;
-    report.registryRefusal = outcome.refusal;
+    try {
+      const remote = (await request.registry.listTags()).filter((tag) => !keptRecent.has(tag));
+      const outcome = await request.registry.deleteTags(remote, [...keptRecent], request.dryRun);
+      report.registryDeleted = outcome.deleted;
+      report.registryRefusal = outcome.refusal;
+    } catch (error) {
+      report.registryFailure = (error as Error).message;
+    }
   }
   return report;
 }
@@ -55,6 +62,7 @@ export function describePrune(stage: string, report: PruneReport, dryRun: boolea
   for (const image of report.inUse) lines.push(`${stage}: kept ${image.tags.join(', ')}: a container uses it`);
   for (const tag of report.registryDeleted) lines.push(`${stage}: ${verb} ${tag} in the registry`);
   if (report.registryRefusal) lines.push(`${stage}: warning: ${report.registryRefusal}`);
+  if (report.registryFailure) lines.push(`${stage}: the registry part of the prune failed (the local part is done): ${report.registryFailure}`);
   lines.push(
     `${stage}: ${verb} ${report.removed.length} local image(s), ${formatBytes(report.bytesFreed)} ${dryRun ? 'to free' : 'freed'}; ` +
       `${report.registryDeleted.length} registry manifest(s); kept ${report.kept.length} image(s)`,

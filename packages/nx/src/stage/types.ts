@@ -135,6 +135,8 @@ export interface StagecraftOptions {
   declaredTags?: string;
   requireDeclaredTags?: boolean;
   verifyDeclaredTags?: boolean;
+  /** auto (default): BuildKit where the Engine offers it, else the legacy builder. */
+  builder?: 'auto' | 'buildkit' | 'legacy';
 }
 
 export type TargetKind = 'dockerStage' | 'package' | 'stagePlan' | 'tagCheck' | 'run' | 'sources' | 'prune' | 'mirror';

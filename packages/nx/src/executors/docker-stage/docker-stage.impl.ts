@@ -18,12 +18,14 @@ export default async function dockerStageExecutor(
   const outcomes: StageOutcome[] = [];
   const aggregates = new Set<string>();
   const forced = new Set(options.force ? [context.projectName!] : []);
-  for await (const event of runStages(context, [context.projectName!], options, forced)) {
+  let timelineFiles: string[] | undefined;
+  for await (const event of runStages(context, [context.projectName!], { ...options, timeline: true }, forced)) {
     outcomes.push(event.outcome);
     if (event.aggregate) aggregates.add(event.project);
+    timelineFiles ??= event.timelineFiles;
     if (options.printTag && event.outcome.tag && succeeded(event.outcome)) process.stdout.write(`${event.outcome.tag}\n`);
   }
-  process.stderr.write(`${runSummary(outcomes, aggregates)}\n`);
+  process.stderr.write(`${runSummary(outcomes, aggregates, timelineFiles)}\n`);
   return { success: outcomes.every(succeeded) };
 }
 
@@ -40,11 +42,12 @@ export async function* batchDockerStage(
   const taskOf = new Map(Object.values(taskGraph.tasks).map((task) => [task.target.project, task.id]));
   const projectOf = (taskId: string) => taskGraph.tasks[taskId].target.project;
   const forced = new Set(Object.keys(inputs).filter((taskId) => inputs[taskId].force).map(projectOf));
-  const options: DockerStageExecutorOptions = {
+  const options = {
     parallel: overrides.parallel ?? Object.values(inputs).find((o) => o.parallel)?.parallel,
     printTag: Object.values(inputs).some((o) => o.printTag),
     explain: Object.values(inputs).some((o) => o.explain),
     pull: Object.values(inputs).some((o) => o.pull) || overrides.pull,
+    timeline: true,
   };
   if (Object.values(inputs).some((o) => o.dryRun)) {
     const startTime = Date.now();
@@ -63,7 +66,7 @@ export async function* batchDockerStage(
     if (event.aggregate) aggregates.add(event.project);
     if (options.printTag && event.outcome.tag && succeeded(event.outcome)) process.stdout.write(`${event.outcome.tag}\n`);
     // Nx ends the batch process as soon as it has the last result, so the summary goes out first.
-    if (outcomes.length === taskOf.size) process.stderr.write(`${runSummary(outcomes, aggregates)}\n`);
+    if (outcomes.length === taskOf.size) process.stderr.write(`${runSummary(outcomes, aggregates, event.timelineFiles)}\n`);
     const status = succeeded(event.outcome) ? 'success' : event.outcome.status === 'skipped' ? 'skipped' : 'failure';
     yield {
       task: taskOf.get(event.project)!,

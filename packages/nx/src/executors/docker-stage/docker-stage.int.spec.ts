@@ -52,7 +52,16 @@ describe('docker-stage against the real engine', () => {
     expect(run.stderr + run.stdout).toContain('Stagecraft: 5 stages: 5 built');
     expect(run.status).toBe(0);
     expect(summaryStatuses(run.stderr + run.stdout)).toEqual({ base: 'built', 'lib-a': 'built', 'lib-b': 'built', 'lib-c': 'built', app: 'built' });
-    expect(run.stderr + run.stdout).toMatch(/^lib-b: Step \d+\/\d+ : /m);
+    expect(run.stderr + run.stdout).toContain('  timeline: dist/stagecraft/timeline.json, dist/stagecraft/timeline.svg');
+    const trace = JSON.parse(readFileSync(join(workspace.root, 'dist/stagecraft/timeline.json'), 'utf8'));
+    const stageEvents = trace.traceEvents.filter((event: { cat?: string }) => event.cat === 'stage');
+    expect(stageEvents.map((event: { name: string }) => event.name).sort()).toEqual(['app', 'base', 'lib-a', 'lib-b', 'lib-c']);
+    expect(stageEvents.every((event: { ph: string; args: { status: string } }) => event.ph === 'X' && event.args.status === 'built')).toBe(true);
+    expect(trace.traceEvents).toContainEqual(expect.objectContaining({ cat: 'wait', name: 'waiting for lib-a' }));
+    const svg = readFileSync(join(workspace.root, 'dist/stagecraft/timeline.svg'), 'utf8');
+    for (const stage of ['app', 'base', 'lib-a', 'lib-b', 'lib-c']) expect(svg).toContain(`>${stage}</text>`);
+    // The Engine offers BuildKit, so the default builder (auto) uses it.
+    expect(run.stderr + run.stdout).toMatch(/^lib-b: (CACHED )?\[[^\]]*\d+\/\d+\] RUN /m);
 
     const manifest = manifestOf(workspace, 'lib-b');
     expect(manifest.tag).toMatch(new RegExp(`^${imageName}-lib-b:2026-W47-[0-9a-f]{16}$`));
@@ -60,6 +69,8 @@ describe('docker-stage against the real engine', () => {
     expect(manifest.durationMs).toBeGreaterThan(0);
     const inspected = await docker.getImage(manifest.tag).inspect();
     expect(inspected.Id).toBe(manifest.imageId);
+    const history = await docker.getImage(manifest.tag).history();
+    expect(history.map((layer: { Comment: string }) => layer.Comment)).toContain('buildkit.dockerfile.v0');
     expect(inspected.Config.Labels).toMatchObject({
       'dev.stagecraft.stage': 'lib-b',
       'dev.stagecraft.key': manifest.key,
@@ -104,7 +115,8 @@ describe('docker-stage against the real engine', () => {
     const forced = workspace.nx(['run', 'lib-c:docker-stage', '--force', '--output-style=static'], CLOCK);
     expect(forced.status).toBe(0);
     expect(summaryStatuses(forced.stderr + forced.stdout)).toEqual({ base: 'present', 'lib-c': 'built' });
-    expect(forced.stderr + forced.stdout).not.toContain('Using cache');
+    // BuildKit still reports the context and the FROM image as cached; no step of the Dockerfile is.
+    expect(forced.stderr + forced.stdout).not.toMatch(/Using cache|CACHED \[\d+\/\d+\] (COPY|RUN)/);
     // The image the forced rebuild replaced is removed, not left behind untagged.
     expect(manifestOf(workspace, 'lib-c').imageId).not.toBe(replaced);
     await expect(docker.getImage(replaced).inspect()).rejects.toMatchObject({ statusCode: 404 });
@@ -119,8 +131,8 @@ describe('docker-stage against the real engine', () => {
     expect(run.stdout.split('\n')).toContain(manifestOf(workspace, 'lib-a').tag);
   });
 
-  it('fails a broken stage and skips its dependents while independent stages finish', () => {
-    const broken = createTestWorkspace({ imageName, defaultBase: 'base' });
+  it('with the legacy builder: fails a broken stage, naming its step, and skips its dependents while independent stages finish', async () => {
+    const broken = createTestWorkspace({ imageName, defaultBase: 'base', builder: 'legacy' });
     try {
       writeStages(broken);
       broken.write('lib-c/stage.json', { build: { type: 'custom', steps: ['echo about to fail', 'exit 3'] } });
@@ -131,6 +143,12 @@ describe('docker-stage against the real engine', () => {
       expect(summaryStatuses(output)).toMatchObject({ 'lib-a': 'built', 'lib-b': 'built', 'lib-c': 'failed' });
       expect(summaryStatuses(output).app).not.toBe('built');
       expect(output).toMatch(/lib-c: failed: build of .*lib-c:2026-W47-[0-9a-f]{16} failed at "Step \d+\/\d+ : RUN .*returned a non-zero code: 3/);
+      expect(output).toMatch(/^lib-c: {3}\| about to fail$/m);
+      expect(output).toMatch(/^lib-a: Step \d+\/\d+ : RUN /m);
+      // lib-a's own top layer (its base is the BuildKit-built image of the first test).
+      const [top] = await docker.getImage(manifestOf(broken, 'lib-a').tag).history();
+      expect(top.CreatedBy).toMatch(/^\/bin\/sh -c #\(nop\) +LABEL /);
+      expect(top.Comment).not.toBe('buildkit.dockerfile.v0');
     } finally {
       broken.remove();
     }

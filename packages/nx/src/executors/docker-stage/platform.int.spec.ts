@@ -14,14 +14,14 @@ const NATIVE = arch() === 'arm64' ? 'arm64' : 'amd64';
 const FOREIGN = NATIVE === 'arm64' ? 'amd64' : 'arm64';
 
 /**
- * base (busybox, RUN) <- app (RUN); files: FROM scratch and COPY only, which
- * any platform can build without running anything.
+ * base (busybox, RUN) <- app (RUN); files and legacy-files: FROM scratch and
+ * COPY only, which any platform can build without running anything.
  */
 describe('the platform option reaches the Engine (real engine)', () => {
   const imageName = uniqueImageName('platform');
   let workspace: TestWorkspace;
-  const usePlatform = (platform?: string) => {
-    const options: StagecraftOptions = { imageName, defaultBase: 'base', ...(platform && { platform }) };
+  const usePlatform = (platform?: string, builder?: StagecraftOptions['builder']) => {
+    const options: StagecraftOptions = { imageName, defaultBase: 'base', ...(platform && { platform }), ...(builder && { builder }) };
     workspace.write('nx.json', { plugins: [{ plugin: '@stagecraft/nx', options }] });
   };
   const plan = (stage: string): { key: string } => {
@@ -46,8 +46,10 @@ describe('the platform option reaches the Engine (real engine)', () => {
     workspace = createTestWorkspace({ imageName, defaultBase: 'base', platform: `linux/${NATIVE}` });
     writeBusyboxBase(workspace);
     workspace.write('app/stage.json', { build: { type: 'custom', steps: ['true'] } });
-    workspace.write('files/Dockerfile', 'FROM scratch\nCOPY note.txt /note.txt\n');
-    workspace.write('files/note.txt', 'no RUN step: any platform builds without emulation\n');
+    for (const stage of ['files', 'legacy-files']) {
+      workspace.write(`${stage}/Dockerfile`, 'FROM scratch\nCOPY note.txt /note.txt\n');
+      workspace.write(`${stage}/note.txt`, `${stage}: no RUN step, so any platform builds without emulation\n`);
+    }
   });
   afterAll(async () => {
     workspace.remove();
@@ -67,19 +69,26 @@ describe('the platform option reaches the Engine (real engine)', () => {
     }
   });
 
-  it(`another platform is another key, and the Engine builds for it: a COPY-only stage comes out linux/${FOREIGN}`, async () => {
+  it('another platform is another key', () => {
     usePlatform(`linux/${FOREIGN}`);
     expect(plan('app').key).not.toBe(manifest('app').key);
-    expect(build(['files'])).toEqual({ files: 'built' });
-    const foreign = manifest('files');
-    expect(await platformOf(foreign.tag)).toBe(`linux/${FOREIGN}`);
-    // Back to the native platform: the legacy builder's cache offers the foreign layers, which must not be taken.
-    usePlatform(`linux/${NATIVE}`);
-    expect(build(['files'])).toEqual({ files: 'built' });
-    const native = manifest('files');
-    expect(native.key).not.toBe(foreign.key);
-    expect(native.tag).not.toBe(foreign.tag);
-    expect(await platformOf(native.tag)).toBe(`linux/${NATIVE}`);
-    expect(await platformOf(foreign.tag)).toBe(`linux/${FOREIGN}`);
   });
+
+  // The legacy builder's layer cache ignores the platform (Engine 20.10): switching back offers the foreign layers, which must not be taken.
+  it.each([['the default builder', 'files', undefined] as const, ['the legacy builder', 'legacy-files', 'legacy'] as const])(
+    `%s builds for the platform it is asked for: a COPY-only stage comes out linux/${FOREIGN}, then linux/${NATIVE}`,
+    async (_, stage, builder) => {
+      usePlatform(`linux/${FOREIGN}`, builder);
+      expect(build([stage])).toEqual({ [stage]: 'built' });
+      const foreign = manifest(stage);
+      expect(await platformOf(foreign.tag)).toBe(`linux/${FOREIGN}`);
+      usePlatform(`linux/${NATIVE}`, builder);
+      expect(build([stage])).toEqual({ [stage]: 'built' });
+      const native = manifest(stage);
+      expect(native.key).not.toBe(foreign.key);
+      expect(native.tag).not.toBe(foreign.tag);
+      expect(await platformOf(native.tag)).toBe(`linux/${NATIVE}`);
+      expect(await platformOf(foreign.tag)).toBe(`linux/${FOREIGN}`);
+    },
+  );
 });

@@ -154,7 +154,9 @@ describe('Nx self-hosted remote cache round trip for packages, across two clones
 
     const appTags = await tagsNamed(`${imageName}-app:`);
     expect(appTags).toHaveLength(1);
-    expect(await tagsNamed(`${imageName}-`)).toEqual([...appTags, externalBase].sort());
+    // The build named the base, pinned by its local image id, through an id tag beside its own.
+    const baseId = (await docker.getImage(externalBase).inspect()).Id.replace('sha256:', '');
+    expect(await tagsNamed(`${imageName}-`)).toEqual([...appTags, externalBase, `${imageName}-external:id-${baseId}`].sort());
 
     const out = mkdtempSync(join(tmpdir(), 'stagecraft-app-'));
     try {

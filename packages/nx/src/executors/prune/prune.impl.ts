@@ -23,7 +23,7 @@ export default async function pruneExecutor(options: PruneExecutorOptions, conte
       registry: stageRegistryPruner(pluginOptions, stage, tag),
     });
     for (const line of describePrune(stage, report, dryRun)) process.stdout.write(`${line}\n`);
-    return { success: true };
+    return { success: report.registryFailure === undefined };
   } catch (error) {
     return reportFailure(stage, error);
   }

@@ -1,0 +1,87 @@
+// A change to one leaf that leaves its output identical: a file is added to fmtlib-fmt's directory (its
+// source, copied to /usr/src, not exported), so fmtlib-fmt's key and its dependents' keys change, but
+// what fmtlib-fmt exports (/usr/local) does not. The OpenBMC-shaped DAG (base, 25 packages whose step is
+// `sleep 2`, aggregate final) is first built cold, then the change is made and the timed run follows:
+// Stagecraft's `nx run-many -t docker-stage` against BuildKit's multi-stage build of the same DAG (one
+// `COPY <pkg>/ /usr/src/<pkg>/` per package) after the same change. Only the leaf's RUN should run again;
+// BuildKit's COPY cache is keyed by content, so the dependents' steps are CACHED.
+// Issue 11: Stagecraft / BuildKit multi-stage at most 2.5 (required), 1.5 (goal); no dependent's RUN re-runs.
+const { join } = require('node:path');
+const lib = require('./lib');
+
+const CHANGED = process.env.CHANGED ?? 'fmtlib-fmt';
+const NOTE = 'NOTES.txt';
+
+async function multistage(packages) {
+  const imageName = lib.uniqueImageName('eq-ms');
+  const dir = lib.multistageDir(packages, imageName, { sources: true });
+  const cleanup = lib.onExit(() => {
+    lib.remove(dir);
+    lib.removeRunImages(imageName, imageName);
+  });
+  try {
+    const cold = await lib.buildKitBuild(dir, `${imageName}:1`);
+    lib.writeFile(dir, join(CHANGED, NOTE), 'a note that changes nothing the package exports\n');
+    const changed = await lib.buildKitBuild(dir, `${imageName}:2`);
+    return { cold: cold.seconds, changed: changed.seconds };
+  } finally {
+    cleanup();
+  }
+}
+
+function stagecraft(packages, dag) {
+  const imageName = lib.uniqueImageName('eq');
+  const root = lib.stagecraftDagWorkspace('stagecraft-bench-equivalent-', packages, {
+    imageName,
+    runId: imageName,
+    step: `sleep ${lib.SLEEP_SECONDS}`,
+    aggregate: true,
+  });
+  const cleanup = lib.onExit(() => {
+    lib.remove(root);
+    lib.removeRunImages(imageName, imageName);
+  });
+  try {
+    const cold = lib.runDockerStage(root, ['--parallel=25']);
+    if (Object.values(cold.statuses).some((s) => s !== 'built')) throw new Error(`the cold run did not build everything:\n${cold.output}`);
+    lib.writeFile(root, join('packages', CHANGED, NOTE), 'a note that changes nothing the package exports\n');
+    const changed = lib.runDockerStage(root, ['--parallel=25']);
+    const affected = [...lib.withDependents(dag, [CHANGED])].sort();
+    const rebuilt = Object.keys(changed.statuses).filter((stage) => changed.statuses[stage] === 'built').sort();
+    // A RUN step that ran prints its name without the CACHED mark ("<stage>: [3/4] RUN ..." or "Step 4/5 : RUN").
+    const ranRun = (stage) => new RegExp(`^${stage}: (\\[[^\\]]*\\] RUN|Step \\d+/\\d+ : RUN) `, 'm').test(changed.output);
+    const dependents = affected.filter((stage) => stage !== CHANGED);
+    return {
+      builder: lib.builderOf(changed.output),
+      cold: cold.seconds,
+      changed: changed.seconds,
+      headline: lib.summaryHeadline(changed.output),
+      rebuiltMatches: rebuilt.join(' ') === affected.join(' '),
+      rebuilt,
+      leafRan: ranRun(CHANGED),
+      dependents,
+      dependentsRan: dependents.filter(ranRun),
+    };
+  } finally {
+    cleanup();
+  }
+}
+
+async function main() {
+  const packages = lib.openbmcPackages();
+  const dag = [...packages, { name: 'final', depends: packages.map((p) => p.name) }];
+  const ours = stagecraft(packages, dag);
+  const theirs = await multistage(packages);
+  console.log(`DAG: busybox base, 25 packages (RUN sleep ${lib.SLEEP_SECONDS}), final; change: ${CHANGED}/${NOTE} added (copied to /usr/src, not exported)`);
+  console.log(`stagecraft (builder: ${ours.builder}): cold ${ours.cold.toFixed(2)} s, after the change ${ours.changed.toFixed(2)} s (${ours.headline})`);
+  console.log(`  rebuilt (${ours.rebuilt.length}): ${ours.rebuilt.join(' ')}${ours.rebuiltMatches ? '' : ' (NOT the changed stage plus its dependents)'}`);
+  console.log(`  ${CHANGED}'s RUN ran again: ${ours.leafRan ? 'yes' : 'no'}; dependents whose RUN ran again: ${ours.dependentsRan.length} of ${ours.dependents.length}${ours.dependentsRan.length ? ` (${ours.dependentsRan.join(' ')})` : ''}`);
+  console.log(`BuildKit multi-stage: cold ${theirs.cold.toFixed(2)} s, after the change ${theirs.changed.toFixed(2)} s`);
+  console.log(`output-identical change, stagecraft / BuildKit multi-stage: ${(ours.changed / theirs.changed).toFixed(2)} (goal <= 1.5, required <= 2.5)`);
+  process.exitCode = ours.rebuiltMatches && ours.dependentsRan.length === 0 ? 0 : 1;
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
