@@ -136,7 +136,7 @@ function onExit(cleanup) {
 function requireTypeScript(path) {
   const ts = require(join(REPO_ROOT, 'node_modules', 'typescript'));
   const { outputText } = ts.transpileModule(readFileSync(path, 'utf8'), {
-    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 },
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
     fileName: path,
   });
   const compiled = new Module(path, module);

@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildRequest, BuildResult } from '../src/docker/build';
 import type { StageEngine } from '../src/build/engine';
+import { PlatformMismatchError } from '../src/docker/image-platform';
 
 /** An Engine that keeps images in a map and builds by recording the request. */
 export class FakeEngine implements StageEngine {
@@ -9,6 +10,8 @@ export class FakeEngine implements StageEngine {
   builds: BuildRequest[] = [];
   removed: string[] = [];
   failing = new Set<string>();
+  /** Stages whose next cached build comes out for another platform, as the legacy builder's cache can give. */
+  wrongPlatformOnce = new Set<string>();
   reachable = true;
   /** Lines each build prints. */
   output: string[] = [];
@@ -41,6 +44,7 @@ export class FakeEngine implements StageEngine {
     for (const line of this.output) request.onLine(line);
     const stage = request.tag.replace(/^fake-/, '').replace(/:.*$/, '');
     if (this.failing.has(stage)) throw new Error(`Step 2/3 : RUN make failed in ${stage}`);
+    if (this.wrongPlatformOnce.delete(stage) && !request.noCache) throw new PlatformMismatchError(request.tag, request.platform!, 'linux/arm64');
     const imageId = `sha256:${String(++this.next).padStart(64, '0')}`;
     this.images.set(request.tag, imageId);
     return { imageId, durationMs: 1 };

@@ -7,8 +7,8 @@
  * partial tag, a lost file). The integration spec runs each once; the bench
  * (tools/bench/faults) runs each a fixed number of times and prints a table.
  *
- * Self-contained (node built-ins only), so the bench can load it without a build step.
- * Inspection uses the docker CLI: the product itself never does.
+ * Self-contained (node built-ins, dockerode and tar-stream), so the bench can load it
+ * without a build step. Inspection goes through dockerode, as the product's does.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -30,6 +30,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import Docker from 'dockerode';
+import * as tar from 'tar-stream';
 
 export interface FaultResult {
   keptWorking: boolean;
@@ -99,38 +101,48 @@ class Workspace {
     return this.start(args).done(timeoutMs);
   }
 
-  docker(args: string[]): string {
-    const host = this.dockerHost ? ['-H', this.dockerHost] : [];
-    const result = spawnSync('docker', [...host, ...args], { encoding: 'utf8' });
-    return result.status === 0 ? result.stdout.trim() : '';
+  /** The engine the workspace builds with: DOCKER_HOST's socket, or the shared one. */
+  get engine(): Docker {
+    this.connection ??= this.dockerHost ? new Docker({ socketPath: this.dockerHost.replace(/^unix:\/\//, '') }) : new Docker();
+    return this.connection;
+  }
+  private connection: Docker | undefined;
+
+  /** Every local tag of this workspace's images (of one stage, when given), sorted; none while the engine is away. */
+  async tagsOf(stage?: string): Promise<string[]> {
+    const prefix = stage ? `${this.imageName}-${stage}:` : this.imageName;
+    const images = await this.engine.listImages().catch(() => []);
+    return images.flatMap((image) => image.RepoTags ?? []).filter((tag) => tag.startsWith(prefix)).sort();
   }
 
-  tagsOf(stage: string): string[] {
-    return this.docker(['images', '--format', '{{.Repository}}:{{.Tag}}', `${this.imageName}-${stage}`]).split('\n').filter(Boolean).sort();
+  /** A file's content in an image, read from a container that is created and never started. */
+  async fileInImage(tag: string, path: string): Promise<string | undefined> {
+    const container = await this.engine.createContainer({ Image: tag, Cmd: ['true'], NetworkDisabled: true }).catch(() => undefined);
+    if (!container) return undefined;
+    try {
+      return await onlyFileOf(await container.getArchive({ path }));
+    } catch {
+      return undefined;
+    } finally {
+      await container.remove({ force: true }).catch(() => undefined);
+    }
   }
 
-  fileInImage(tag: string, path: string): string | undefined {
-    const host = this.dockerHost ? ['-H', this.dockerHost] : [];
-    const result = spawnSync('docker', [...host, 'run', '--rm', '--network', 'none', tag, 'cat', path], { encoding: 'utf8' });
-    return result.status === 0 ? result.stdout : undefined;
-  }
-
-  /** Containers (running or not) made from the base or any image built on it. */
-  containersOnBase(): string[] {
-    const base = this.tagsOf('base')[0];
+  /** Containers made from the base or any image built on it (only the running ones, when asked). */
+  async containersOnBase(runningOnly = false): Promise<string[]> {
+    const [base] = await this.tagsOf('base');
     if (!base) return [];
-    return this.docker(['ps', '-a', '-q', '--filter', `ancestor=${base}`]).split('\n').filter(Boolean);
+    const containers = await this.engine.listContainers({ all: !runningOnly, filters: { ancestor: [base] } }).catch(() => []);
+    return containers.map((container) => container.Id);
   }
 
-  runningContainersOnBase(): string[] {
-    const base = this.tagsOf('base')[0];
-    if (!base) return [];
-    return this.docker(['ps', '-q', '--filter', `ancestor=${base}`]).split('\n').filter(Boolean);
+  async removeImages(tags?: string[]): Promise<void> {
+    for (const tag of tags ?? (await this.tagsOf())) await this.engine.getImage(tag).remove({ force: true }).catch(() => undefined);
   }
 
-  removeImages(): void {
-    const tags = this.docker(['images', '--format', '{{.Repository}}:{{.Tag}}']).split('\n').filter((tag) => tag.startsWith(this.imageName));
-    if (tags.length) this.docker(['rmi', '-f', ...tags]);
+  async dispose(): Promise<void> {
+    await this.removeImages();
+    this.remove();
   }
 
   remove(): void {
@@ -181,13 +193,30 @@ class NxProcess {
   }
 }
 
-async function waitFor(condition: () => boolean, timeoutMs: number, intervalMs = 100): Promise<boolean> {
+async function waitFor(condition: () => Promise<boolean>, timeoutMs: number, intervalMs = 100): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (condition()) return true;
+    if (await condition()) return true;
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
   return condition();
+}
+
+/** The content of the one file in a tar stream (getArchive of a file's path). */
+function onlyFileOf(archive: NodeJS.ReadableStream): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const extract = tar.extract();
+    const chunks: Buffer[] = [];
+    extract.on('entry', (_header, stream, next) => {
+      stream.on('data', (chunk) => chunks.push(chunk as Buffer));
+      stream.on('end', next);
+      stream.resume();
+    });
+    extract.on('finish', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    extract.on('error', reject);
+    archive.on('error', reject);
+    archive.pipe(extract);
+  });
 }
 
 function failure(detail: string, dataLost = false): FaultResult {
@@ -198,10 +227,39 @@ function failure(detail: string, dataLost = false): FaultResult {
 async function rerunHolds(workspace: Workspace, stage: string, content: string): Promise<FaultResult> {
   const rerun = await workspace.nx(['run', `${stage}:docker-stage`]);
   if (rerun.status !== 0) return failure(`the run after the fault failed: ${rerun.output.slice(-600)}`);
-  const tags = workspace.tagsOf(stage);
-  const contents = tags.map((tag) => workspace.fileInImage(tag, DATA_FILE));
+  const tags = await workspace.tagsOf(stage);
+  const contents = await Promise.all(tags.map((tag) => workspace.fileInImage(tag, DATA_FILE)));
   if (!contents.includes(content)) return { keptWorking: true, dataLost: true, detail: `no image of ${stage} holds the workspace's data.txt` };
   return { keptWorking: true, dataLost: false, detail: '' };
+}
+
+/** Writes new data for the slow stage and starts its build; returns once the build's RUN step runs in a container. */
+async function slowBuildAtItsRunStep(
+  workspace: Workspace,
+  label: string,
+  cycle: number,
+): Promise<{ run: NxProcess; content: string; before: string[] } | FaultResult> {
+  const content = `${label} cycle ${cycle} ${randomBytes(4).toString('hex')}\n`;
+  workspace.write('slow/data.txt', content);
+  // The faulted build is the slow one; the run after it builds the same content quickly.
+  workspace.writeSlowStage('slow', 30);
+  const before = await workspace.tagsOf('slow');
+  const run = workspace.start(['run', 'slow:docker-stage']);
+  if (!(await waitFor(async () => (await workspace.containersOnBase(true)).length > 0, 120_000, 200))) {
+    run.signal('SIGKILL');
+    return failure(`the build never reached its RUN step: ${run.output.slice(-600)}`);
+  }
+  return { run, content, before };
+}
+
+async function newTags(workspace: Workspace, before: string[]): Promise<string[]> {
+  return (await workspace.tagsOf('slow')).filter((tag) => !before.includes(tag));
+}
+
+/** The slow stage made quick again, then the run after the fault. */
+function quickRerunHolds(workspace: Workspace, content: string): Promise<FaultResult> {
+  workspace.writeSlowStage('slow', 0);
+  return rerunHolds(workspace, 'slow', content);
 }
 
 // ---- the faults ----
@@ -218,30 +276,20 @@ function interruptFault(options: FaultOptions, signal: 'SIGINT' | 'SIGTERM'): Fa
       if (base.status !== 0) throw new Error(`the base did not build: ${base.output}`);
     },
     async runOnce(cycle) {
-      const content = `${signal} cycle ${cycle} ${randomBytes(4).toString('hex')}\n`;
-      workspace.write('slow/data.txt', content);
-      // The interrupted build is the slow one; the run after it builds the same content quickly.
-      workspace.writeSlowStage('slow', 30);
-      const before = workspace.tagsOf('slow');
-      const run = workspace.start(['run', 'slow:docker-stage']);
-      if (!(await waitFor(() => workspace.runningContainersOnBase().length > 0, 120_000, 200))) {
-        run.signal('SIGKILL');
-        return failure(`the build never reached its RUN step: ${run.output.slice(-600)}`);
-      }
-      run.signal(signal);
-      const interrupted = await run.done(60_000);
+      const started = await slowBuildAtItsRunStep(workspace, signal, cycle);
+      if ('keptWorking' in started) return started;
+      started.run.signal(signal);
+      const interrupted = await started.run.done(60_000);
       if (interrupted.status === 0) return failure('the interrupted run reported success');
-      const leftTag = workspace.tagsOf('slow').filter((tag) => !before.includes(tag));
-      if (leftTag.length) return failure(`the interrupted build left the tag ${leftTag.join(', ')}`, true);
-      if (!(await waitFor(() => workspace.containersOnBase().length === 0, 20_000, 250))) {
-        return failure(`containers left behind: ${workspace.containersOnBase().join(', ')}`);
+      const leftTags = await newTags(workspace, started.before);
+      if (leftTags.length) return failure(`the interrupted build left the tag ${leftTags.join(', ')}`, true);
+      if (!(await waitFor(async () => (await workspace.containersOnBase()).length === 0, 20_000, 250))) {
+        return failure(`containers left behind: ${(await workspace.containersOnBase()).join(', ')}`);
       }
-      workspace.writeSlowStage('slow', 0);
-      return rerunHolds(workspace, 'slow', content);
+      return quickRerunHolds(workspace, started.content);
     },
     async tearDown() {
-      workspace?.removeImages();
-      workspace?.remove();
+      await workspace?.dispose();
     },
   };
 }
@@ -267,25 +315,17 @@ function engineKilledFault(options: FaultOptions): Fault {
       if (base.status !== 0) throw new Error(`the base did not build on the extra engine: ${base.output}`);
     },
     async runOnce(cycle) {
-      const content = `engine cycle ${cycle} ${randomBytes(4).toString('hex')}\n`;
-      workspace.write('slow/data.txt', content);
-      workspace.writeSlowStage('slow', 30);
-      const before = workspace.tagsOf('slow');
-      const run = workspace.start(['run', 'slow:docker-stage']);
-      if (!(await waitFor(() => workspace.runningContainersOnBase().length > 0, 120_000, 200))) {
-        run.signal('SIGKILL');
-        return failure(`the build never reached its RUN step: ${run.output.slice(-600)}`);
-      }
+      const started = await slowBuildAtItsRunStep(workspace, 'engine', cycle);
+      if ('keptWorking' in started) return started;
       process.kill(Number(readFileSync(join(engineDir, 'pid'), 'utf8')), 'SIGKILL');
-      const failed = await run.done(120_000);
+      const failed = await started.run.done(120_000);
       const named = /Docker Engine/.test(failed.output) && /start it|DOCKER_HOST/.test(failed.output);
       engine('start');
       if (failed.status === 0) return failure('the run reported success while its engine was killed');
-      const leftTag = workspace.tagsOf('slow').filter((tag) => !before.includes(tag));
-      if (leftTag.length) return failure(`the killed build left the tag ${leftTag.join(', ')}`, true);
+      const leftTags = await newTags(workspace, started.before);
+      if (leftTags.length) return failure(`the killed build left the tag ${leftTags.join(', ')}`, true);
       if (!named) return failure(`the failure does not name the engine and the fix: ${failed.output.slice(-800)}`);
-      workspace.writeSlowStage('slow', 0);
-      return rerunHolds(workspace, 'slow', content);
+      return quickRerunHolds(workspace, started.content);
     },
     async tearDown() {
       if (engineDir) {
@@ -308,6 +348,7 @@ function corruptCacheFault(options: FaultOptions): Fault {
   let firstTags: Record<string, string[]>;
   const stages = ['tarball', 'tagged', 'local'];
   const contents: Record<string, string> = { tarball: 'from a tarball\n', tagged: 'from git\n', local: 'from the workspace\n' };
+  const tagsByStage = async () => Object.fromEntries(await Promise.all(stages.map(async (stage) => [stage, await workspace.tagsOf(stage)] as const)));
   return {
     name: 'damaged cache files',
     async setUp() {
@@ -339,17 +380,21 @@ function corruptCacheFault(options: FaultOptions): Fault {
       workspace.write('local/data.txt', contents.local);
       const first = await workspace.nx(['run-many', '-t', 'docker-stage']);
       if (first.status !== 0) throw new Error(`the first build failed: ${first.output}`);
-      firstTags = Object.fromEntries(stages.map((stage) => [stage, workspace.tagsOf(stage)]));
+      firstTags = await tagsByStage();
     },
     async runOnce(cycle) {
       const damaged = damageEveryFile(workspace.cacheDir, cycle);
       if (damaged === 0) return failure('the cache directory held no files to damage');
       // Without their images, the stages are built again from the damaged store.
-      workspace.docker(['rmi', '-f', ...stages.flatMap((stage) => firstTags[stage])]);
+      await workspace.removeImages(stages.flatMap((stage) => firstTags[stage]));
       const run = await workspace.nx(['run-many', '-t', 'docker-stage']);
-      const tags = Object.fromEntries(stages.map((stage) => [stage, workspace.tagsOf(stage)]));
+      const tags = await tagsByStage();
       const sameTags = JSON.stringify(tags) === JSON.stringify(firstTags);
-      const wrong = stages.filter((stage) => tags[stage].some((tag) => workspace.fileInImage(tag, DATA_FILE) !== contents[stage]));
+      const holdsWrongData = async (stage: string) => {
+        const inImages = await Promise.all(tags[stage].map((tag) => workspace.fileInImage(tag, DATA_FILE)));
+        return inImages.some((content) => content !== contents[stage]);
+      };
+      const wrong = (await Promise.all(stages.map(async (stage) => ((await holdsWrongData(stage)) ? [stage] : [])))).flat();
       if (!sameTags || wrong.length) {
         const failed = run.status === 0 ? '' : `; the run failed: ${run.output.split("\n").filter((line) => /tagged/.test(line)).slice(-8).join(" / ")}`;
         return { keptWorking: run.status === 0, dataLost: true, detail: `tags ${JSON.stringify(tags)}; wrong content in ${wrong.join(', ') || 'none'}${failed}` };
@@ -359,8 +404,7 @@ function corruptCacheFault(options: FaultOptions): Fault {
     },
     async tearDown() {
       server?.close();
-      workspace?.removeImages();
-      workspace?.remove();
+      await workspace?.dispose();
       if (scratch) rmSync(scratch, { recursive: true, force: true });
     },
   };
@@ -408,7 +452,7 @@ function rewrittenFileFault(options: FaultOptions): Fault {
         // Built: the image must hold exactly the content its key was computed from.
         const manifest = JSON.parse(readFileSync(join(workspace.root, 'dist/stagecraft/slow.json'), 'utf8'));
         const keyed = manifest.keyDocument.context.find((file: { path: string }) => file.path === 'source/data.txt').sha256;
-        const inImage = workspace.fileInImage(manifest.tag, DATA_FILE);
+        const inImage = await workspace.fileInImage(manifest.tag, DATA_FILE);
         if (inImage === undefined || createHash('sha256').update(inImage).digest('hex') !== keyed) {
           return { keptWorking: true, dataLost: true, detail: `${manifest.tag} holds content its key was not computed from` };
         }
@@ -420,8 +464,7 @@ function rewrittenFileFault(options: FaultOptions): Fault {
       return rerunHolds(workspace, 'slow', content);
     },
     async tearDown() {
-      workspace?.removeImages();
-      workspace?.remove();
+      await workspace?.dispose();
     },
   };
 }

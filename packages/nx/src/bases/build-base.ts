@@ -3,7 +3,7 @@ import type { StagePlan } from '../key/plan';
 import type { StageEngine } from '../build/engine';
 import { definingFile } from '../stage/definition-files';
 import { repositoryOf } from './external-base';
-import { lockCommand } from './unpinned';
+import { lockCommand } from '../lock/commands';
 
 /**
  * The Dockerfile to build: as planned when the base is local, not by registry

@@ -1,11 +1,7 @@
 /** The build-time rule for external bases: no build starts on a base that no pin names. */
 import type { StagePlan } from '../key/plan';
 import { definingFile } from '../stage/definition-files';
-
-/** The command that pins (or re-pins) one stage's floating revs and external base. */
-export function lockCommand(stage: string, update = false): string {
-  return `nx g @stagecraft/nx:lock --include='^${stage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$'${update ? ' --update' : ''}`;
-}
+import { lockCommand } from '../lock/commands';
 
 /** Why the stage must not be built, or undefined when its base (if external) is pinned. */
 export function unpinnedBaseRefusal(plan: StagePlan): string | undefined {

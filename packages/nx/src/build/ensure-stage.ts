@@ -137,18 +137,26 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
   const planned = await dockerfileForBuild(plan, deps.engine, deps.registry?.store.settings.registry);
   const dockerfile = `${planned.trimEnd()}\n${labelInstruction(labels)}\n`;
   const entries = await buildContextEntries(plan, deps.workspaceRoot, sourceTree, dockerfile, deps.targetNames.package);
-  const result = await deps.engine.build({
-    tag: plan.tag,
-    context: packContext(entries),
-    labels: {},
-    buildArgs: machineBuildArgs(plan.dockerfile),
-    noCache: deps.isForced(stage.name),
-    // The key names the platform, so the build must target it too.
-    platform: plan.keyDocument.platform,
-    onLine: (line) => deps.log(stage.name, line),
-    upstreamRefs: new Map(Object.entries(plan.imageUpstreamTags).map(([upstream, tag]) => [tag, upstream])),
-    upstreamTarget: deps.targetNames.dockerStage,
-    cacheFrom: deps.cacheFromEarlierTags ? earlierTags(plan, deps) : undefined,
+  const buildOnce = (noCache: boolean) =>
+    deps.engine.build({
+      tag: plan.tag,
+      context: packContext(entries),
+      labels: {},
+      buildArgs: machineBuildArgs(plan.dockerfile),
+      noCache,
+      // The key names the platform, so the build must target it too.
+      platform: plan.keyDocument.platform,
+      onLine: (line) => deps.log(stage.name, line),
+      upstreamRefs: new Map(Object.entries(plan.imageUpstreamTags).map(([upstream, tag]) => [tag, upstream])),
+      upstreamTarget: deps.targetNames.dockerStage,
+      cacheFrom: deps.cacheFromEarlierTags ? earlierTags(plan, deps) : undefined,
+    });
+  const noCache = deps.isForced(stage.name);
+  const result = await buildOnce(noCache).catch(async (error: unknown) => {
+    const { isPlatformMismatch } = await import('../docker/image-platform');
+    if (noCache || !isPlatformMismatch(error)) throw error;
+    deps.log(stage.name, `the layer cache gave an image for ${error.got}, not ${error.wanted}: building again without it`);
+    return buildOnce(true);
   });
   return result.imageId;
 }

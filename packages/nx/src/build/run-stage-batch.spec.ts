@@ -84,6 +84,13 @@ describe('the build core against a fake Engine', () => {
     expect(engine.builds[0].platform).toBe(plan.keyDocument.platform);
   });
 
+  it('an image the layer cache gave for another platform is never tagged: the stage builds again without the cache', async () => {
+    engine.wrongPlatformOnce.add('base');
+    expect(await batch(['base']).run()).toEqual({ base: 'built' });
+    expect(engine.builds.map((request) => request.noCache)).toEqual([false, true]);
+    expect(lines).toContain('base: the layer cache gave an image for linux/arm64, not linux/amd64: building again without it');
+  });
+
   it('a second run finds every image present and builds nothing', async () => {
     await batch(['app', 'base', 'lib', 'other']).run();
     engine.builds = [];

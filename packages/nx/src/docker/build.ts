@@ -6,6 +6,7 @@ import type { Builder } from './builder';
 import { engineErrorFor, engineLocation } from './engine';
 import { parseImageRef } from './image-ref';
 import { imageExists } from './images';
+import { requirePlatform } from './image-platform';
 import { BUILDER_CHATTER, BuildKitReader, LegacyReader, type ProgressReader } from './build-readers';
 import { readEngineMessages } from './progress';
 import { DEFAULT_OPTIONS } from '../stage/types';
@@ -77,6 +78,7 @@ export async function buildImage(docker: Docker, req: BuildRequest): Promise<Bui
     const { repo, tag } = parseImageRef(req.tag);
     await requireUpstreams(docker, req);
     const imageId = await runBuild(docker, req, abort.signal, () => contextError);
+    if (req.platform) await requirePlatform(docker, imageId, req.tag, req.platform);
     await docker.getImage(imageId).tag({ repo, tag });
     return { imageId, durationMs: Date.now() - started };
   } catch (err) {

@@ -1,4 +1,4 @@
-/** The command that pins (or re-pins) one stage's floating revs. */
+/** The command that pins (or re-pins) one stage's floating revs and external base. */
 export function lockCommand(stage: string, update = false): string {
   return `nx g @stagecraft/nx:lock --include='^${stage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$'${update ? ' --update' : ''}`;
 }
