@@ -74,6 +74,13 @@ describe('buildStageGraph', () => {
     expect(graph.edges).toEqual([]);
   });
 
+  it('refuses a reserved stage name, naming its file', () => {
+    const messages = errorsOf(() => buildStageGraph([base, stage('timeline', { root: 'tools/timeline', stageFile: 'tools/timeline/stage.json' })], options));
+    expect(messages).toEqual([
+      "tools/timeline/stage.json at /name: stage name 'timeline' is reserved (dist/stagecraft/timeline.json is the timeline of each run, beside the stages' manifests): give the stage another name",
+    ]);
+  });
+
   it('names both files of a duplicate stage name', () => {
     const messages = errorsOf(() =>
       buildStageGraph([base, stage('a'), stage('a', { root: 'other/a', stageFile: 'other/a/stage.json' })], options),

@@ -3,6 +3,7 @@ import { definingFile } from './definition-files';
 import { StageError, StageErrors } from './errors';
 import type { ResolvedOptions, Stage } from './types';
 import { editDistance } from './edit-distance';
+import { RESERVED_STAGE_NAMES } from './names';
 
 /** An edge from a stage to an upstream stage, with the file and field that declares it. */
 export interface StageEdge {
@@ -48,6 +49,11 @@ export function buildStageGraph(stageList: Stage[], options: ResolvedOptions, un
   const errors: StageError[] = [];
   const stages = new Map<string, Stage>();
   for (const stage of stageList) {
+    const reserved = RESERVED_STAGE_NAMES.get(stage.name);
+    if (reserved) {
+      errors.push(new StageError(definingFile(stage), stage.stageFile ? '/name' : '', `stage name '${stage.name}' is reserved (${reserved}): give the stage another name`));
+      continue;
+    }
     const earlier = stages.get(stage.name);
     if (earlier) {
       errors.push(

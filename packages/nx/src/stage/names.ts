@@ -6,6 +6,11 @@ const STAGE_NAME = /^[a-z0-9]+(?:(?:[._]|__|[-]+)[a-z0-9]+)*$/;
 const SEPARATOR_RUN = /[._-]+/g;
 const VALID_SEPARATOR = /^(?:[._]|__|-+)$/;
 
+/** Names a stage cannot take, with why: its run manifest (dist/stagecraft/<stage>.json) would clash. */
+export const RESERVED_STAGE_NAMES: ReadonlyMap<string, string> = new Map([
+  ['timeline', 'dist/stagecraft/timeline.json is the timeline of each run, beside the stages\' manifests'],
+]);
+
 export function isValidStageName(s: string): boolean {
   return s.length <= MAX_STAGE_NAME_LENGTH && STAGE_NAME.test(s);
 }
