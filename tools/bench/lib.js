@@ -84,7 +84,8 @@ function docker(args, options = {}) {
  * every image built on it is unique to the run (no layer cache from earlier runs) and found by cleanup.
  */
 function busyboxBaseDockerfile(runId) {
-  return ['FROM scratch', `LABEL ${RUN_LABEL}=${runId}`, 'COPY busybox /bin/busybox', 'RUN ["/bin/busybox", "--install", "-s", "/bin"]'];
+  // The run id in a file too: BuildKit's cache ignores labels, so only content makes the base new to it.
+  return ['FROM scratch', `LABEL ${RUN_LABEL}=${runId}`, 'COPY busybox /bin/busybox', `RUN ["/bin/busybox", "sh", "-c", "/bin/busybox --install -s /bin && echo ${runId} > /etc/bench-run"]`];
 }
 
 function writeBusyboxBase(root, dir, runId) {
@@ -197,7 +198,8 @@ function stagecraftDagWorkspace(prefix, dag, { imageName, runId, step, aggregate
   writeBusyboxBase(root, 'base', runId);
   for (const { name, depends } of dag) {
     writeJson(root, `packages/${name}/stage.json`, { name, depends, build: { type: 'custom', steps: [step, ...markerSteps(name)] } });
-    writeFile(root, `packages/${name}/marker.txt`, `${name}\n`);
+    // The run id makes every step new to BuildKit's cache (content-keyed, it outlives image removal), so a cold run is cold.
+    writeFile(root, `packages/${name}/marker.txt`, `${name} ${runId}\n`);
   }
   if (aggregate) writeJson(root, 'final/stage.json', { name: 'final', depends: dag.map((n) => n.name), build: { type: 'aggregate' } });
   return root;

@@ -190,11 +190,13 @@ function missingUpstreamMessage({ ref, stage, target }: MissingUpstream): string
 }
 
 async function requireUpstreams(docker: Docker, req: BuildRequest): Promise<void> {
-  for (const [ref, stage] of req.upstreamRefs ?? []) {
-    if (!(await imageExists(docker, ref))) {
-      const missing = { ref, stage, target: req.upstreamTarget ?? DEFAULT_OPTIONS.targetNames.dockerStage };
-      throw new BuildError(missingUpstreamMessage(missing), req.tag, `No such image: ${ref}`, undefined, [], missing);
-    }
+  const upstreams = [...(req.upstreamRefs ?? [])];
+  const present = await Promise.all(upstreams.map(([ref]) => imageExists(docker, ref)));
+  const absent = upstreams.find((_, index) => !present[index]);
+  if (absent) {
+    const [ref, stage] = absent;
+    const missing = { ref, stage, target: req.upstreamTarget ?? DEFAULT_OPTIONS.targetNames.dockerStage };
+    throw new BuildError(missingUpstreamMessage(missing), req.tag, `No such image: ${ref}`, undefined, [], missing);
   }
 }
 

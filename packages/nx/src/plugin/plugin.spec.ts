@@ -137,7 +137,7 @@ describe('the Nx plugin: createNodes and createDependencies on a file tree', () 
       write('stages/zlib/stage.json', { ...(FILES['stages/zlib/stage.json'] as object), refresh: 'month' });
       const again = projectsOf(await createNodes());
       expect(load.mock.calls.map(([, dir]) => dir)).toEqual(['stages/zlib']);
-      expect(again['zlib'].targets!['docker-stage'].inputs).toContainEqual({ runtime: 'date -u +%Y-%m' });
+      expect(again['zlib'].targets!['stage-plan'].inputs).toContainEqual({ runtime: 'date -u +%Y-%m' });
     } finally {
       load.mockRestore();
     }

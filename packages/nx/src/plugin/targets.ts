@@ -24,8 +24,9 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
         ? [...consumedPackages, ...((imageUpstreams ?? []).length ? [{ target: names.dockerStage, projects: imageUpstreams }] : [])]
         : [`^${names.dockerStage}`],
       cache: false,
-      // Not cached by Nx (the image store is the cache), but the inputs tell `nx affected` what the key reads.
-      inputs: cachedInputs,
+      // Not cached by Nx (the image store is the cache): its inputs only tell `nx affected` which files
+      // outside the project the key reads, so they leave out the runtime inputs Nx would run to hash it.
+      inputs: [STAGE_FILES, `^${STAGE_FILES}`],
       options: {},
       metadata: metadata(
         `Ensure the image of stage ${stage.name} exists: skip when its content tag is present, else build it`,
@@ -125,7 +126,7 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
     root: stage.root,
     projectType: 'library',
     tags: ['stagecraft', `stagecraft:${stage.build.type}`],
-    namedInputs: { stagecraft: stageInputs(stage) },
+    namedInputs: { stagecraft: stageInputs(stage), [STAGE_FILES]: stageFiles(stage) },
     metadata: {
       technologies: TECHNOLOGIES,
       description: `Stagecraft ${stage.build.type} stage ${stage.name}`,
@@ -143,6 +144,13 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
  * is in Nx's inputs but not in the key: it costs a spare cache miss, never a stale hit.)
  */
 function stageInputs(stage: Stage) {
+  return [...stageFiles(stage), ignoredFilesInput(stage), ...stage.env.map((variable) => ({ env: variable }))];
+}
+
+/** The named input of the files (in the project or declared) that a stage's key reads. */
+const STAGE_FILES = 'stagecraftFiles';
+
+function stageFiles(stage: Stage): string[] {
   const declared = [...stage.inputs, ...(stage.optionalInputs ?? [])].map((glob) =>
     glob.startsWith('{workspaceRoot}/') ? glob : `{projectRoot}/${glob}`,
   );
@@ -152,9 +160,7 @@ function stageInputs(stage: Stage) {
     `{projectRoot}/${PIN_FILE_NAME}`,
     ...declared,
     ...copiedFileInputs(stage),
-    ignoredFilesInput(stage),
     '{workspaceRoot}/nx.json',
-    ...stage.env.map((variable) => ({ env: variable })),
   ];
 }
 
