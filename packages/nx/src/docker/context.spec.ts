@@ -1,4 +1,5 @@
-import { mkdtempSync, promises as fsPromises, readFileSync, writeFileSync, rmSync } from 'fs';
+import { mkdtempSync, promises as fsPromises, readdirSync, readFileSync, readlinkSync, writeFileSync, rmSync } from 'fs';
+import type { Readable } from 'stream';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { createHash } from 'crypto';
@@ -113,6 +114,25 @@ describe('packContext', () => {
     } finally {
       stat.mockRestore();
     }
+  });
+
+  it('closes the file it was reading when destroyed unread (a build refused before it started)', async () => {
+    const big = join(dir, 'big');
+    writeFileSync(big, Buffer.alloc(8 * 1024 * 1024));
+    const openOnBig = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === big;
+        } catch {
+          return false;
+        }
+      }).length;
+    const stream = packContext([{ path: 'big', mode: 0o644, source: { file: big } }]) as Readable;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(openOnBig()).toBe(1);
+    stream.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(openOnBig()).toBe(0);
   });
 
   it('errors the stream when a symlink points elsewhere than when the key was computed', async () => {
