@@ -72,6 +72,7 @@ async function main() {
   const dag = [...packages, { name: 'final', depends: packages.map((p) => p.name) }];
   const ours = stagecraft(packages, dag);
   const theirs = await multistage(packages);
+  console.log(lib.nxPluginLoading());
   console.log(`DAG: busybox base, 25 packages (RUN sleep ${lib.SLEEP_SECONDS}), final; change: ${CHANGED}/${NOTE} added (copied to /usr/src, not exported)`);
   console.log(`stagecraft (builder: ${ours.builder}): cold ${ours.cold.toFixed(2)} s, after the change ${ours.changed.toFixed(2)} s (${ours.headline})`);
   console.log(`  rebuilt (${ours.rebuilt.length}): ${ours.rebuilt.join(' ')}${ours.rebuiltMatches ? '' : ' (NOT the changed stage plus its dependents)'}`);

@@ -59,7 +59,14 @@ function seededRandom(seed) {
   };
 }
 
-module.exports = { REPO_ROOT, makeWorkspace, writeFile, writeJson, nx, median, remove, seededRandom };
+/** How Nx loads plugins in the timed runs: Nx's default (each plugin in its own worker process) or in-process. */
+function nxPluginLoading() {
+  return process.env.NX_ISOLATE_PLUGINS === 'false'
+    ? 'Nx plugins loaded in-process (NX_ISOLATE_PLUGINS=false)'
+    : "Nx plugins isolated (Nx's default; NX_ISOLATE_PLUGINS=false loads them in-process)";
+}
+
+module.exports = { REPO_ROOT, makeWorkspace, writeFile, writeJson, nx, median, remove, seededRandom, nxPluginLoading };
 
 // ---- Engine benchmarks (noop, cold, multistage, affected) ----
 const { copyFileSync, chmodSync, readFileSync } = require('node:fs');

@@ -34,6 +34,7 @@ async function main() {
   const buildkit = await timeMultistage(packages, 'buildkit');
   const legacy = await timeMultistage(packages, 'legacy');
 
+  console.log(lib.nxPluginLoading());
   console.log(`DAG: busybox base, 25 packages (RUN sleep ${lib.SLEEP_SECONDS}, seed's depends), final copying from all; all cold`);
   console.log(`stagecraft cold nx run-many -t docker-stage --parallel=${PARALLEL} (default builder: ${stagecraft.builder}): ${stagecraft.seconds.toFixed(2)} s (${stagecraft.headline})`);
   console.log(`multi-stage build, BuildKit (Engine API, version 2): ${buildkit.seconds.toFixed(2)} s`);
