@@ -1,4 +1,5 @@
-import { mkdtempSync, writeFileSync, rmSync } from 'fs';
+import { mkdtempSync, promises as fsPromises, readdirSync, readFileSync, readlinkSync, writeFileSync, rmSync } from 'fs';
+import type { Readable } from 'stream';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import { createHash } from 'crypto';
@@ -94,6 +95,44 @@ describe('packContext', () => {
     const planned = createHash('sha256').update('the content at plan time').digest('hex');
     const stream = packContext([{ path: 'bin/busybox', mode: 0o755, source: { file: join(dir, 'busybox'), sha256: planned } }]);
     await expect(bytes(stream)).rejects.toThrow(`build context: ${join(dir, 'busybox')} (bin/busybox) changed since the stage was planned`);
+  });
+
+  it.each([
+    ['grew', -8],
+    ['shrank', 8],
+  ])('names the file, not the tar header, when it %s between its size being read and its bytes', async (_, sizeChange) => {
+    const file = join(dir, 'busybox');
+    const planned = createHash('sha256').update(readFileSync(file)).digest('hex');
+    const realStat = fsPromises.stat;
+    const stat = jest.spyOn(fsPromises, 'stat').mockImplementation(async (path) => {
+      const stats = await realStat(path);
+      return Object.assign(stats, { size: stats.size + sizeChange });
+    });
+    try {
+      const stream = packContext([{ path: 'bin/busybox', mode: 0o755, source: { file, sha256: planned } }]);
+      await expect(bytes(stream)).rejects.toThrow(`build context: ${file} (bin/busybox) changed since the stage was planned`);
+    } finally {
+      stat.mockRestore();
+    }
+  });
+
+  it('closes the file it was reading when destroyed unread (a build refused before it started)', async () => {
+    const big = join(dir, 'big');
+    writeFileSync(big, Buffer.alloc(8 * 1024 * 1024));
+    const openOnBig = () =>
+      readdirSync('/proc/self/fd').filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`) === big;
+        } catch {
+          return false;
+        }
+      }).length;
+    const stream = packContext([{ path: 'big', mode: 0o644, source: { file: big } }]) as Readable;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(openOnBig()).toBe(1);
+    stream.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(openOnBig()).toBe(0);
   });
 
   it('errors the stream when a symlink points elsewhere than when the key was computed', async () => {

@@ -36,12 +36,33 @@ const EPOCH = new Date(0);
 export function packContext(entries: ContextEntry[]): NodeJS.ReadableStream {
   const ordered = withParentDirectories(entries);
   const pack = tar.pack();
-  writeEntries(pack, ordered).then(
+  const written = writeEntries(pack, ordered);
+  written.then(
     () => pack.finalize(),
     (err: unknown) => pack.destroy(err instanceof Error ? err : new Error(String(err))),
   );
   // tar-stream packs are streamx streams; hand out a Node stream.
-  return Readable.from(pack, { objectMode: false });
+  // The pack's iterator is taken at once: it is what listens for the pack's errors, read or not.
+  const chunks = pack[Symbol.asyncIterator]();
+  const stream = Readable.from(packedBytes(chunks, written), { objectMode: false });
+  // Destroyed unread (a build refused before it started): the pack stops, closing the file it was reading.
+  stream.once('close', () => void chunks.return?.());
+  return stream;
+}
+
+/**
+ * The pack's bytes. When the pack fails on its own (a file whose size changed
+ * after it was read fails tar-stream with "Size mismatch"), the error is the
+ * one writing the entries ended with, which names the file.
+ */
+async function* packedBytes(pack: AsyncIterator<unknown>, written: Promise<void>): AsyncGenerator<Buffer> {
+  try {
+    for await (const chunk of { [Symbol.asyncIterator]: () => pack }) yield chunk as Buffer;
+  } catch (packError) {
+    const settled = new Promise<void>((resolve) => setTimeout(resolve, 1000).unref());
+    const entriesError = await Promise.race([written.then(() => undefined, (err: unknown) => err), settled]);
+    throw entriesError ?? packError;
+  }
 }
 
 type TarItem = { kind: 'directory'; path: string } | { kind: 'entry'; entry: ContextEntry };
