@@ -4,6 +4,7 @@ import { runStages } from '../../build/run-stages';
 import type { DockerStageExecutorOptions } from './schema';
 import { runSummary } from '../../build/summary';
 import { dryRunStages } from '../../build/stage-status';
+import { stageTaskResult, type BatchTaskResult } from '../shared/stage-task-result';
 
 /** One stage: the same path as a batch of one. */
 export default async function dockerStageExecutor(
@@ -38,7 +39,7 @@ export async function* batchDockerStage(
   inputs: Record<string, DockerStageExecutorOptions>,
   overrides: DockerStageExecutorOptions,
   context: ExecutorContext,
-): AsyncGenerator<{ task: string; result: { success: boolean; terminalOutput: string; startTime: number; endTime: number; status: 'success' | 'failure' | 'skipped' } }> {
+): AsyncGenerator<BatchTaskResult> {
   const taskOf = new Map(Object.values(taskGraph.tasks).map((task) => [task.target.project, task.id]));
   const projectOf = (taskId: string) => taskGraph.tasks[taskId].target.project;
   const forced = new Set(Object.keys(inputs).filter((taskId) => inputs[taskId].force).map(projectOf));
@@ -67,18 +68,7 @@ export async function* batchDockerStage(
     if (options.printTag && event.outcome.tag && succeeded(event.outcome)) process.stdout.write(`${event.outcome.tag}\n`);
     // Nx ends the batch process as soon as it has the last result, so the summary goes out first.
     if (outcomes.length === taskOf.size) process.stderr.write(`${runSummary(outcomes, aggregates, event.timelineFiles)}\n`);
-    const status = succeeded(event.outcome) ? 'success' : event.outcome.status === 'skipped' ? 'skipped' : 'failure';
-    yield {
-      task: taskOf.get(event.project)!,
-      result: {
-        success: succeeded(event.outcome),
-        status,
-        terminalOutput: event.output.map((line) => `${line}\n`).join(''),
-        // Each task's own times, so that Nx's durations and critical path are the stages' own.
-        startTime: event.outcome.startTime ?? Date.now(),
-        endTime: event.outcome.endTime ?? Date.now(),
-      },
-    };
+    yield stageTaskResult(taskOf.get(event.project)!, event);
   }
 }
 

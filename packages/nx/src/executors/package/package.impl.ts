@@ -3,6 +3,7 @@ import { isAvailable, type StageOutcome } from '../../build/ensure-stage';
 import { packageStages } from '../../build/package-stages';
 import { batchParallelism } from '../../build/parallelism';
 import { runSummary } from '../../build/summary';
+import { stageTaskResult, type BatchTaskResult } from '../shared/stage-task-result';
 import type { PackageExecutorOptions } from './schema';
 
 /**
@@ -30,7 +31,7 @@ export async function* batchPackage(
   _inputs: Record<string, PackageExecutorOptions>,
   _overrides: PackageExecutorOptions,
   context: ExecutorContext,
-): AsyncGenerator<{ task: string; result: { success: boolean; terminalOutput: string; startTime: number; endTime: number; status: 'success' | 'failure' | 'skipped' } }> {
+): AsyncGenerator<BatchTaskResult> {
   const taskOf = new Map(Object.values(taskGraph.tasks).map((task) => [task.target.project, task.id]));
   const parallel = batchParallelism(undefined, context.nxJsonConfiguration?.parallel);
   process.stderr.write(`Stagecraft: ${taskOf.size} package task${taskOf.size === 1 ? '' : 's'} in one batch, one scheduler, at most ${parallel} at once\n`);
@@ -42,16 +43,6 @@ export async function* batchPackage(
     if (!task) continue;
     // Nx ends the batch process as soon as it has the last result, so the summary goes out first.
     if (++reported === taskOf.size) process.stderr.write(`${runSummary(outcomes)}\n`);
-    const success = isAvailable(event.outcome.status);
-    yield {
-      task,
-      result: {
-        success,
-        status: success ? 'success' : event.outcome.status === 'skipped' ? 'skipped' : 'failure',
-        terminalOutput: event.output.map((line) => `${line}\n`).join(''),
-        startTime: event.outcome.startTime ?? Date.now(),
-        endTime: event.outcome.endTime ?? Date.now(),
-      },
-    };
+    yield stageTaskResult(task, event);
   }
 }
