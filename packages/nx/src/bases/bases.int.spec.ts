@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import Docker from 'dockerode';
 import { buildExternalBase, pushImage, removeImagesNamed, uniqueImageName } from '../../testing/engine';
 import { startTestRegistry, type TestRegistry } from '../../testing/registry';
@@ -20,6 +22,7 @@ describe('external bases by digest and the base mirror (real registries, real en
   let workspace: TestWorkspace;
   let base: string;
   const pin = (value: BasePin) => workspace.write('lib/stage.lock.json', { base: value });
+  const pinFile = () => JSON.parse(readFileSync(join(workspace.root, 'lib/stage.lock.json'), 'utf8')) as unknown;
   const tagOf = () => {
     const run = workspace.nx(['run', 'lib:stage-plan', '--json', '--output-style=static', '--skip-nx-cache'], CLOCK);
     expect(run.status).toBe(0);
@@ -42,19 +45,26 @@ describe('external bases by digest and the base mirror (real registries, real en
     await removeImagesNamed(imageName);
   });
 
-  it('pins the base to the digest the registry serves; a re-push under the same tag changes no tag until the pin moves', async () => {
+  it('the lock pins the base to the digest the registry serves; a re-push changes no tag until lock --update moves the pin', async () => {
+    const lock = (...args: string[]) => workspace.nx(['g', '@stagecraft/nx:lock', ...args], CLOCK);
+    const pinned = lock();
+    expect(pinned.status).toBe(0);
     const first = await resolveBase(base, docker);
-    expect(first).toEqual({ image: base, digest: expect.stringMatching(/^sha256:[0-9a-f]{64}$/) });
-    pin(first);
+    expect(pinFile()).toMatchObject({ base: { image: base, digest: first.digest } });
     const pinnedTag = tagOf();
 
     await buildExternalBase(base, 'other content\n');
     await pushImage(base);
     expect(tagOf()).toBe(pinnedTag);
+    const check = lock('--check');
+    expect(check.status).not.toBe(0);
+    expect(check.stdout + check.stderr).toContain('lib/stage.lock.json');
+    expect(tagOf()).toBe(pinnedTag);
 
+    expect(lock('--update').status).toBe(0);
     const moved = await resolveBase(base, docker);
     expect(moved.digest).not.toBe(first.digest);
-    pin(moved);
+    expect(pinFile()).toMatchObject({ base: { image: base, digest: moved.digest } });
     expect(tagOf()).not.toBe(pinnedTag);
   });
 
