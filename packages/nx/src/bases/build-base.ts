@@ -13,7 +13,7 @@ import { lockCommand } from '../lock/commands';
 export async function dockerfileForBuild(plan: StagePlan, engine: StageEngine, registryPrefix: string | undefined): Promise<string> {
   const base = plan.externalBase;
   if (base?.ref?.startsWith('sha256:')) return plan.dockerfileFrom(await localBaseAlias(plan, base.image, base.ref, engine));
-  if (!base?.ref || !base.digest || !base.ref.includes('@') || !registryPrefix) return plan.dockerfile;
+  if (!base?.ref || !base.digest || !registryPrefix) return plan.dockerfile;
   if (await engine.imageIdOf(base.ref)) return plan.dockerfile;
   const { baseSource, mirrorRef } = await import('./mirror');
   const mirrored = mirrorRef(registryPrefix, base.image, base.digest);

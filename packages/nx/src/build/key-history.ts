@@ -1,4 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomically } from '../sources/atomic';
 import { join } from 'node:path';
 import type { KeyDocument } from '../key/key';
 
@@ -37,22 +38,16 @@ export class KeyHistory {
 
   record(stage: string, document: KeyDocument, tag?: string): void {
     mkdirSync(join(this.cacheDir, 'keys'), { recursive: true });
-    writeAtomically(this.fileOf(stage), JSON.stringify(document));
+    writeFileAtomically(this.fileOf(stage), JSON.stringify(document));
     if (tag) {
       const tags = [tag, ...this.previousTags(stage).filter((t) => t !== tag)].slice(0, TAGS_KEPT);
-      writeAtomically(this.fileOf(stage, '.tags.json'), JSON.stringify(tags));
+      writeFileAtomically(this.fileOf(stage, '.tags.json'), JSON.stringify(tags));
     }
   }
 
   private fileOf(stage: string, extension = '.json'): string {
     return join(this.cacheDir, 'keys', `${stage}${extension}`);
   }
-}
-
-function writeAtomically(file: string, content: string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
-  writeFileSync(temporary, content);
-  renameSync(temporary, file);
 }
 
 function looksLikeKeyDocument(value: unknown): value is KeyDocument {

@@ -1,4 +1,5 @@
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import { writeFileAtomically } from '../sources/atomic';
 import { join } from 'node:path';
 import type { KeyDocument } from '../key/key';
 
@@ -22,8 +23,6 @@ export function writeStageManifest(workspaceRoot: string, manifest: StageManifes
   const dir = join(workspaceRoot, MANIFEST_DIR);
   mkdirSync(dir, { recursive: true });
   const file = join(dir, `${manifest.stage}.json`);
-  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(temporary, `${JSON.stringify(manifest, null, 2)}\n`);
-  renameSync(temporary, file);
+  writeFileAtomically(file, `${JSON.stringify(manifest, null, 2)}\n`);
   return file;
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { writeFileAtomically } from '../sources/atomic';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { packagesDir } from '../key/plan';
 
@@ -21,8 +22,7 @@ export function writeProvenance(workspaceRoot: string, record: Omit<PackageProve
   const files = Object.fromEntries(readdirSync(dir).sort().map((file) => [file, sha256Of(join(dir, file))]));
   const provenance = { ...record, files };
   const target = join(workspaceRoot, provenancePath(record.stage));
-  writeFileSync(`${target}.${process.pid}.tmp`, `${JSON.stringify(provenance, null, 2)}\n`);
-  renameSync(`${target}.${process.pid}.tmp`, target);
+  writeFileAtomically(target, `${JSON.stringify(provenance, null, 2)}\n`);
   return provenance;
 }
 

@@ -21,11 +21,13 @@ export async function* packageStages(
   context: ExecutorContext,
   projects: string[],
   parallel?: number,
-  engine: StageEngine = dockerEngine(connectEngine()),
+  engine?: StageEngine,
 ): AsyncGenerator<StageRunEvent> {
   let graph: StageGraph;
   try {
-    graph = stageContextFor(context, projects).graph;
+    const stages = stageContextFor(context, projects);
+    graph = stages.graph;
+    engine ??= dockerEngine(connectEngine(), stages.options.builder);
   } catch (error) {
     for (const project of projects) yield failed(project, (error as Error).message);
     return;

@@ -1,5 +1,6 @@
 /** Records when each stage of a batch starts and ends, and writes the timeline files when the batch is done. */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { writeFileAtomically } from '../sources/atomic';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { StageOutcome } from './ensure-stage';
 import { MANIFEST_DIR } from './manifest';
@@ -30,18 +31,12 @@ export class TimelineRecorder {
   write(workspaceRoot: string): string[] {
     const [json, svg] = TIMELINE_FILES;
     mkdirSync(join(workspaceRoot, MANIFEST_DIR), { recursive: true });
-    writeAtomically(join(workspaceRoot, json), `${JSON.stringify(traceEvents(this.entries, this.startedAt), null, 1)}\n`);
-    writeAtomically(join(workspaceRoot, svg), timelineSvg(this.entries, this.startedAt));
+    writeFileAtomically(join(workspaceRoot, json), `${JSON.stringify(traceEvents(this.entries, this.startedAt), null, 1)}\n`);
+    writeFileAtomically(join(workspaceRoot, svg), timelineSvg(this.entries, this.startedAt));
     return TIMELINE_FILES;
   }
 
   private elapsed(): number {
     return Date.now() - this.startedAt.getTime();
   }
-}
-
-function writeAtomically(file: string, content: string): void {
-  const temporary = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writeFileSync(temporary, content);
-  renameSync(temporary, file);
 }

@@ -1,5 +1,6 @@
 /** Comparing a stage's computed tag with its declaration, and the messages that say what to do. */
 import { generatorCommand } from '../plugin/identity';
+import { includeOnly } from '../lock/commands';
 import type { DeclaredTags } from './declared-tags-file';
 import { bucketOf, keyMatchesTag, tagPartOf } from './tags';
 
@@ -66,7 +67,7 @@ export function imageKeyFailure(
 
 /** The exact command that rewrites one stage's declaration. */
 export function updateCommandFor(stage: string): string {
-  return `${generatorCommand('update-tags')} --include='^${stage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$'`;
+  return `${generatorCommand('update-tags')} ${includeOnly(stage)}`;
 }
 
 function bucketNote(declared: string, computed: string): string {

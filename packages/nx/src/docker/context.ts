@@ -131,6 +131,10 @@ async function addFile(pack: tar.Pack, path: string, mode: number, file: string,
   });
   if (!stat.isFile()) throw new Error(`build context: ${file} (for ${path}) is not a regular file`);
   const sink = pack.entry({ ...header(path, mode), type: 'file', size: stat.size });
+  if (expectedSha256 === undefined) {
+    await pipeline(createReadStream(file), sink);
+    return;
+  }
   const hash = createHash('sha256');
   const hashing = new Transform({
     transform(chunk: Buffer, _encoding, done) {
@@ -138,11 +142,11 @@ async function addFile(pack: tar.Pack, path: string, mode: number, file: string,
       done(null, chunk);
     },
   });
+  // A file that grew or shrank since its size was read no longer fits its tar header.
   await pipeline(createReadStream(file), hashing, sink).catch((err: Error) => {
-    // A file that grew or shrank since its size was read no longer fits its tar header.
-    throw expectedSha256 === undefined ? err : changedSincePlan(path, file, err);
+    throw changedSincePlan(path, file, err);
   });
-  if (expectedSha256 !== undefined && hash.digest('hex') !== expectedSha256) throw changedSincePlan(path, file);
+  if (hash.digest('hex') !== expectedSha256) throw changedSincePlan(path, file);
 }
 
 function sha256Of(text: string): string {

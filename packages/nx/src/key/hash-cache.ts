@@ -1,4 +1,5 @@
-import { lstatSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomically } from '../sources/atomic';
 import { dirname, join } from 'node:path';
 import { hashFiles, type HashedFile } from './files';
 
@@ -66,9 +67,7 @@ export class FileHashCache {
   save(): void {
     if (!this.changed || !this.entries) return;
     mkdirSync(dirname(this.file), { recursive: true });
-    const temporary = `${this.file}.${process.pid}.tmp`;
-    writeFileSync(temporary, JSON.stringify(this.entries));
-    renameSync(temporary, this.file);
+    writeFileAtomically(this.file, JSON.stringify(this.entries));
     this.changed = false;
   }
 

@@ -7,9 +7,9 @@ import { PluginCache } from 'nx/src/utils/plugin-cache-utils';
 import { workspaceDataDirectory } from 'nx/src/utils/cache-directory';
 import { KEY_FORMAT } from '../key/key';
 import { PLUGIN_VERSION } from './identity';
-import { STAGE_FILE_NAME, STAGE_FILE_NAMES } from '../stage/definition-files';
+import { STAGE_FILE_NAME } from '../stage/definition-files';
 import type { Stage } from '../stage/types';
-import { PIN_FILE_NAME } from '../stage/pins';
+import { STAGE_DEFINITION_FILES } from '../stage/pins';
 
 /** A new key format or plugin version never reads stages cached by an older one. */
 const CACHE_SALT = `stagecraft-stages-v${KEY_FORMAT}-${PLUGIN_VERSION}`;
@@ -20,7 +20,6 @@ export function openStageCache(): PluginCache<Stage> {
 }
 
 /** Every file a loaded stage is read from: its definition files and its pin file. */
-const STAGE_SOURCE_FILES = [...STAGE_FILE_NAMES, PIN_FILE_NAME];
 
 /**
  * The stage directories that hold the given stage.json / Dockerfile files
@@ -39,7 +38,7 @@ export function stageDirectories(configFiles: readonly string[]): string[] {
 /** A hash of a stage directory's definition and pin files, used as its cache key. */
 export function definitionHash(workspaceRoot: string, dir: string, salt: string): string {
   const hash = createHash('sha256').update(salt).update(dir);
-  for (const name of STAGE_SOURCE_FILES) {
+  for (const name of STAGE_DEFINITION_FILES) {
     const file = join(workspaceRoot, dir, name);
     hash.update(`\0${name}\0`);
     if (existsSync(file)) hash.update(readFileSync(file));

@@ -15,6 +15,7 @@ const TARGET_GROUP = 'Stagecraft';
  */
 export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstreams?: string[]): ProjectConfiguration {
   const names = options.targetNames;
+  const files = stageFiles(stage);
   const cachedInputs = ['stagecraft', '^stagecraft', ...bucketInputs(stage, options)];
   const consumedPackages = stage.consumePackages ? [{ target: names.package, projects: stage.depends }] : [];
   const targets: Record<string, TargetConfiguration> = {
@@ -126,7 +127,7 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
     root: stage.root,
     projectType: 'library',
     tags: ['stagecraft', `stagecraft:${stage.build.type}`],
-    namedInputs: { stagecraft: stageInputs(stage), [STAGE_FILES]: stageFiles(stage) },
+    namedInputs: { stagecraft: stageInputs(stage, files), [STAGE_FILES]: files },
     metadata: {
       technologies: TECHNOLOGIES,
       description: `Stagecraft ${stage.build.type} stage ${stage.name}`,
@@ -143,8 +144,8 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
  * gitignored files among them that Nx's file inputs skip. (A .dockerignored file
  * is in Nx's inputs but not in the key: it costs a spare cache miss, never a stale hit.)
  */
-function stageInputs(stage: Stage) {
-  return [...stageFiles(stage), ignoredFilesInput(stage), ...stage.env.map((variable) => ({ env: variable }))];
+function stageInputs(stage: Stage, files: string[]) {
+  return [...files, ignoredFilesInput(stage), ...stage.env.map((variable) => ({ env: variable }))];
 }
 
 /** The named input of the files (in the project or declared) that a stage's key reads. */

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { renameSync, writeFileSync } from 'node:fs';
 import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -15,6 +16,13 @@ export async function pathExists(path: string): Promise<boolean> {
 /** A fresh name beside `final` for a file that is renamed into place once complete. */
 export function temporarySibling(final: string): string {
   return join(dirname(final), `.tmp-${basename(final)}-${randomUUID()}`);
+}
+
+/** Writes a file through a temporary sibling, so that readers see the old content or the new, never a torn file. */
+export function writeFileAtomically(file: string, content: string): void {
+  const temporary = temporarySibling(file);
+  writeFileSync(temporary, content);
+  renameSync(temporary, file);
 }
 
 /**

@@ -5,9 +5,13 @@
  * external base's digest can take its own field beside it).
  */
 import { StageError } from './errors';
+import { STAGE_FILE_NAMES } from './definition-files';
 import { orderedBasePin, parseBasePin, type BasePin } from '../bases/base-pin';
 
 export const PIN_FILE_NAME = 'stage.lock.json';
+
+/** The files that define a stage, its pins included: never part of its build context. */
+export const STAGE_DEFINITION_FILES: readonly string[] = [...STAGE_FILE_NAMES, PIN_FILE_NAME];
 
 /** A floating git rev and the commit it was pinned to. */
 export interface SourcePin {

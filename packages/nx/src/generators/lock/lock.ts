@@ -6,6 +6,8 @@ import { formatPins } from '../../stage/pins';
 import { planLock, type PinFileChange } from '../../lock/lock';
 import { stageProjectNames, workspaceContext } from '../shared/workspace-context';
 import type { LockGeneratorSchema } from './schema';
+import { generatorCommand } from '../../plugin/identity';
+import { shellQuote } from '../../render/shell';
 
 /**
  * Resolves floating revs and writes each stage's pins to its own
@@ -26,11 +28,10 @@ export async function lockGenerator(tree: Tree, schema: LockGeneratorSchema): Pr
   if (errors.length) throw new Error(`nothing was pinned:\n${errors.map((error) => `  ${error.message}`).join('\n')}`);
 
   for (const change of changes) process.stdout.write(describe(change));
+  if (!changes.length) return void process.stdout.write(`${stages.length} selected stage(s): every pin is up to date\n`);
   if (schema.check) {
-    if (!changes.length) return void process.stdout.write(`${stages.length} selected stage(s): every pin is up to date\n`);
     throw new Error(`${changes.length} pin file(s) out of date: ${changes.map((c) => c.file).join(', ')}. Update them with: ${updateCommand(schema)}`);
   }
-  if (!changes.length) return void process.stdout.write(`${stages.length} selected stage(s): every pin is up to date\n`);
   for (const change of changes) {
     if (change.after) tree.write(change.file, formatPins(change.after));
     else tree.delete(change.file);
@@ -44,7 +45,6 @@ function describe(change: PinFileChange): string {
 }
 
 function updateCommand(schema: LockGeneratorSchema): string {
-  const quote = (value: string) => `'${value.replace(/'/g, `'\\''`)}'`;
   const include = schema.include === undefined ? [] : Array.isArray(schema.include) ? schema.include : [schema.include];
-  return ['nx g @stagecraft/nx:lock --update', ...include.map((pattern) => `--include=${quote(pattern)}`)].join(' ');
+  return [generatorCommand('lock'), '--update', ...include.map((pattern) => `--include=${shellQuote(pattern)}`)].join(' ');
 }
