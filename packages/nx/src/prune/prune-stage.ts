@@ -1,4 +1,6 @@
 /** prune: a stage's images that are not current go, locally and (with a registry) there too. */
+import { repositoryOf } from '../bases/external-base';
+import { tagPartOf } from '../declared-tags/tags';
 import type Docker from 'dockerode';
 import { imagesUsedByContainers, listStageImages, removeStageImage } from './local-images';
 import { selectImages, type StageImage } from './select';
@@ -33,7 +35,7 @@ export interface PruneReport {
 }
 
 export async function pruneStage(docker: Docker, request: PruneRequest): Promise<PruneReport> {
-  const repository = request.currentTag.slice(0, request.currentTag.lastIndexOf(':'));
+  const repository = repositoryOf(request.currentTag);
   const [images, used] = await Promise.all([listStageImages(docker, request.stage, repository), imagesUsedByContainers(docker)]);
   const selection = selectImages(images, request.currentTag, request.keep, used);
   let bytesFreed = 0;
@@ -41,7 +43,7 @@ export async function pruneStage(docker: Docker, request: PruneRequest): Promise
 
   const report: PruneReport = { removed: selection.remove, kept: selection.keep, inUse: selection.inUse, bytesFreed, registryDeleted: [] };
   if (request.registry) {
-    const keptTags = [request.currentTag, ...selection.keep.flatMap((image) => image.tags), ...selection.inUse.flatMap((image) => image.tags)].map(tagPart);
+    const keptTags = [request.currentTag, ...selection.keep.flatMap((image) => image.tags), ...selection.inUse.flatMap((image) => image.tags)].map(tagPartOf);
     const keptRecent = new Set(keptTags);
     try {
       const remote = (await request.registry.listTags()).filter((tag) => !keptRecent.has(tag));
@@ -68,10 +70,6 @@ export function describePrune(stage: string, report: PruneReport, dryRun: boolea
       `${report.registryDeleted.length} registry manifest(s); kept ${report.kept.length} image(s)`,
   );
   return lines;
-}
-
-function tagPart(tag: string): string {
-  return tag.slice(tag.lastIndexOf(':') + 1);
 }
 
 export function formatBytes(bytes: number): string {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { lstat, readFile, readdir, readlink, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sha256OfFile } from './sha256-file';
+import { hashFiles } from '../key/files';
 
 /**
  * What an unpacked source tree held when it was published: every entry's
@@ -50,6 +50,7 @@ export async function discardTree(treeDir: string): Promise<void> {
 
 async function describeTree(root: string): Promise<Manifest> {
   const manifest: Manifest = {};
+  const sizes = new Map<string, number>();
   const walk = async (relative: string) => {
     for (const entry of await readdir(join(root, relative), { withFileTypes: true })) {
       const path = relative ? `${relative}/${entry.name}` : entry.name;
@@ -60,12 +61,14 @@ async function describeTree(root: string): Promise<Manifest> {
       } else if (entry.isSymbolicLink()) {
         manifest[path] = `link ${await readlink(full)}`;
       } else {
-        const stat = await lstat(full);
-        manifest[path] = `file ${stat.mode & 0o111 ? '755' : '644'} ${stat.size} ${await sha256OfFile(full)}`;
+        manifest[path] = '';
+        sizes.set(path, (await lstat(full)).size);
       }
     }
   };
   await walk('');
+  // The files are hashed by the key's hashing pool, in parallel, like a stage's own files.
+  for (const { path, mode, sha256 } of await hashFiles(root, [...sizes.keys()])) manifest[path] = `file ${mode} ${sizes.get(path)} ${sha256}`;
   return manifest;
 }
 
