@@ -371,17 +371,18 @@ function filesUnder(dir, prefix = '') {
 
 /**
  * Builds dir with BuildKit through the Engine API (version 2, no network), as Stagecraft does, and tags
- * the result. Returns { seconds, cachedRuns, ranRuns }: the RUN steps BuildKit found cached and ran.
+ * the result; with `target`, only that stage of the Dockerfile and what it needs. Returns { seconds }.
  */
-async function buildKitBuild(dir, tag, { noCache = false } = {}) {
+async function buildKitBuild(dir, tag, { noCache = false, target } = {}) {
   const Docker = require(join(REPO_ROOT, 'node_modules', 'dockerode'));
   const docker = new Docker();
   const started = process.hrtime.bigint();
-  const stream = await docker.buildImage({ context: dir, src: filesUnder(dir) }, { version: '2', networkmode: 'none', t: tag, nocache: noCache });
+  const options = { version: '2', networkmode: 'none', t: tag, nocache: noCache, ...(target ? { target } : {}) };
+  const stream = await docker.buildImage({ context: dir, src: filesUnder(dir) }, options);
   const messages = await new Promise((resolve, reject) => docker.modem.followProgress(stream, (err, out) => (err ? reject(err) : resolve(out))));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const failed = messages.find((m) => m.error || m.errorDetail);
-  if (failed) throw new Error(`BuildKit multi-stage build failed: ${failed.errorDetail?.message ?? failed.error}`);
+  if (failed) throw new Error(`BuildKit multi-stage build${target ? ` (target ${target})` : ''} failed: ${failed.errorDetail?.message ?? failed.error}`);
   return { seconds };
 }
 
