@@ -33,6 +33,9 @@ export class FakeEngine implements StageEngine {
   async imageIdOf(ref: string) {
     return this.images.get(ref);
   }
+  async imagesOf(tags: string[]) {
+    return new Map(tags.flatMap((tag) => (this.images.has(tag) ? [[tag, this.images.get(tag)!] as const] : [])));
+  }
   async build(request: BuildRequest): Promise<BuildResult> {
     this.builds.push(request);
     this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);

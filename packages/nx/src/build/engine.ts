@@ -16,6 +16,8 @@ export interface StageEngine {
   localImages(): Promise<Map<string, string>>;
   /** The id of the local image a tag or id names, or undefined when there is none. */
   imageIdOf(ref: string): Promise<string | undefined>;
+  /** The given tags that are local, with the id of each image: one look-up per tag, all at once. */
+  imagesOf(tags: string[]): Promise<Map<string, string>>;
   /** Builds (with the builder the engine was made with) and tags only when the build succeeded. */
   build(request: Omit<BuildRequest, 'builder'>): Promise<BuildResult>;
   /** A plain remove: an image with other tags, children or containers stays. */
@@ -36,6 +38,13 @@ export interface StageEngine {
  */
 export function dockerEngine(docker: Docker, builderChoice: BuilderChoice = 'auto'): StageEngine {
   let builder: Promise<Builder> | undefined;
+  const imageIdOf = async (ref: string): Promise<string | undefined> => {
+    try {
+      return (await docker.getImage(ref).inspect()).Id;
+    } catch {
+      return undefined;
+    }
+  };
   return {
     async ensureReachable() {
       const { ensureEngineReachable } = await import('../docker/engine');
@@ -45,12 +54,10 @@ export function dockerEngine(docker: Docker, builderChoice: BuilderChoice = 'aut
       const { listLocalImages } = await import('../docker/images');
       return listLocalImages(docker);
     },
-    async imageIdOf(ref) {
-      try {
-        return (await docker.getImage(ref).inspect()).Id;
-      } catch {
-        return undefined;
-      }
+    imageIdOf,
+    async imagesOf(tags) {
+      const ids = await Promise.all(tags.map(imageIdOf));
+      return new Map(tags.flatMap((tag, index) => (ids[index] ? [[tag, ids[index]] as const] : [])));
     },
     async build(request) {
       const { buildImage } = await import('../docker/build');

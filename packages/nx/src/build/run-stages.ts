@@ -148,12 +148,12 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
   try {
     // ensureStage picks the memoised plans up. The file hashes are saved as soon as
     // every plan is made: Nx ends a batch at its last result.
-    Promise.all(projects.map((project) => stages.planner.plan(project))).then(
-      () => stages.hashCache.save(),
-      () => undefined,
-    );
+    const plans = Promise.all(projects.map((project) => stages.planner.plan(project).catch(() => undefined)));
+    plans.then(() => stages.hashCache.save()).catch(() => undefined);
     await engine.ensureReachable();
-    localImages = await engine.localImages();
+    // The registry steps also look for tags outside the batch: they get the whole listing. Without a
+    // registry, only the batch's own tags matter, and asking for each costs the same in any image store.
+    localImages = batch.registry ? await engine.localImages() : await engine.imagesOf(tagsOf(await plans));
   } catch (error) {
     yield* failedBatch(projects, (error as Error).message, write);
     return;
@@ -205,6 +205,11 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
     const aggregate = graph.stages.get(job.name)?.build.type === 'aggregate';
     yield { project: job.name, outcome, aggregate, output: outputs.get(job.name)!, ...(timelineFiles ? { timelineFiles } : {}) };
   }
+}
+
+/** The tags of the stages that could be planned (the others fail in ensureStage with the planner's message). */
+function tagsOf(plans: Array<StagePlan | undefined>): string[] {
+  return plans.flatMap((plan) => (plan ? [plan.tag] : []));
 }
 
 function writeTimeline(timeline: TimelineRecorder, workspaceRoot: string, write: (line: string) => void): string[] | undefined {
