@@ -58,12 +58,13 @@ async function fetchSource(stage: Stage, options: FetchSourcesOptions): Promise<
   const rev = parseRev(source.rev);
   // A pinned or floating rev is fetched at its pin (an error says how to pin it); a tag as written.
   const asTag = rev.kind === 'tag' || (rev.kind === 'name' && !stage.pins?.source);
-  const exact = asTag ? rev.name : (await resolveSourceIdentity(stage, workspaceRoot, cacheDir))!['commit'];
+  // An exact commit is taken as written: the identity look-up would fetch it silently.
+  const exact = asTag ? rev.name : rev.kind === 'commit' ? rev.commit : (await resolveSourceIdentity(stage, workspaceRoot, cacheDir))!['commit'];
   if (await mirrorHolds(repo, exact, cacheDir)) return 'present';
   try {
     await withProgress(`fetching ${source.git}`, resolveGitRev(repo, exact, cacheDir), (line) => log(stage.name, line));
   } catch (error) {
-    throw new Error(`${what}: ${(error as Error).message}`);
+    throw new Error(`${what}/rev: ${(error as Error).message}`);
   }
   return 'fetched';
 }

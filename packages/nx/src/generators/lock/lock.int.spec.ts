@@ -205,4 +205,16 @@ describe('lock, sources and offline builds (real git, real HTTP server, real eng
     );
     expect(build.stdout + build.stderr).toContain('fetch sources ahead of builds, while the remote is reachable, with: nx run-many -t sources');
   });
+
+  it('fetches a source pinned to an exact commit in sources, and counts it as fetched', async () => {
+    renameSync(`${origin.remote}.away`, origin.remote);
+    const fresh = join(scratch, 'fresh.git');
+    git(scratch, 'clone', '-q', '--bare', origin.remote, fresh);
+    workspace.write('exact/stage.json', { source: { git: fresh, rev: origin.head }, build: COPY_VERSION });
+    const first = await nx('run', 'exact:sources', '--skip-nx-cache');
+    expect(first.status).toBe(0);
+    expect(first.stdout + first.stderr).toContain('sources: 1 fetched, 0 already present, 0 failed');
+    const again = await nx('run', 'exact:sources', '--skip-nx-cache');
+    expect(again.stdout + again.stderr).toContain('sources: 0 fetched, 1 already present, 0 failed');
+  });
 });
