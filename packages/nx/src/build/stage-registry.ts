@@ -22,9 +22,10 @@ export interface StageRegistry {
   settings: RegistrySettings;
   /**
    * Looks every tag up at once, concurrently. An unreachable or refusing registry gets one warning
-   * and counts as holding nothing; `checked` says whether the workspace registry answered.
+   * (naming the registry's prefix too) and counts as holding nothing; `checked` says whether the
+   * workspace registry answered.
    */
-  locate(tags: string[], warn: (line: string) => void): Promise<{ hits: Map<string, RemoteHit>; checked: boolean }>;
+  locate(tags: string[], warn: (line: string, registry: string) => void): Promise<{ hits: Map<string, RemoteHit>; checked: boolean }>;
   /** Copies an upstream hit to the workspace tag. */
   copyToWorkspace(hit: RemoteHit, tag: string): Promise<void>;
   /** X-Registry-Auth for the registry of a reference. */
@@ -70,7 +71,7 @@ export function stageRegistry(settings: RegistrySettings, env: NodeJS.ProcessEnv
         await lookUp(missing[0]);
         await Promise.all(missing.slice(1).map(lookUp));
         if (failure) {
-          warn(`warning: could not check registry ${prefix}: ${failure.message}; going on without it`);
+          warn(`warning: could not check registry ${prefix}: ${failure.message}; going on without it`, prefix);
           if (index === 0) checked = false;
         }
         missing = missing.filter((tag) => !hits.has(tag));

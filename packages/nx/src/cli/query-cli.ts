@@ -3,7 +3,7 @@ import type { CliWorkspace } from './workspace';
 export const QUERY_USAGE = [
   'stagecraft tag <stage>                      the stage\'s tag alone (no Docker needed)',
   'stagecraft plan <stage> [--json]            tag, key document and rendered Dockerfile (no Docker needed)',
-  'stagecraft status [<stage>...] [--json]     present, or to be built and why; builds nothing',
+  'stagecraft status [<stage>...] [--json]     present, remote (in the registry), or to be built and why; builds nothing',
 ];
 
 export const QUERY_VERBS = ['tag', 'plan', 'status'] as const;
@@ -38,10 +38,8 @@ export async function runQueryCli(
   const { stageContextFor } = await import('../build/stage-context');
   const stageContext = stageContextFor(workspace.context, stages);
   if (verb === 'status') {
-    const { stageStatuses, statusText } = await import('../build/stage-status');
-    const { dockerEngine } = await import('../build/engine');
-    const { connectEngine } = await import('../docker/engine');
-    const statuses = await stageStatuses(stageContext, stages, dockerEngine(connectEngine()));
+    const { workspaceStatuses, statusText } = await import('../build/stage-status');
+    const statuses = await workspaceStatuses(stageContext, stages);
     answer(parsed.json ? `${JSON.stringify(statuses)}\n` : statusText(statuses));
     return 0;
   }
