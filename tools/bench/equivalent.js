@@ -30,17 +30,7 @@ async function multistage(packages) {
 }
 
 function stagecraft(packages, dag) {
-  const imageName = lib.uniqueImageName('eq');
-  const root = lib.stagecraftDagWorkspace('stagecraft-bench-equivalent-', packages, {
-    imageName,
-    runId: imageName,
-    step: `sleep ${lib.SLEEP_SECONDS}`,
-    aggregate: true,
-  });
-  const cleanup = lib.onExit(() => {
-    lib.remove(root);
-    lib.removeRunImages(imageName, imageName);
-  });
+  const { root, cleanup } = lib.sleepDagWorkspace('eq', packages);
   try {
     const cold = lib.runDockerStage(root, ['--parallel=25']);
     if (Object.values(cold.statuses).some((s) => s !== 'built')) throw new Error(`the cold run did not build everything:\n${cold.output}`);

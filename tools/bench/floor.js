@@ -33,17 +33,7 @@ function expectStatuses(run, status, count) {
 
 /** Part 1: builds the DAG cold once, then times RUNS `nx show projects` and RUNS no-op run-many. */
 function measureNxShare(packages) {
-  const imageName = lib.uniqueImageName('floor-nx');
-  const root = lib.stagecraftDagWorkspace('stagecraft-bench-floor-', packages, {
-    imageName,
-    runId: imageName,
-    step: `sleep ${lib.SLEEP_SECONDS}`,
-    aggregate: true,
-  });
-  const cleanup = lib.onExit(() => {
-    lib.remove(root);
-    lib.removeRunImages(imageName, imageName);
-  });
+  const { root, cleanup } = lib.sleepDagWorkspace('floor-nx', packages);
   const stageCount = packages.length + 2;
   try {
     lib.nx(root, ['show', 'projects']);

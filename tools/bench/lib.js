@@ -272,17 +272,7 @@ const SLEEP_SECONDS = 2;
 function measureStagecraftCold({ parallel = 25 } = {}) {
   const packages = openbmcPackages();
   const chain = longestChain(packages);
-  const imageName = uniqueImageName('cold');
-  const root = stagecraftDagWorkspace('stagecraft-bench-cold-', packages, {
-    imageName,
-    runId: imageName,
-    step: `sleep ${SLEEP_SECONDS}`,
-    aggregate: true,
-  });
-  const cleanup = onExit(() => {
-    remove(root);
-    removeRunImages(imageName, imageName);
-  });
+  const { root, cleanup } = sleepDagWorkspace('cold', packages);
   try {
     // Load the project graph once, so the timed run measures a build, not the first graph computation.
     nx(root, ['show', 'projects']);
@@ -304,6 +294,26 @@ function measureStagecraftCold({ parallel = 25 } = {}) {
   }
 }
 
+/**
+ * The OpenBMC-shaped DAG as a Stagecraft workspace (busybox base, each package's step `sleep 2`, aggregate
+ * `final`) with unique image names: { root, imageName, cleanup }; cleanup removes the workspace and every
+ * image of the run, once, also on Ctrl-C.
+ */
+function sleepDagWorkspace(purpose, packages) {
+  const imageName = uniqueImageName(purpose);
+  const root = stagecraftDagWorkspace(`stagecraft-bench-${purpose}-`, packages, {
+    imageName,
+    runId: imageName,
+    step: `sleep ${SLEEP_SECONDS}`,
+    aggregate: true,
+  });
+  const cleanup = onExit(() => {
+    remove(root);
+    removeRunImages(imageName, imageName);
+  });
+  return { root, imageName, cleanup };
+}
+
 /** The per-stage durations of Stagecraft's run summary, in seconds: { stage: seconds }. */
 function summaryDurations(output) {
   const lines = output.split('\n').filter((line) => /^ {2}(built|present|remote|pulled|copied|failed|skipped) /.test(line));
@@ -313,7 +323,7 @@ function summaryDurations(output) {
   }));
 }
 
-Object.assign(module.exports, { SLEEP_SECONDS, measureStagecraftCold, summaryDurations });
+Object.assign(module.exports, { SLEEP_SECONDS, measureStagecraftCold, sleepDagWorkspace, summaryDurations });
 
 /** The DAG's nodes ([{ name, depends }]) with every node after its depends. */
 function topologicalOrder(dag) {
