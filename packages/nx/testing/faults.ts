@@ -481,9 +481,9 @@ function lockRaceFault(options: FaultOptions): Fault {
     },
     async runOnce(cycle) {
       const dir = join(root, String(cycle));
-      mkdirSync(join(dir, 'locks'), { recursive: true });
       const name = createHash('sha256').update('racer:1').digest('hex').slice(0, 32);
-      writeFileSync(join(dir, 'locks', `${name}.1`), '999999999 1');
+      mkdirSync(join(dir, 'locks', name), { recursive: true });
+      writeFileSync(join(dir, 'locks', name, '1'), '999999999 1');
       const racers = ['a', 'b', 'c'].map(
         (id) =>
           new Promise<number | null>((resolve) => {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -26,9 +26,9 @@ describe('the tag lock across processes', () => {
     const lockName = createHash('sha256').update('racer:1').digest('hex').slice(0, 32);
     for (let round = 0; round < ROUNDS; round++) {
       const dir = join(root, String(round));
-      mkdirSync(join(dir, 'locks'), { recursive: true });
+      mkdirSync(join(dir, 'locks', lockName), { recursive: true });
       // The holder of generation 1 died: every racer finds the same stale lock.
-      writeFileSync(join(dir, 'locks', `${lockName}.1`), '999999999 1');
+      writeFileSync(join(dir, 'locks', lockName, '1'), '999999999 1');
       const racers = Array.from({ length: RACERS }, (_, i) => runRacer(dir, `p${i}`));
       await new Promise((resolve) => setTimeout(resolve, 400));
       writeFileSync(join(dir, 'go'), '');
@@ -37,6 +37,8 @@ describe('the tag lock across processes', () => {
       expect(log.filter((line) => line.startsWith('overlap'))).toEqual([]);
       // in/out strictly alternate, and every racer got its turn.
       expect(log.map((line) => line.split(' ')[0])).toEqual(new Array(RACERS).fill(['in', 'out']).flat());
+      // Each racer took the generation after the dead holder's, in the tag's own directory.
+      expect(readdirSync(join(dir, 'locks', lockName)).sort()).toEqual([`${RACERS + 1}`, `${RACERS + 1}.released`]);
     }
   }, 60_000);
 });

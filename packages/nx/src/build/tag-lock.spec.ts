@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import fs = require('node:fs');
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -10,6 +11,12 @@ describe('withTagLock', () => {
   let dir: string;
   beforeEach(() => (dir = mkdtempSync(join(tmpdir(), 'stagecraft-lock-'))));
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Generation 1 of a tag's lock, as its holder would have left it. */
+  const writeLock = (tag: string, record: string) => {
+    mkdirSync(join(dir, lockName(tag)), { recursive: true });
+    writeFileSync(join(dir, lockName(tag), '1'), record);
+  };
 
   it('lets one holder at a time work on a tag', async () => {
     const events: string[] = [];
@@ -33,12 +40,30 @@ describe('withTagLock', () => {
     ['holding garbage', '\u0000\u0000garbage'],
     ['that was truncated', ''],
   ])('takes over a lock %s', async (_kind, record) => {
-    writeFileSync(join(dir, `${lockName('x:1')}.1`), record);
+    writeLock('x:1', record);
     await expect(withTagLock(dir, 'x:1', async () => 'done')).resolves.toBe('done');
+    expect(readdirSync(join(dir, lockName('x:1'))).sort()).toEqual(['2', '2.released']);
   });
 
-  it('keeps one lock file per tag however often it is taken', async () => {
-    for (let i = 0; i < 5; i++) await withTagLock(dir, 'x:1', async () => undefined);
-    expect(readdirSync(dir).sort()).toEqual([`${lockName('x:1')}.5`, `${lockName('x:1')}.5.released`]);
+  it("keeps its files in the tag's own directory, one lock file however often it is taken", async () => {
+    await withTagLock(dir, 'x:1', async () => expect(readdirSync(join(dir, lockName('x:1')))).toEqual(['1']));
+    for (let i = 0; i < 4; i++) await withTagLock(dir, 'x:1', async () => undefined);
+    expect(readdirSync(dir)).toEqual([lockName('x:1')]);
+    expect(readdirSync(join(dir, lockName('x:1'))).sort()).toEqual(['5', '5.released']);
+  });
+
+  it("reads only its own tag's directory, whatever else the lock directory holds", async () => {
+    // 1,000 other tags held by this (live) process, and a flat lock file of an
+    // earlier version for this very tag, also held: none of them is this tag's lock.
+    for (let i = 0; i < 1000; i++) writeLock(`other:${i}`, String(process.pid));
+    writeFileSync(join(dir, `${lockName('x:1')}.1`), String(process.pid));
+    const readdir = jest.spyOn(fs, 'readdirSync');
+    try {
+      await expect(withTagLock(dir, 'x:1', async () => 'done')).resolves.toBe('done');
+      expect(new Set(readdir.mock.calls.map(([path]) => path))).toEqual(new Set([join(dir, lockName('x:1'))]));
+    } finally {
+      readdir.mockRestore();
+    }
+    expect(readdirSync(join(dir, lockName('other:7')))).toEqual(['1']);
   });
 });

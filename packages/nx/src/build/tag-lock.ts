@@ -13,27 +13,34 @@ const POLL_MS = 100;
  * Removing a stale lock file and creating a new one (what proper-lockfile and
  * most lock libraries do) lets a slow waiter remove the lock another waiter has
  * just taken, and both go on. So nothing is ever removed to take a lock over:
- * each holder creates the next numbered generation `<lock>.<n+1>` with an
- * atomic link, which exactly one waiter wins. The newest generation is the lock;
- * it is free when marked released or when its process (pid and start time) is
- * gone. A waiter that won a generation older than the newest one stands down.
+ * each holder creates the next numbered generation `<n+1>` with an atomic link,
+ * which exactly one waiter wins. The newest generation is the lock; it is free
+ * when marked released or when its process (pid and start time) is gone. A
+ * waiter that won a generation older than the newest one stands down.
+ *
+ * Each tag has its own directory, so taking a lock reads only that tag's few
+ * entries. Nothing removes a tag's directory, not even long after its last
+ * release: the above rests on the newest generation never going away. A waiter
+ * that has just read generation n as free links n+1 a moment later; were the
+ * directory removed and made afresh in between, its n+1 would outrank the new
+ * holder's generation 1, and both would hold the lock.
  */
 export async function withTagLock<T>(lockDir: string, tag: string, work: () => Promise<T>): Promise<T> {
-  mkdirSync(lockDir, { recursive: true });
-  const name = createHash('sha256').update(tag).digest('hex').slice(0, 32);
-  const generation = await acquire(lockDir, name);
+  const dir = join(lockDir, createHash('sha256').update(tag).digest('hex').slice(0, 32));
+  mkdirSync(dir, { recursive: true });
+  const generation = await acquire(dir);
   try {
     return await work();
   } finally {
-    writeFileSync(releasedMarker(lockDir, name, generation), '');
+    writeFileSync(releasedMarker(dir, generation), '');
   }
 }
 
-async function acquire(lockDir: string, name: string): Promise<number> {
+async function acquire(dir: string): Promise<number> {
   for (;;) {
-    const newest = newestGeneration(lockDir, name);
-    if (newest === 0 || isFree(lockDir, name, newest)) {
-      const claimed = claim(lockDir, name, newest + 1);
+    const newest = newestGeneration(dir);
+    if (newest === 0 || isFree(dir, newest)) {
+      const claimed = claim(dir, newest + 1);
       if (claimed) return newest + 1;
       continue;
     }
@@ -42,9 +49,9 @@ async function acquire(lockDir: string, name: string): Promise<number> {
 }
 
 /** Creates generation n with this process as holder; false when another waiter won it or a newer one exists. */
-function claim(lockDir: string, name: string, generation: number): boolean {
-  const file = generationFile(lockDir, name, generation);
-  const temporary = join(lockDir, `${name}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+function claim(dir: string, generation: number): boolean {
+  const file = generationFile(dir, generation);
+  const temporary = join(dir, `${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   writeFileSync(temporary, ownerRecord());
   try {
     linkSync(temporary, file);
@@ -56,27 +63,27 @@ function claim(lockDir: string, name: string, generation: number): boolean {
   }
   // A waiter that read an old newest generation may win a number another holder's
   // clean-up already removed: a newer generation means the lock is not ours.
-  if (newestGeneration(lockDir, name) !== generation) {
+  if (newestGeneration(dir) !== generation) {
     removeQuietly(file);
     return false;
   }
-  for (const older of generations(lockDir, name).filter((n) => n < generation)) {
-    removeQuietly(generationFile(lockDir, name, older));
-    removeQuietly(releasedMarker(lockDir, name, older));
+  for (const older of generations(dir).filter((n) => n < generation)) {
+    removeQuietly(generationFile(dir, older));
+    removeQuietly(releasedMarker(dir, older));
   }
   return true;
 }
 
-function isFree(lockDir: string, name: string, generation: number): boolean {
+function isFree(dir: string, generation: number): boolean {
   try {
-    readFileSync(releasedMarker(lockDir, name, generation));
+    readFileSync(releasedMarker(dir, generation));
     return true;
   } catch {
     // not released: free only when its holder is gone
   }
   let record: string;
   try {
-    record = readFileSync(generationFile(lockDir, name, generation), 'utf8');
+    record = readFileSync(generationFile(dir, generation), 'utf8');
   } catch {
     return true;
   }
@@ -111,24 +118,22 @@ function processStartTime(pid: number): string | undefined {
   }
 }
 
-function generations(lockDir: string, name: string): number[] {
-  const pattern = new RegExp(`^${name}\\.(\\d+)$`);
-  return readdirSync(lockDir)
-    .map((entry) => pattern.exec(entry)?.[1])
-    .filter((n): n is string => n !== undefined)
+function generations(dir: string): number[] {
+  return readdirSync(dir)
+    .filter((entry) => /^\d+$/.test(entry))
     .map(Number);
 }
 
-function newestGeneration(lockDir: string, name: string): number {
-  return Math.max(0, ...generations(lockDir, name));
+function newestGeneration(dir: string): number {
+  return Math.max(0, ...generations(dir));
 }
 
-function generationFile(lockDir: string, name: string, generation: number): string {
-  return join(lockDir, `${name}.${generation}`);
+function generationFile(dir: string, generation: number): string {
+  return join(dir, String(generation));
 }
 
-function releasedMarker(lockDir: string, name: string, generation: number): string {
-  return join(lockDir, `${name}.${generation}.released`);
+function releasedMarker(dir: string, generation: number): string {
+  return join(dir, `${generation}.released`);
 }
 
 function removeQuietly(file: string): void {
