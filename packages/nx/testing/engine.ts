@@ -9,13 +9,42 @@ export function uniqueImageName(purpose: string): string {
 /** Removes every image whose repository starts with the prefix (the tests' own images). */
 export async function removeImagesNamed(prefix: string): Promise<void> {
   const docker = new Docker();
-  const images = await docker.listImages();
+  const named = (tag: string) => tag.startsWith(prefix) || tag.includes(`/${prefix}`);
+  const images = (await docker.listImages()).filter((image) => (image.RepoTags ?? []).some(named));
   for (const image of images) {
-    for (const tag of image.RepoTags ?? []) {
-      if (tag.startsWith(prefix) || tag.includes(`/${prefix}`)) {
-        await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
-      }
+    for (const tag of (image.RepoTags ?? []).filter(named)) {
+      await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
     }
+  }
+  // Untagging a parent before its children leaves it behind untagged, and so does a rebuild that moved a
+  // tag off an image others were built on: remove, children first, what is left of these images and the
+  // untagged images of the same stage keys. A plain remove refuses an image another tag or image needs.
+  const keys = new Set(images.map((image) => image.Labels?.[KEY_LABEL]).filter(Boolean));
+  const untagged = (await docker.listImages()).filter((image) => isUntagged(image) && keys.has(image.Labels?.[KEY_LABEL]));
+  await removeImagesLeft(docker, [...images, ...untagged].map((image) => image.Id));
+}
+
+const KEY_LABEL = 'dev.stagecraft.key';
+
+function isUntagged(image: Docker.ImageInfo): boolean {
+  return (image.RepoTags ?? []).every((tag) => tag === '<none>:<none>');
+}
+
+/** Removes each image id left (plain remove), pass after pass while a pass removes something. */
+async function removeImagesLeft(docker: Docker, ids: string[]): Promise<void> {
+  let left = ids;
+  while (left.length) {
+    const failed: string[] = [];
+    for (const id of left) {
+      await docker
+        .getImage(id)
+        .remove()
+        .catch((error: { statusCode?: number }) => {
+          if (error?.statusCode !== 404) failed.push(id);
+        });
+    }
+    if (failed.length === left.length) return;
+    left = failed;
   }
 }
 
