@@ -10,10 +10,12 @@ export function uniqueImageName(purpose: string): string {
 export async function removeImagesNamed(prefix: string): Promise<void> {
   const docker = new Docker();
   const named = (tag: string) => tag.startsWith(prefix) || tag.includes(`/${prefix}`);
-  const images = (await docker.listImages()).filter((image) => (image.RepoTags ?? []).some(named));
+  // An image pulled by digest is named by its digest reference alone (repository@sha256:...).
+  const refsOf = (image: Docker.ImageInfo) => [...(image.RepoTags ?? []), ...(image.RepoDigests ?? [])].filter(named);
+  const images = (await docker.listImages()).filter((image) => refsOf(image).length > 0);
   for (const image of images) {
-    for (const tag of (image.RepoTags ?? []).filter(named)) {
-      await docker.getImage(tag).remove({ force: true }).catch(() => undefined);
+    for (const ref of refsOf(image)) {
+      await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
     }
   }
   // Untagging a parent before its children leaves it behind untagged, and so does a rebuild that moved a
@@ -30,12 +32,17 @@ function isUntagged(image: Docker.ImageInfo): boolean {
   return (image.RepoTags ?? []).every((tag) => tag === '<none>:<none>');
 }
 
-/** Removes each image id left (plain remove), pass after pass while a pass removes something. */
+/**
+ * Removes each image id left that no tag names any more (another name may share the image: removing it by
+ * id would take that tag too), with a plain remove, pass after pass while a pass removes something.
+ */
 async function removeImagesLeft(docker: Docker, ids: string[]): Promise<void> {
   let left = ids;
   while (left.length) {
     const failed: string[] = [];
     for (const id of left) {
+      const tags = await docker.getImage(id).inspect().then((image) => image.RepoTags ?? [], () => undefined);
+      if (tags === undefined || tags.length > 0) continue;
       await docker
         .getImage(id)
         .remove()
