@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { writeFileAtomically } from '../sources/atomic';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { writeFileAtomically } from '../sources/atomic';
 import { join, posix } from 'node:path';
 import { packagesDir } from '../key/plan';
 

@@ -29,7 +29,7 @@ describe('stageStatuses: present or to be built, and why, without building', () 
   };
   const engineWith = (tags: string[]) => ({
     ensureReachable: async () => undefined,
-    localImages: async () => new Map(tags.map((tag) => [tag, 'sha256:x'])),
+    imagesOf: async (wanted: string[]) => new Map(tags.filter((tag) => wanted.includes(tag)).map((tag) => [tag, 'sha256:x'])),
   });
 
   beforeEach(() => {
@@ -58,7 +58,7 @@ describe('stageStatuses: present or to be built, and why, without building', () 
   });
 
   it('fails with the engine\'s message when the engine does not answer', async () => {
-    const engine = { ensureReachable: async () => Promise.reject(new Error('cannot reach the Docker Engine')), localImages: async () => new Map() };
+    const engine = { ensureReachable: async () => Promise.reject(new Error('cannot reach the Docker Engine')), imagesOf: async () => new Map() };
     await expect(stageStatuses(stagesNow(), ['base'], engine)).rejects.toThrow('cannot reach the Docker Engine');
   });
 

@@ -2,7 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import type { StageEngine } from './engine';
 import { KeyHistory } from './key-history';
 import { rebuildReasons } from './rebuild-reasons';
-import { optionLocation, settingOfRegistry } from './registry-options';
+import { optionLocation, registrySettings, settingOfRegistry } from './registry-options';
 import type { RemoteHit, StageRegistry } from './stage-registry';
 import type { StageContext } from './stage-context';
 
@@ -42,14 +42,14 @@ export function decideStatus(stage: string, tag: string, facts: ImageFacts): Sta
 
 /**
  * The status of each given stage (in dependency order): planned like a build
- * plans it, checked against one listing of the local images and, with a
+ * plans it, checked against a look-up of each stage's tag in the Engine and, with a
  * registry, one look-up at once of every tag missing locally. This is the one
  * place a dry run and `stagecraft status` decide; nothing is built, pulled or pushed.
  */
 export async function stageStatuses(
   stages: Pick<StageContext, 'graph' | 'planner' | 'cacheDir' | 'hashCache'>,
   projects: string[],
-  engine: Pick<StageEngine, 'ensureReachable' | 'localImages'>,
+  engine: Pick<StageEngine, 'ensureReachable' | 'imagesOf'>,
   registry?: Pick<StageRegistry, 'settings' | 'locate'>,
   warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
 ): Promise<StageStatus[]> {
@@ -58,7 +58,7 @@ export async function stageStatuses(
   const plans = await Promise.all(ordered.map((name) => stages.planner.plan(name)));
   stages.hashCache.save();
   await engine.ensureReachable();
-  const localImages = await engine.localImages();
+  const localImages = await engine.imagesOf(plans.map((plan) => plan.tag));
   const missing = plans.map((plan) => plan.tag).filter((tag) => !localImages.has(tag));
   const { hits, unchecked } = registry && missing.length ? await lookUp(registry, missing, warn) : { hits: new Map<string, RemoteHit>(), unchecked: [] };
   const history = new KeyHistory(stages.cacheDir);
@@ -85,7 +85,6 @@ async function lookUp(registry: Pick<StageRegistry, 'settings' | 'locate'>, tags
 export async function workspaceStatuses(stages: StageContext, projects: string[]): Promise<StageStatus[]> {
   const { dockerEngine } = await import('./engine');
   const { connectEngine } = await import('../docker/engine');
-  const { registrySettings } = await import('./registry-options');
   const settings = registrySettings(stages.options, process.env);
   const registry = settings && (await import('./stage-registry')).stageRegistry(settings);
   return stageStatuses(stages, projects, dockerEngine(connectEngine()), registry);
@@ -107,7 +106,7 @@ export function statusText(statuses: StageStatus[]): string {
 /**
  * docker-stage --dry-run: each task's stage with its status, as the lines to
  * show (prefixed with the stage name). A problem that stops the planning or
- * the image listing fails every stage with its message; a registry that does
+ * the Engine look-up fails every stage with its message; a registry that does
  * not answer only warns.
  */
 export async function dryRunStages(context: ExecutorContext, projects: string[]): Promise<Map<string, { success: boolean; lines: string[] }>> {

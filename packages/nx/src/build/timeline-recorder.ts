@@ -1,6 +1,6 @@
 /** Records when each stage of a batch starts and ends, and writes the timeline files when the batch is done. */
-import { writeFileAtomically } from '../sources/atomic';
 import { mkdirSync } from 'node:fs';
+import { writeFileAtomically } from '../sources/atomic';
 import { join } from 'node:path';
 import type { StageOutcome } from './ensure-stage';
 import { MANIFEST_DIR } from './manifest';
