@@ -6,9 +6,9 @@ import { loadStagesCached, openStageCache } from '../plugin/stage-files';
 import { FileHashCache } from '../key/hash-cache';
 import { Planner } from '../key/plan';
 import { resolveSourceIdentity } from './source-identity';
-import { resolveOptions, type ResolvedOptions } from '../stage/types';
+import type { ResolvedOptions } from '../stage/types';
 import { isStageProject } from '../plugin/stage-projects';
-import { pluginOptionsFrom } from '../stage/plugin-options';
+import { pluginOptionsFrom, resolveOptions } from '../stage/plugin-options';
 
 export interface StageContext {
   workspaceRoot: string;

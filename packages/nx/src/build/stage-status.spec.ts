@@ -5,7 +5,7 @@ import { FileHashCache } from '../key/hash-cache';
 import { Planner } from '../key/plan';
 import { buildStageGraph } from '../stage/graph';
 import { loadStage } from '../stage/load';
-import { resolveOptions } from '../stage/types';
+import { resolveOptions } from '../stage/plugin-options';
 import { KeyHistory } from './key-history';
 import { rebuildReasons } from './rebuild-reasons';
 import type { RegistrySettings } from './registry-options';

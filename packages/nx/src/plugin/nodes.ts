@@ -4,7 +4,8 @@ import { AggregateCreateNodesError } from 'nx/src/project-graph/error-types';
 import { definingFile, STAGE_FILES_GLOB } from '../stage/definition-files';
 import { buildStageGraph, type StageGraph } from '../stage/graph';
 import { StageErrors } from '../stage/errors';
-import { resolveOptions, type StagecraftOptions } from '../stage/types';
+import { resolveOptions } from '../stage/plugin-options';
+import type { StagecraftOptions } from '../stage/types';
 import { loadStagesCached, openStageCache, stageDirectories } from './stage-files';
 import { stageProject } from './targets';
 

@@ -4,8 +4,8 @@ import { PLUGIN_PACKAGE } from '../../plugin/identity';
 import { stageDirectories } from '../../plugin/stage-files';
 import { DOCKERFILE_NAME, STAGE_FILE_NAME, STAGE_FILE_NAMES } from '../../stage/definition-files';
 import { stageNameFromDirectory } from '../../stage/names';
-import { pluginOptionsFrom } from '../../stage/plugin-options';
-import { resolveOptions, type ResolvedOptions } from '../../stage/types';
+import { pluginOptionsFrom, resolveOptions } from '../../stage/plugin-options';
+import type { ResolvedOptions } from '../../stage/types';
 
 /** The stages a workspace already has, as the plugin would find them: name -> the file that defines it. */
 export interface WorkspaceStages {

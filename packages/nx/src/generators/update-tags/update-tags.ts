@@ -12,9 +12,8 @@ import {
 } from '../../declared-tags';
 import { generatorCommand } from '../../plugin/identity';
 import { stageProjectNames, workspaceContext } from '../shared/workspace-context';
-import { pluginOptionsFrom } from '../../stage/plugin-options';
+import { pluginOptionsFrom, resolveOptions } from '../../stage/plugin-options';
 import { stageContextFor } from '../../build/stage-context';
-import { resolveOptions } from '../../stage/types';
 import type { UpdateTagsGeneratorSchema } from './schema';
 
 /**
