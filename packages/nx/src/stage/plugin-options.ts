@@ -4,7 +4,7 @@
  * field), and resolved with their defaults.
  */
 import type { NxJsonConfiguration } from '@nx/devkit';
-import { PLUGIN_NAMES, PLUGIN_PACKAGE } from '../plugin/identity';
+import { PLUGIN_NAMES, PLUGIN_PACKAGE } from '../identity/identity';
 import { BUILDER_CHOICES } from '../docker/builder';
 import { editDistance } from './edit-distance';
 import { DEFAULT_OPTIONS, REFRESH_PERIODS, type ResolvedOptions, type StagecraftOptions, type TargetKind } from './types';

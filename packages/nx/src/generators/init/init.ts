@@ -1,5 +1,5 @@
 import { formatFiles, readJson, readNxJson, updateNxJson, writeJson, type NxJsonConfiguration, type PluginConfiguration, type Tree } from '@nx/devkit';
-import { PLUGIN_NAMES, PLUGIN_PACKAGE } from '../../plugin/identity';
+import { PLUGIN_NAMES, PLUGIN_PACKAGE } from '../../identity/identity';
 import { checkPluginOptions, optionLocation } from '../../stage/plugin-options';
 import type { StagecraftOptions } from '../../stage/types';
 import { defaultImageName } from './default-image-name';
