@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { removeImagesNamed, uniqueImageName } from '../../packages/nx/testing/engine';
-import { REPO_ROOT, runNx, writeBusyboxBase } from '../../packages/nx/testing/workspace';
+import { ISOLATED_PLUGINS, REPO_ROOT, runNx, writeBusyboxBase } from '../../packages/nx/testing/workspace';
 
 /**
  * The plugin as a user gets it: `npm pack` of packages/nx (after `npm run build`),
@@ -13,7 +13,8 @@ import { REPO_ROOT, runNx, writeBusyboxBase } from '../../packages/nx/testing/wo
  */
 const PACKAGE_DIR = join(REPO_ROOT, 'packages', 'nx');
 const NX_VERSION = '24.0.6';
-const CLOCK = { STAGECRAFT_NOW: '2026-11-21T12:00:00Z' };
+// Nx as users run it: each graph plugin in its own worker process.
+const CLOCK = { STAGECRAFT_NOW: '2026-11-21T12:00:00Z', ...ISOLATED_PLUGINS };
 const STAGES = ['base', 'lib-a', 'lib-b', 'app'];
 
 interface PackResult {
