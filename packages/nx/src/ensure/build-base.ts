@@ -2,23 +2,31 @@
 import type { StagePlan } from '../key/plan';
 import type { StageEngine } from '../docker/stage-engine';
 import { definingFile } from '../stage/definition-files';
-import { repositoryOf } from '../key/external-base';
+import { ImageRef } from '../registry/reference';
 import { lockCommand } from '../identity/commands';
+import type { StageRegistry } from '../registry-policy/stage-registry';
 
 /**
  * The Dockerfile to build: as planned when the base is local, not by registry
  * digest, or no workspace registry is configured; else with the base taken from
- * the mirror when it holds the digest (the key is the same either way).
+ * the mirror when it holds the digest (the key is the same either way). The
+ * registry is asked through the run's clients, so its answers are counted and asked once.
  */
-export async function dockerfileForBuild(plan: StagePlan, engine: StageEngine, registryPrefix: string | undefined): Promise<string> {
+export async function dockerfileForBuild(
+  plan: StagePlan,
+  engine: StageEngine,
+  registry: Pick<StageRegistry, 'settings' | 'clients'> | undefined,
+  mirrorTarget: string,
+): Promise<string> {
   const base = plan.externalBase;
   if (base?.ref?.startsWith('sha256:')) return plan.dockerfileFrom(await localBaseAlias(plan, base.image, base.ref, engine));
-  if (!base?.ref || !base.digest || !registryPrefix) return plan.dockerfile;
+  if (!base?.ref || !base.digest || !registry) return plan.dockerfile;
   if (await engine.imageIdOf(base.ref)) return plan.dockerfile;
   const { baseSource, mirrorRef } = await import('../bases/mirror');
-  const mirrored = mirrorRef(registryPrefix, base.image, base.digest);
+  const mirrored = String(mirrorRef(registry.settings.registry, base.image, base.digest));
   if (await engine.imageIdOf(mirrored)) return plan.dockerfileFrom(mirrored);
-  const ref = await baseSource({ image: base.image, digest: base.digest }, base.ref, registryPrefix, plan.stage.name);
+  const mirrorCommand = `nx run ${plan.stage.name}:${mirrorTarget}`;
+  const ref = await baseSource({ image: base.image, digest: base.digest }, base.ref, registry.settings.registry, registry.clients, mirrorCommand);
   return ref === base.ref ? plan.dockerfile : plan.dockerfileFrom(ref);
 }
 
@@ -28,7 +36,7 @@ export async function dockerfileForBuild(plan: StagePlan, engine: StageEngine, r
  * so the build names the image by this tag instead.
  */
 async function localBaseAlias(plan: StagePlan, image: string, imageId: string, engine: StageEngine): Promise<string> {
-  const alias = `${repositoryOf(image)}:id-${imageId.slice('sha256:'.length)}`;
+  const alias = String(ImageRef.parse(image).withTag(`id-${imageId.slice('sha256:'.length)}`));
   if ((await engine.imageIdOf(alias)) === imageId) return alias;
   if (!(await engine.imageIdOf(imageId))) {
     throw new Error(

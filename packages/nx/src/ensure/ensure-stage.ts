@@ -14,6 +14,8 @@ import { rebuildReasons } from './rebuild-reasons';
 import { withTagLock } from './tag-lock';
 import type { StageEngine } from '../docker/stage-engine';
 import { fromRegistry, pullUpstreams, pushTag, shouldPushPresent, type RegistryRun } from '../registry-policy/registry-steps';
+import { ImageRef } from '../registry/reference';
+import { sourcesCommand } from '../identity/commands';
 
 export interface EnsureStageDeps {
   engine: StageEngine;
@@ -105,6 +107,9 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
           cacheDir: deps.cacheDir,
           what: `${definingFile(stage)} at /source`,
           commit: plan.keyDocument.source?.['commit'],
+        }).catch(async (error: unknown) => {
+          const { withSourcesCommand } = await import('../sources/git');
+          throw withSourcesCommand(error, sourcesCommand(deps.targetNames.sources));
         })
       ).dir
     : undefined;
@@ -112,7 +117,7 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
   const rev = plan.keyDocument.source?.['commit'] ?? plan.keyDocument.source?.['rev'];
   const labels = stageLabels({ stage: stage.name, key: plan.key, keyFormat: KEY_FORMAT, rev, source });
   const { dockerfileForBuild } = await import('./build-base');
-  const planned = await dockerfileForBuild(plan, deps.engine, deps.registry?.store.settings.registry);
+  const planned = await dockerfileForBuild(plan, deps.engine, deps.registry?.store, deps.targetNames.mirror);
   const dockerfile = `${planned.trimEnd()}\n${labelInstruction(labels)}\n`;
   const entries = await buildContextEntries(plan, deps.workspaceRoot, sourceTree, dockerfile, deps.targetNames.package);
   const network = networkOf(stage);
@@ -143,7 +148,7 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
 
 /** The stage's earlier images: the tags its last builds recorded, and the ones of its repository present here. */
 function earlierTags(plan: StagePlan, deps: EnsureStageDeps): string[] {
-  const repository = plan.tag.slice(0, plan.tag.lastIndexOf(':') + 1);
+  const repository = `${ImageRef.parse(plan.tag).repository}:`;
   const local = [...deps.localImages.keys()].filter((tag) => tag.startsWith(repository)).sort().reverse();
   return [...new Set([...deps.history.previousTags(plan.stage.name), ...local])].filter((tag) => tag !== plan.tag).slice(0, 3);
 }

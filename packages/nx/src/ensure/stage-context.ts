@@ -46,7 +46,7 @@ export function stageContextFor(context: ExecutorContext, projectNames: string[]
     options,
     now: clockFromEnv(),
     env: process.env,
-    resolveSource: (stage) => resolveSourceIdentity(stage, workspaceRoot, cacheDir),
+    resolveSource: (stage) => resolveSourceIdentity(stage, workspaceRoot, cacheDir, options.targetNames.sources),
     hashCache,
   });
   return { workspaceRoot, cacheDir, hashCache, options, graph, planner };

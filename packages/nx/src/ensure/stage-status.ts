@@ -2,7 +2,8 @@ import type { ExecutorContext } from '@nx/devkit';
 import type { StageEngine } from '../docker/stage-engine';
 import { KeyHistory } from './key-history';
 import { rebuildReasons } from './rebuild-reasons';
-import { optionLocation, registrySettings, settingOfRegistry } from '../registry-policy/registry-options';
+import { registrySettings, settingOfRegistry } from '../registry-policy/registry-options';
+import { optionLocation } from '../stage/plugin-options';
 import type { RemoteHit, StageRegistry } from '../registry-policy/stage-registry';
 import type { StageContext } from './stage-context';
 

@@ -1,5 +1,5 @@
 /** A stage's own images in the local Engine, and their removal. */
-import { repositoryOf } from '../key/external-base';
+import { ImageRef } from '../registry/reference';
 import type Docker from 'dockerode';
 import { LABEL_KEY, LABEL_STAGE } from '../docker/labels';
 import type { StageImage } from './select';
@@ -19,7 +19,7 @@ export async function listStageImages(docker: Docker, stage: string, repository:
   return listed
     .map((image) => ({
       id: image.Id,
-      tags: (image.RepoTags ?? []).filter((tag) => repositoryOf(tag) === repository),
+      tags: (image.RepoTags ?? []).filter((tag) => ImageRef.parse(tag).repository === repository),
       created: image.Created,
       size: unique.get(image.Id) ?? image.Size,
     }))

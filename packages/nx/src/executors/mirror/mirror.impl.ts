@@ -21,8 +21,9 @@ export default async function mirrorExecutor(_options: MirrorExecutorOptions, co
     const settings = registrySettings(options, process.env);
     if (!settings) throw new Error('mirroring needs a workspace registry: set the plugin option registry in nx.json');
     const { mirrorBase } = await import('../../bases/mirror');
+    const { RegistryClients } = await import('../../registry/clients');
     const pin = base.pin ?? { image: base.image, digest: base.digest! };
-    const { ref, copied } = await mirrorBase(pin, settings.registry);
+    const { ref, copied } = await mirrorBase(pin, settings.registry, new RegistryClients());
     process.stdout.write(`${stage}: ${copied ? `mirrored ${base.image} to` : 'the mirror already holds'} ${ref}\n`);
     return { success: true };
   } catch (error) {

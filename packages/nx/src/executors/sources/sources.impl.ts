@@ -11,9 +11,9 @@ const DEFAULT_PARALLEL = 4;
 export default async function sourcesExecutor(_options: SourcesExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
   const name = context.projectName!;
   try {
-    const { graph, workspaceRoot, cacheDir } = stageContextFor(context, [name]);
+    const { graph, workspaceRoot, cacheDir, options } = stageContextFor(context, [name]);
     const log = (stage: string, line: string) => process.stderr.write(`${stage}: ${line}\n`);
-    const outcome = await fetchStageSource(graph.stages.get(name)!, { workspaceRoot, cacheDir, log });
+    const outcome = await fetchStageSource(graph.stages.get(name)!, { workspaceRoot, cacheDir, log, sourcesTarget: options.targetNames.sources });
     report(outcome);
     process.stderr.write(`${sourcesSummary([outcome])}\n`);
     return { success: outcome.status !== 'failed' };
@@ -32,11 +32,12 @@ export async function* batchSources(
   const taskOf = new Map(Object.values(taskGraph.tasks).map((task) => [task.target.project, task.id]));
   const parallel = overrides.parallel ?? Object.values(inputs).find((options) => options.parallel)?.parallel ?? DEFAULT_PARALLEL;
   const startTime = Date.now();
-  const { graph, workspaceRoot, cacheDir } = stageContextFor(context, [...taskOf.keys()]);
+  const { graph, workspaceRoot, cacheDir, options } = stageContextFor(context, [...taskOf.keys()]);
+  const sourcesTarget = options.targetNames.sources;
   const log = (stage: string, line: string) => process.stderr.write(`${stage}: ${line}\n`);
   const limit = concurrencyLimit(parallel);
   const pending = new Map(
-    [...taskOf.keys()].map((name) => [name, limit(() => fetchStageSource(graph.stages.get(name)!, { workspaceRoot, cacheDir, log }))]),
+    [...taskOf.keys()].map((name) => [name, limit(() => fetchStageSource(graph.stages.get(name)!, { workspaceRoot, cacheDir, log, sourcesTarget }))]),
   );
   const outcomes: FetchOutcome[] = [];
   while (pending.size) {
