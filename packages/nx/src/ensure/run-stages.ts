@@ -203,8 +203,10 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
     const last = ++reported === projects.length;
     if (last && batch.registry) write(registryLine(batch.registry, projects.length));
     const timelineFiles = last && batch.timeline ? writeTimeline(timeline, workspaceRoot, write) : undefined;
-    const aggregate = graph.stages.get(job.name)?.build.type === 'aggregate';
-    yield { project: job.name, outcome, aggregate, output: outputs.get(job.name)!, ...(timelineFiles ? { timelineFiles } : {}) };
+    const stage = graph.stages.get(job.name);
+    const aggregate = stage?.build.type === 'aggregate';
+    const network = stage?.network;
+    yield { project: job.name, outcome: network ? { ...outcome, network } : outcome, aggregate, output: outputs.get(job.name)!, ...(timelineFiles ? { timelineFiles } : {}) };
   }
 }
 
