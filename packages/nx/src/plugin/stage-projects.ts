@@ -1,5 +1,5 @@
 import type { ProjectConfiguration } from '@nx/devkit';
-import { isPluginExecutor } from './identity';
+import { isPluginExecutor } from '../identity/identity';
 import type { StageLocation } from './stage-files';
 
 /** True for projects this plugin inferred (they carry a Stagecraft executor). */

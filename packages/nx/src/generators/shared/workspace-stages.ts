@@ -2,7 +2,7 @@ import { readNxJson, visitNotIgnoredFiles, type Tree } from '@nx/devkit';
 import { posix } from 'node:path';
 import { discoverFiles, PROJECT_FILE_NAMES } from '../../plugin/discovery';
 import { readExistingProjects } from '../../plugin/existing-projects';
-import { PLUGIN_PACKAGE } from '../../plugin/identity';
+import { PLUGIN_PACKAGE } from '../../identity/identity';
 import { stageDirectories } from '../../plugin/stage-files';
 import { assignStageNames } from '../../plugin/stage-names';
 import { DOCKERFILE_NAME, STAGE_FILE_NAME, STAGE_FILE_NAMES } from '../../stage/definition-files';
