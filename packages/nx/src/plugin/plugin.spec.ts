@@ -70,7 +70,7 @@ describe('the Nx plugin: createNodes and createDependencies on a file tree', () 
   afterAll(() => rmSync(dataDirectory, { recursive: true, force: true }));
 
   it('matches every stage.json and Dockerfile', () => {
-    expect(STAGE_FILES_GLOB).toBe('**/{stage.json,Dockerfile}');
+    expect(STAGE_FILES_GLOB).toBe('**/{stage.json,Dockerfile,project.json,package.json}');
   });
 
   it('infers one project per stage directory, with its targets, inputs and metadata', async () => {
