@@ -117,6 +117,15 @@ describe('createNodes on ordinary monorepo layouts', () => {
     });
   });
 
+  it('reads a project.json with comments, as Nx does', async () => {
+    write('apps/svc/project.json', '{\n  // the service\n  "name": "svc",\n}\n');
+    write('apps/svc/Dockerfile', DOCKERFILE);
+    write('deploy/svc/Dockerfile', DOCKERFILE);
+    const nodes = nodesOf(await createNodes());
+    expect(nodes['apps/svc'].name).toBeUndefined();
+    expect(nodes['deploy/svc'].name).toBe('deploy-svc');
+  });
+
   it('names a Dockerfile-only stage after its path when its directory name is another Nx project\'s, with a warning naming that project', async () => {
     write('apps/svc/project.json', { name: 'svc' });
     write('deploy/svc/Dockerfile', DOCKERFILE);
