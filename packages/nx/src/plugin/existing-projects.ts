@@ -95,14 +95,21 @@ function readText(workspaceRoot: string, file: string): string | undefined {
   }
 }
 
+/** JSON as Nx reads project files: comments and trailing commas allowed (Nx's parser is loaded only for such a file). */
 function readJson<T>(workspaceRoot: string, file: string): T | undefined {
   const text = readText(workspaceRoot, file);
+  if (text === undefined) return undefined;
+  let json: unknown;
   try {
-    const json = text === undefined ? undefined : (JSON.parse(text) as unknown);
-    return json && typeof json === 'object' ? (json as T) : undefined;
+    json = JSON.parse(text);
   } catch {
-    return undefined;
+    try {
+      json = (require('nx/src/utils/json') as typeof import('nx/src/utils/json')).parseJson(text);
+    } catch {
+      return undefined;
+    }
   }
+  return json && typeof json === 'object' ? (json as T) : undefined;
 }
 
 function stringOr(value: unknown): string | undefined {

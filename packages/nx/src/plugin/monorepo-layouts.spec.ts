@@ -7,15 +7,7 @@ import { createDependencies } from './dependencies';
 import { createNodesV2 } from './nodes';
 
 // The on-disk stage cache goes to a temp directory, never to this repository's .nx.
-jest.mock('nx/src/utils/cache-directory', () => {
-  const fs: typeof import('node:fs') = jest.requireActual('node:fs');
-  const os: typeof import('node:os') = jest.requireActual('node:os');
-  const path: typeof import('node:path') = jest.requireActual('node:path');
-  return {
-    ...jest.requireActual('nx/src/utils/cache-directory'),
-    workspaceDataDirectory: fs.mkdtempSync(path.join(os.tmpdir(), 'stagecraft-layouts-data-')),
-  };
-});
+jest.mock('nx/src/utils/cache-directory', () => jest.requireActual('../../testing/temp-data-directory').cacheDirectoryInTemp());
 const dataDirectory: string = jest.requireMock('nx/src/utils/cache-directory').workspaceDataDirectory;
 
 const [, createNodesFunction] = createNodesV2;
@@ -115,6 +107,15 @@ describe('createNodes on ordinary monorepo layouts', () => {
       const dependencies = await createDependencies(OPTIONS, { projects, workspaceRoot: root, nxJsonConfiguration: {} } as CreateDependenciesContext);
       expect(dependencies).toEqual([{ source: 'gateway', target: 'svc', sourceFile: 'deploy/gateway/Dockerfile', type: 'static' }]);
     });
+  });
+
+  it('reads a project.json with comments, as Nx does', async () => {
+    write('apps/svc/project.json', '{\n  // the service\n  "name": "svc",\n}\n');
+    write('apps/svc/Dockerfile', DOCKERFILE);
+    write('deploy/svc/Dockerfile', DOCKERFILE);
+    const nodes = nodesOf(await createNodes());
+    expect(nodes['apps/svc'].name).toBeUndefined();
+    expect(nodes['deploy/svc'].name).toBe('deploy-svc');
   });
 
   it('names a Dockerfile-only stage after its path when its directory name is another Nx project\'s, with a warning naming that project', async () => {
