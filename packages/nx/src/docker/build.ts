@@ -10,6 +10,7 @@ import { requirePlatform } from './image-platform';
 import { BUILDER_CHATTER, BuildKitReader, LegacyReader, type ProgressReader } from './build-readers';
 import { readEngineMessages } from './progress';
 import { DEFAULT_OPTIONS } from '../stage/types';
+import { engineRequest } from '../util/request-pools';
 
 export interface BuildRequest {
   tag: string;
@@ -218,7 +219,7 @@ function missingUpstreamMessage({ ref, stage, target }: MissingUpstream): string
 
 async function requireUpstreams(docker: Docker, req: BuildRequest): Promise<void> {
   const upstreams = [...(req.upstreamRefs ?? [])];
-  const present = await Promise.all(upstreams.map(([ref]) => imageExists(docker, ref)));
+  const present = await Promise.all(upstreams.map(([ref]) => engineRequest(() => imageExists(docker, ref))));
   const absent = upstreams.find((_, index) => !present[index]);
   if (absent) {
     const [ref, stage] = absent;
