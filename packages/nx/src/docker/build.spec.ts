@@ -1,4 +1,4 @@
-import { buildFailure } from './build';
+import { buildFailure, failedInRun } from './build';
 
 const upstream = '127.0.0.1:5000/stagecraft-zlib:2026-W47-0123456789abcdef';
 const upstreams = new Map([[upstream, 'zlib']]);
@@ -74,5 +74,15 @@ describe('buildFailure', () => {
     const upstreamOfZ = new Map([['stagecraft-z:2026-W47-0123456789abcdef', 'z']]);
     expect(buildFailure('app:1', 'No such image: stagecraft-zlib:2026-W47-0123456789abcdef', ['Step 1/1 : FROM x'], upstreamOfZ).missingUpstream).toBeUndefined();
     expect(buildFailure('app:1', 'pull access denied for stagecraft-zz, repository does not exist', ['Step 1/1 : FROM x'], upstreamOfZ).missingUpstream).toBeUndefined();
+  });
+});
+
+describe('failedInRun', () => {
+  it('is true for a build that failed in a RUN step of either builder, and only then', () => {
+    expect(failedInRun(buildFailure('app:1', 'exit 1', ['Step 2/3 : RUN apt-get update']))).toBe(true);
+    expect(failedInRun(buildFailure('app:1', 'exit 1', [], undefined, undefined, '[stage-0 2/3] RUN wget http://127.0.0.1/x'))).toBe(true);
+    expect(failedInRun(buildFailure('app:1', 'no such file', ['Step 2/3 : COPY runner /']))).toBe(false);
+    expect(failedInRun(buildFailure('app:1', 'dockerfile parse error', []))).toBe(false);
+    expect(failedInRun(new Error('Step 2/3 : RUN make'))).toBe(false);
   });
 });

@@ -5,7 +5,7 @@ import { definingFile } from '../stage/definition-files';
 import { KEY_FORMAT } from '../key/key';
 import type { KeyHistory } from './key-history';
 import { isRemoteSource, type NetworkMode, type TargetKind } from '../stage/types';
-import { networkOf } from '../stage/network';
+import { networkOf, noNetworkHint } from '../stage/network';
 import { proxyBuildArgs } from './proxy-build-args';
 import type { Planner, StagePlan } from '../key/plan';
 import { writeStageManifest, type StageManifest } from '../report/manifest';
@@ -37,6 +37,8 @@ export interface EnsureStageDeps {
   log: (stage: string, line: string) => void;
   /** Set when a registry is configured. */
   registry?: RegistryRun;
+  /** Aborted when the run is cancelled: a build in flight stops, a lock wait ends. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -77,7 +79,7 @@ export async function ensureStage(name: string, deps: EnsureStageDeps): Promise<
       if (present && present !== imageId) await deps.engine.removeImage(present);
       deps.history.record(name, plan!.keyDocument, plan!.tag);
       return { imageId, status: 'built' as const };
-    });
+    }, deps.signal);
     deps.localImages.set(plan.tag, built.imageId);
     if (built.status === 'built' && deps.registry?.store.settings.push) await pushTag(plan.tag, deps.registry, deps.engine, log);
     const durationMs = Date.now() - started;
@@ -135,14 +137,22 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
       upstreamRefs: new Map(Object.entries(plan.imageUpstreamTags).map(([upstream, tag]) => [tag, upstream])),
       upstreamTarget: deps.targetNames.dockerStage,
       cacheFrom: deps.cacheFromEarlierTags ? earlierTags(plan, deps) : undefined,
+      signal: deps.signal,
     });
   const noCache = deps.isForced(stage.name);
-  const result = await buildOnce(noCache).catch(async (error: unknown) => {
-    const { isPlatformMismatch } = await import('../docker/image-platform');
-    if (noCache || !isPlatformMismatch(error)) throw error;
-    deps.log(stage.name, `the layer cache gave an image for ${error.got}, not ${error.wanted}: building again without it`);
-    return buildOnce(true);
-  });
+  const result = await buildOnce(noCache)
+    .catch(async (error: unknown) => {
+      const { isPlatformMismatch } = await import('../docker/image-platform');
+      if (noCache || !isPlatformMismatch(error)) throw error;
+      deps.log(stage.name, `the layer cache gave an image for ${error.got}, not ${error.wanted}: building again without it`);
+      return buildOnce(true);
+    })
+    .catch(async (error: unknown) => {
+      const { failedInRun } = await import('../docker/build');
+      // A RUN that downloads fails in many ways (no route, no DNS, a tool's own message): say what the stage's network is.
+      if (network === 'none' && failedInRun(error)) error.message = `${error.message}\n${noNetworkHint(stage)}`;
+      throw error;
+    });
   return result.imageId;
 }
 

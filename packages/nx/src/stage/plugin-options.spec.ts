@@ -19,6 +19,7 @@ describe('checkPluginOptions', () => {
       requireDeclaredTags: false,
       verifyDeclaredTags: true,
       builder: 'legacy',
+      skipDirectories: ['vendor', 'third_party'],
     };
     expect(checkPluginOptions(options)).toBe(options);
     expect(checkPluginOptions(undefined)).toEqual({});
@@ -46,6 +47,8 @@ describe('checkPluginOptions', () => {
     [{ targetNames: { run: 'package' } }, 'targetNames/run: "package" is already the name of the package target'],
     [{ declaredTags: '../tags.yml' }, 'declaredTags: expected a file path relative to the workspace root'],
     [{ verifyDeclaredTags: 1 }, 'verifyDeclaredTags: expected true or false'],
+    [{ skipDirectories: 'vendor' }, 'skipDirectories: expected an array of directory names'],
+    [{ skipDirectories: ['vendor', 'a/b'] }, 'skipDirectories/1: expected a directory name (no "/")'],
     [{ registy: 'r.example' }, 'registy: not an option of @stagecraft/nx; did you mean "registry"?'],
     [{ colour: 'blue' }, 'colour: not an option of @stagecraft/nx; the options are imageName, registry'],
   ])('refuses %j, naming nx.json and the field', (options, message) => {

@@ -83,6 +83,12 @@ const OPTION_CHECKS: Record<keyof StagecraftOptions, Check> = {
   requireDeclaredTags: expectBoolean('requireDeclaredTags'),
   verifyDeclaredTags: expectBoolean('verifyDeclaredTags'),
   builder: expectOneOf('builder', BUILDER_CHOICES),
+  skipDirectories: (value, at) => {
+    if (!Array.isArray(value)) throw new Error(`${at('skipDirectories')}: expected an array of directory names, like ["vendor"], got ${JSON.stringify(value)}`);
+    value.forEach((entry, index) =>
+      expectString(entry, `skipDirectories/${index}`, at, 'a directory name (no "/")', (text) => text.length > 0 && !/[/\\]/.test(text) && !CONTROL.test(text)),
+    );
+  },
 };
 
 /** The options with their defaults, once checked: what every reader of the options starts from. */
