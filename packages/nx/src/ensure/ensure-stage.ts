@@ -109,9 +109,7 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
           cacheDir: deps.cacheDir,
           what: `${definingFile(stage)} at /source`,
           commit: plan.keyDocument.source?.['commit'],
-        }).catch(async (error: unknown) => {
-          const { withSourcesCommand } = await import('../sources/git');
-          throw withSourcesCommand(error, sourcesCommand(deps.targetNames.sources));
+          sourcesCommand: sourcesCommand(deps.targetNames.sources),
         })
       ).dir
     : undefined;

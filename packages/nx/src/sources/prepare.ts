@@ -4,7 +4,7 @@ import type { RemoteSource } from '../stage/types';
 import { pathExists, publishDirectory } from '../util/atomic';
 import { extractArchive } from './extract';
 import { fetchArchive, normaliseSha256 } from './fetch-archive';
-import { exportGitRev, resolveGitRev } from './git';
+import { exportGitRev, resolveGitRev, withSourcesCommand } from './git';
 import { discardTree, manifestPathOf, treeIsIntact, writeTreeManifest } from './tree-manifest';
 
 export interface PrepareSourceOptions {
@@ -15,6 +15,8 @@ export interface PrepareSourceOptions {
   what: string;
   /** The commit the stage's key names (a pinned floating rev); without it the rev must be exact. */
   commit?: string;
+  /** The command that fetches sources ahead of builds (the workspace's sources target), named when a remote is unreachable. */
+  sourcesCommand: string;
 }
 
 export interface PreparedSource {
@@ -56,7 +58,7 @@ export async function prepareSource(source: RemoteSource, options: PrepareSource
     });
     return { dir, identity: { git: source.git, commit } };
   } catch (error) {
-    throw new Error(`${what}: ${(error as Error).message}`);
+    throw new Error(`${what}: ${withSourcesCommand(error, options.sourcesCommand).message}`);
   }
 }
 
