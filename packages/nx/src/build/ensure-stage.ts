@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { stageLabels } from '../docker/labels';
+import { buildArgValues } from '../render/dockerfile-args';
 import { definingFile } from '../stage/definition-files';
 import { KEY_FORMAT } from '../key/key';
 import type { KeyHistory } from './key-history';
@@ -142,7 +143,7 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
       tag: plan.tag,
       context: packContext(entries),
       labels: {},
-      buildArgs: machineBuildArgs(plan.dockerfile),
+      buildArgs: { ...machineBuildArgs(plan.dockerfile), ...buildArgValues(stage.build.args) },
       noCache,
       // The key names the platform, so the build must target it too.
       platform: plan.keyDocument.platform,

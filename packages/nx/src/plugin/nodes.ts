@@ -5,6 +5,7 @@ import { definingFile, STAGE_FILES_GLOB } from '../stage/definition-files';
 import { buildStageGraph, type StageGraph } from '../stage/graph';
 import { StageErrors } from '../stage/errors';
 import { resolveOptions, type StagecraftOptions } from '../stage/types';
+import { externalImagesOf } from '../stage/external-images';
 import { loadStagesCached, openStageCache, stageDirectories } from './stage-files';
 import { stageProject } from './targets';
 
@@ -28,9 +29,12 @@ export const createNodesV2: CreateNodesV2<StagecraftOptions> = [
     } catch (error) {
       errors.push(error as Error);
     }
+    const names = new Set(stages.map((stage) => stage.name));
+    const usesExternalImages = (stage: (typeof stages)[number]) =>
+      externalImagesOf(stage, options.defaultBase, (name) => names.has(name) || unloaded.has(name), options.platform).length > 0;
     const results: Array<readonly [string, CreateNodesResult]> = stages.map((stage) => [
       definingFile(stage),
-      { projects: { [stage.root]: stageProject(stage, options, graph?.imageUpstreamOf(stage.name)) } },
+      { projects: { [stage.root]: stageProject(stage, options, graph?.imageUpstreamOf(stage.name), usesExternalImages(stage)) } },
     ]);
     if (errors.length) {
       const flat = errors.flatMap((error) => (error instanceof StageErrors ? error.errors : [error]));

@@ -121,6 +121,9 @@ function checkNotSelfReferencing(definition: StageFile, name: string, stageFile:
 function buildSpec(definition: StageFile, hasDockerfile: boolean, stageFile: string, root: string): BuildSpec {
   const given = definition.build;
   if (given?.context !== undefined) checkBuildContext(given, hasDockerfile, stageFile, root);
+  if (given?.args !== undefined && (given.type !== 'dockerfile' || !hasDockerfile)) {
+    throw new StageError(stageFile, '/build/args', `build arguments are for dockerfile stages (a Dockerfile in ${root})`);
+  }
   if (hasDockerfile) {
     if (given && given.type !== 'dockerfile') {
       throw new StageError(
@@ -160,5 +163,6 @@ function copyBuild(build: BuildSpec): BuildSpec {
     ...(build.postDownload && { postDownload: [...build.postDownload] }),
     ...(build.steps && { steps: [...build.steps] }),
     ...(build.context !== undefined && { context: build.context }),
+    ...(build.args && { args: [...build.args] }),
   };
 }

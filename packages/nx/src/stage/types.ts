@@ -54,6 +54,11 @@ export interface BuildSpec {
    * and ADD read are keyed and sent.
    */
   context?: string;
+  /**
+   * Dockerfile stages: NAME=value build arguments (`docker build --build-arg`), passed to
+   * the build and part of the key; the import records the values it used.
+   */
+  args?: string[];
 }
 
 export interface ExportsSpec {
