@@ -1,7 +1,7 @@
 /** The build-time rule for external images: no build starts on an image that no pin names. */
 import type { StagePlan } from '../key/plan';
 import { definingFile } from '../stage/definition-files';
-import { lockCommand } from '../lock/commands';
+import { lockCommand } from '../identity/commands';
 import type { ExternalImageKind } from '../stage/external-images';
 
 const USES: Record<ExternalImageKind, string> = {

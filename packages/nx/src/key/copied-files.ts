@@ -6,9 +6,9 @@
  * directory moves no tag.
  */
 import { posix } from 'node:path';
-import { jsonFormArguments, leadingFlags, readInstructions, wordText } from '../render/dockerfile-instructions';
+import { jsonFormArguments, leadingFlags, readInstructions, wordText } from '../dockerfile/dockerfile-instructions';
 import { isLocalSource, type Stage } from '../stage/types';
-import { parseRunMount } from '../render/run-mounts';
+import { parseRunMount } from '../dockerfile/run-mounts';
 
 /** Every file of the context directory: a source that is the directory itself, or one computed from variables. */
 export type CopiedSources = string[] | 'all';

@@ -1,6 +1,6 @@
-import type { BasePin } from '../bases/base-pin';
-import { describeBasePin } from '../bases/base-pin';
-import { digestIn } from '../bases/external-base';
+import type { BasePin } from '../stage/base-pin';
+import { describeBasePin } from '../stage/base-pin';
+import { digestIn } from '../key/external-base';
 import type { Pinner } from './pinner';
 import { externalImageUses, resolveBases } from './base-pinner';
 

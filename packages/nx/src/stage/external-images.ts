@@ -3,7 +3,7 @@
  * neither another stage nor scratch. Every caller (the graph, the planner,
  * the lock, the plugin's targets, the generators) asks here.
  */
-import { parseDockerfileRefs, type DockerfileRefKind } from '../render/dockerfile-refs';
+import { parseDockerfileRefs, type DockerfileRefKind } from '../dockerfile/dockerfile-refs';
 import type { Stage } from './types';
 
 /** How a stage uses an external image: its stage.json base, or a Dockerfile's FROM, COPY --from, RUN --mount=from or `# syntax`. */

@@ -64,6 +64,7 @@ export function loadStage(workspaceRoot: string, dir: string): Stage {
     ...(definition.refresh !== undefined && { refresh: definition.refresh }),
     hashMode: definition.hashMode ?? 'content',
     consumePackages: definition.consumePackages ?? false,
+    ...(definition.network !== undefined && definition.network !== 'none' && { network: definition.network }),
     ...(pinText !== undefined && { pins: parsePins(pinText, pinFile) }),
   };
   return stage;

@@ -3,10 +3,10 @@
  * stage, that refer to each other by stage name. Pure: text in, texts out,
  * or every reason the file cannot be translated faithfully.
  */
-import { leadingFlags, parserDirectives, readInstructions, wordText, type Instruction, type Word } from '../../render/dockerfile-instructions';
-import { argDeclarations, expandArgs, globalArgValues } from '../../render/dockerfile-args';
-import { triggered, type DockerfileRefKind } from '../../render/dockerfile-refs';
-import { parseRunMount } from '../../render/run-mounts';
+import { leadingFlags, parserDirectives, readInstructions, wordText, type Instruction, type Word } from '../../dockerfile/dockerfile-instructions';
+import { argDeclarations, expandArgs, globalArgValues } from '../../dockerfile/dockerfile-args';
+import { triggered, type DockerfileRefKind } from '../../dockerfile/dockerfile-refs';
+import { parseRunMount } from '../../dockerfile/run-mounts';
 import { downloadingCommand } from './downloads';
 
 export interface SplitOptions {
