@@ -89,6 +89,9 @@ describe('import generator', () => {
       const everyImage = [...new Set(Object.values(entry.images).flat().map(placeholders))].sort();
       expect(report.unpinned.map((unpinned) => unpinned.image).sort()).toEqual(everyImage);
       expect(report.downloading.map((download) => download.stage).sort()).toEqual([...(entry.downloading ?? [])].sort());
+      const networked = graph.order.filter((name) => graph.stages.get(name)!.network !== undefined);
+      expect(networked.sort()).toEqual([...(entry.downloading ?? [])].sort());
+      for (const name of networked) expect(graph.stages.get(name)!.network).toBe('default');
       // Nothing was pinned, so no build of a stage with an external image may start.
       for (const plan of plans) expect({ stage: plan.stage.name, refused: unpinnedBaseRefusal(plan) !== undefined }).toEqual({ stage: plan.stage.name, refused: plan.externalImages.length > 0 });
       expect(tree.exists(`apps/${fixture}/Dockerfile`)).toBe(false);

@@ -57,6 +57,8 @@ export async function importDockerfile(tree: Tree, schema: ImportGeneratorSchema
     const document: StageFile = {
       $schema: stageSchemaPath(dir),
       name: stage.name,
+      // A stage whose RUN lines download builds as the original did only with the network docker build gives it.
+      ...(stage.downloads && { network: 'default' as const }),
       build: { type: 'dockerfile', context: posix.relative(dir, context || '.') || '.', ...(Object.keys(stage.args).length && { args: Object.entries(stage.args).map(([name, value]) => `${name}=${value}`) }) },
     };
     validateStageFile(document, posix.join(dir, 'stage.json'));
@@ -117,7 +119,7 @@ function describeReport(report: ImportReport, dockerfile: string): string {
     lines.push(`  pin them where their registry answers: ${generatorCommand('lock')} ${includeAnyOf([...new Set(report.unpinned.flatMap(({ stages }) => stages))])}`);
   }
   if (report.downloading.length) {
-    lines.push('stages whose RUN lines download (they need the network to build as the original did):');
+    lines.push('stages whose RUN lines download, marked "network": "default" to build as the original did:');
     for (const { stage, line, command } of report.downloading) lines.push(`  ${stage} (${dockerfile}:${line}: ${command})`);
   }
   return `${lines.join('\n')}\n`;
