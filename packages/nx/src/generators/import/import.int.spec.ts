@@ -167,7 +167,7 @@ describe('an imported Dockerfile with registry images: lock, mirror, build from 
   });
 
   it('imports offline unpinned, lock pins base and COPY --from image, mirror copies both, and the build takes both from the mirror with upstream gone', async () => {
-    upstream.stop();
+    upstream.suspend();
     const imported = workspace.nx(['g', '@stagecraft/nx:import', '--dockerfile=apps/svc/Dockerfile'], CLOCK);
     expect(imported.status).toBe(0);
     expect(plain(imported)).toContain(`  ${tools} (svc)`);
@@ -191,7 +191,7 @@ describe('an imported Dockerfile with registry images: lock, mirror, build from 
     // svc-build mirrors the same base at the same time: one of the two copies it.
     expect(plain(mirror)).toMatch(new RegExp(`svc(-build)?: mirrored ${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} to ${mirrored('base').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
 
-    upstream.stop();
+    upstream.suspend();
     const build = workspace.nx(['run', 'svc:docker-stage', '--output-style=static'], CLOCK);
     expect(plain(build)).toContain(`FROM ${mirrored('base')}`);
     expect(plain(build)).toContain(`COPY --from=${mirrored('tools')} /marker /tool-marker`);
