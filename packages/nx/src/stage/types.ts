@@ -154,6 +154,8 @@ export interface StagecraftOptions {
   verifyDeclaredTags?: boolean;
   /** auto (default): BuildKit where the Engine offers it, else the legacy builder. */
   builder?: 'auto' | 'buildkit' | 'legacy';
+  /** Directory names whose trees hold no Dockerfile-only stages (default: vendor, third_party, testdata). */
+  skipDirectories?: string[];
 }
 
 export type TargetKind = 'dockerStage' | 'package' | 'stagePlan' | 'tagCheck' | 'run' | 'sources' | 'prune' | 'mirror';
