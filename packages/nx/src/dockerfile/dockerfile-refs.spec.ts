@@ -34,11 +34,11 @@ describe('parseDockerfileRefs', () => {
     expect(names(text)).toEqual(['x', 'later', 'later']);
   });
 
-  it('leaves out scratch, and expands names with the global ARGs as BuildKit does (an ARG without a value is empty)', () => {
+  it('reports scratch like any name (the caller decides), and expands names with the global ARGs as BuildKit does (an ARG without a value is empty)', () => {
     const text = ['ARG BASE=debian:12', 'FROM scratch', 'FROM ${BASE}', 'FROM $BASE AS b', 'COPY --from=$TOOLS /a /b', 'COPY --from=${X}y /a /b'].join(
       '\n',
     );
-    expect(names(text)).toEqual(['debian:12', 'debian:12', 'y']);
+    expect(names(text)).toEqual(['scratch', 'debian:12', 'debian:12', 'y']);
   });
 
   it('expands nested defaults in order, build arguments over defaults, and the automatic platform arguments', () => {

@@ -3,6 +3,8 @@
  * `# syntax` frontend), found the way BuildKit reads the file (parser
  * directives, comments, line continuations, heredocs, stage aliases, global
  * ARGs, ONBUILD triggers), and a rewrite that replaces exactly those names.
+ * Which of them are other stages, external images or scratch is the caller's
+ * question (stage/external-images.ts answers it).
  */
 
 import { leadingFlags, readInstructions, wordText, type Instruction, type Word } from './dockerfile-instructions';
@@ -71,7 +73,7 @@ function locateRefs(text: string, args: DockerfileArgs): LocatedRef[] {
   const isLocal = (name: string) => /^\d+$/.test(name) || aliases.has(name.toLowerCase());
   const add = (kind: DockerfileRefKind, written: string, line: number, start: number, end: number) => {
     const name = expandArgs(written, values).value;
-    if (name !== '' && name.toLowerCase() !== 'scratch' && !isLocal(name)) refs.push({ kind, name, line, start, end });
+    if (name !== '' && !isLocal(name)) refs.push({ kind, name, line, start, end });
   };
 
   for (const instruction of instructions) {

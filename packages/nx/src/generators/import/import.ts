@@ -49,7 +49,8 @@ export async function importDockerfile(tree: Tree, schema: ImportGeneratorSchema
 
   const replaced = replacedStageDirectory(tree, dockerfile);
   const existing = workspaceStages(tree);
-  const stages = splitDockerfile(text, { file: dockerfile, name, buildArgs, platform: existing.options.platform });
+  const isStage = (other: string) => existing.byName.has(other);
+  const stages = splitDockerfile(text, { file: dockerfile, name, buildArgs, platform: existing.options.platform, isStage });
   checkNames(tree, existing, stages, directory, replaced);
 
   const written = stages.map((stage) => {

@@ -7,6 +7,7 @@ import { leadingFlags, parserDirectives, readInstructions, wordText, type Instru
 import { argDeclarations, expandArgs, globalArgValues } from '../../dockerfile/dockerfile-args';
 import { triggered, type DockerfileRefKind } from '../../dockerfile/dockerfile-refs';
 import { parseRunMount } from '../../dockerfile/run-mounts';
+import { isExternalImage } from '../../stage/external-images';
 import { downloadingCommand } from './downloads';
 
 export interface SplitOptions {
@@ -18,6 +19,8 @@ export interface SplitOptions {
   buildArgs?: Readonly<Record<string, string>>;
   /** The platform the automatic platform arguments describe (the workspace's). */
   platform?: string;
+  /** Whether a name is a stage of the workspace already (a reference to it is no external image). */
+  isStage?: (name: string) => boolean;
 }
 
 /** An external image a stage names, as written after ARG expansion. */
@@ -125,7 +128,7 @@ export function splitDockerfile(text: string, options: SplitOptions): SplitStage
       const index = stageAt(expanded.value, stage.index);
       const replacement = index !== undefined ? names[index] : expanded.value;
       if (index !== undefined) upstream.add(names[index]);
-      else if (expanded.value.toLowerCase() !== 'scratch') external(expanded.value, kind, chars[0].line);
+      else if (isExternalImage(expanded.value, options.isStage ?? (() => false))) external(expanded.value, kind, chars[0].line);
       if (replacement !== written) edits.push({ start: chars[0].offset, end: chars[chars.length - 1].offset + 1, replacement });
     };
 
