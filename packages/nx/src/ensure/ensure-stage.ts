@@ -96,7 +96,7 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
   // Loaded only when something is built, so a no-op run never pays for them.
   const { packContext } = await import('../docker/context');
   const { prepareSource } = await import('../sources/prepare');
-  const { buildContextEntries } = await import('./build-context');
+  const { buildContextEntries, downloadEntries } = await import('./build-context');
   const stage = plan.stage;
   const remote = isRemoteSource(stage.source) ? stage.source : undefined;
   const sourceTree = remote
@@ -115,7 +115,10 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
   const { dockerfileForBuild } = await import('./build-base');
   const planned = await dockerfileForBuild(plan, deps.engine, deps.registry?.store.settings.registry);
   const dockerfile = `${planned.trimEnd()}\n${labelInstruction(labels)}\n`;
-  const entries = await buildContextEntries(plan, deps.workspaceRoot, sourceTree, dockerfile, deps.targetNames.package);
+  const entries = [
+    ...(await buildContextEntries(plan, deps.workspaceRoot, sourceTree, dockerfile, deps.targetNames.package)),
+    ...(await downloadEntries(plan, deps.cacheDir, deps.workspaceRoot)),
+  ];
   const network = networkOf(stage);
   const buildOnce = (noCache: boolean) =>
     deps.engine.build({

@@ -83,7 +83,7 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
       ),
     },
   };
-  if (isRemoteSource(stage.source)) {
+  if (isRemoteSource(stage.source) || stage.build.downloads?.length) {
     targets[names.sources] = {
       executor: executorName('sources'),
       cache: false,

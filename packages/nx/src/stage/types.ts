@@ -63,6 +63,16 @@ export interface BuildSpec {
    * the build and part of the key; the import records the values it used.
    */
   args?: string[];
+  /** Dockerfile stages: files fetched on the host (by sha256) into the build context at `path` (the import's ADD <url>). */
+  downloads?: Download[];
+}
+
+/** A file a Dockerfile stage's build context gets from a URL, checked by its sha256. */
+export interface Download {
+  url: string;
+  sha256: string;
+  /** Its path in the build context. */
+  path: string;
 }
 
 export interface ExportsSpec {

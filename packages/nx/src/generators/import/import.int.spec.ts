@@ -1,5 +1,7 @@
 import Docker from 'dockerode';
 import { cpSync, existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { buildExternalBase, pushImage, removeImagesNamed, tagsNamed, uniqueImageName } from '../../../testing/engine';
 import { dockerBuildDirectory, imageContents } from '../../../testing/image-filesystem';
@@ -18,8 +20,8 @@ const CLOCK = { STAGECRAFT_NOW: '2026-11-21T12:00:00Z' };
 const buildArgsOf = (name: string) => Object.fromEntries((corpus[name].buildArgs ?? []).map((arg) => [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]));
 const buildArgOptions = (name: string) => (corpus[name].buildArgs ?? []).map((arg) => `--build-arg=${arg}`);
 
-/** Copies a corpus entry to `dir`, its busybox placeholders replaced by `repository:tag`, in every file. */
-function copyCorpusEntry(name: string, dir: string, repository: string, tag: string): void {
+/** Copies a corpus entry to `dir`, its busybox placeholders replaced by `repository:tag` and its download server's by `downloads`, in every file. */
+function copyCorpusEntry(name: string, dir: string, repository: string, tag: string, downloads: string): void {
   cpSync(join(CORPUS, name), dir, { recursive: true });
   const walk = (at: string) => {
     for (const entry of readdirSync(at)) {
@@ -27,7 +29,7 @@ function copyCorpusEntry(name: string, dir: string, repository: string, tag: str
       if (statSync(path).isDirectory()) walk(path);
       else {
         const text = readFileSync(path, 'utf8');
-        const replaced = text.replace(/@BUSYBOX@/g, `${repository}:${tag}`).replace(/@BUSYBOX_REPO@/g, repository).replace(/@BUSYBOX_TAG@/g, tag);
+        const replaced = text.replace(/@DOWNLOADS@/g, downloads).replace(/@BUSYBOX@/g, `${repository}:${tag}`).replace(/@BUSYBOX_REPO@/g, repository).replace(/@BUSYBOX_TAG@/g, tag);
         if (replaced !== text) writeFileSync(path, replaced);
       }
     }
@@ -48,18 +50,27 @@ describe('import generator on the real engine', () => {
   const busyboxRepository = `127.0.0.1:16199/${imageName}-busybox`;
   const busybox = `${busyboxRepository}:1`;
   let workspace: TestWorkspace;
+  // What ADD <url> fetches: BuildKit for the original build, the import (for the sha256) and the host before Stagecraft's build.
+  const served: Record<string, Buffer> = { '/tini-static': readFileSync('/bin/busybox'), '/LICENSE': Buffer.from('The MIT License (MIT)\n') };
+  const server = createServer((request, response) => {
+    const body = served[request.url ?? ''];
+    response.writeHead(body ? 200 : 404).end(body);
+  });
 
   beforeAll(async () => {
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const downloads = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     workspace = createTestWorkspace({ imageName, defaultBase: busybox });
     await buildExternalBase(busybox);
     for (const name of BUILDABLE) {
       const dir = join(workspace.root, 'apps', name);
-      copyCorpusEntry(name, dir, busyboxRepository, '1');
+      copyCorpusEntry(name, dir, busyboxRepository, '1', downloads);
       await dockerBuildDirectory(docker, dir, `${imageName}-original-${name}:1`, buildArgsOf(name));
     }
   }, 600_000);
 
   afterAll(async () => {
+    server.close();
     workspace?.remove();
     await removeImagesNamed(imageName);
   });

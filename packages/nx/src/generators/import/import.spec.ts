@@ -16,6 +16,14 @@ jest.mock('../../bases/resolve-base', () => ({
       : require('../../../testing/fake-bases').fakeResolveBase(image),
 }));
 
+// The import fetches an ADD <url> without --checksum once, for its sha256: here only http://downloads.test answers.
+jest.mock('../../sources/download', () => ({
+  downloadTo: async (url: string) => {
+    if (!url.startsWith('http://downloads.test/')) throw new Error(`getaddrinfo ENOTFOUND ${new URL(url).hostname}`);
+    return require('node:crypto').createHash('sha256').update(url).digest('hex');
+  },
+}));
+
 const CORPUS = join(__dirname, 'corpus');
 const BUSYBOX = 'busybox:1.36';
 
@@ -29,10 +37,12 @@ interface CorpusEntry {
   images: Record<string, string[]>;
   /** The stages whose RUN lines download. */
   downloading?: string[];
+  /** The URLs each stage's ADD lines fetch. */
+  downloads?: Record<string, string[]>;
 }
 
 const corpus = JSON.parse(readFileSync(join(CORPUS, 'corpus.json'), 'utf8')) as Record<string, CorpusEntry>;
-const placeholders = (text: string) => text.replace(/@BUSYBOX@/g, BUSYBOX).replace(/@BUSYBOX_REPO@/g, 'busybox').replace(/@BUSYBOX_TAG@/g, '1.36');
+const placeholders = (text: string) => text.replace(/@DOWNLOADS@/g, 'http://downloads.test').replace(/@BUSYBOX@/g, BUSYBOX).replace(/@BUSYBOX_REPO@/g, 'busybox').replace(/@BUSYBOX_TAG@/g, '1.36');
 
 /** A corpus entry's build context copied into the tree under apps/<name>, with the busybox placeholders replaced. */
 function addFixture(tree: Tree, fixture: string, at = `apps/${fixture}`): void {
@@ -92,6 +102,14 @@ describe('import generator', () => {
       const networked = graph.order.filter((name) => graph.stages.get(name)!.network !== undefined);
       expect(networked.sort()).toEqual([...(entry.downloading ?? [])].sort());
       for (const name of networked) expect(graph.stages.get(name)!.network).toBe('default');
+      for (const name of graph.order) {
+        const downloads = graph.stages.get(name)!.build.downloads ?? [];
+        expect({ name, urls: downloads.map((download) => download.url) }).toEqual({ name, urls: (entry.downloads?.[name] ?? []).map(placeholders) });
+        for (const download of downloads) {
+          expect(download.sha256).toMatch(/^[0-9a-f]{64}$/);
+          expect(graph.stages.get(name)!.dockerfile).toMatch(new RegExp(`^COPY --chmod=\\d+ ${download.path.replace(/\./g, '\\.')} `, 'm'));
+        }
+      }
       // Nothing was pinned, so no build of a stage with an external image may start.
       for (const plan of plans) expect({ stage: plan.stage.name, refused: unpinnedBaseRefusal(plan) !== undefined }).toEqual({ stage: plan.stage.name, refused: plan.externalImages.length > 0 });
       expect(tree.exists(`apps/${fixture}/Dockerfile`)).toBe(false);
@@ -231,6 +249,25 @@ describe('import generator', () => {
       const before = changedFiles(tree);
       await expect(importGenerator(tree, { dockerfile: 'apps/app/Dockerfile' })).rejects.toThrow(message);
       expect(changedFiles(tree)).toEqual(before);
+    });
+
+    it('refuses an ADD <url> it cannot fetch and that gives no checksum, saying how to add it by hand, and an ADD of a git repository', async () => {
+      tree.write('apps/app/Dockerfile', 'FROM busybox:1\nADD https://example.org/tool.tgz /opt/\n');
+      const before = changedFiles(tree);
+      const refused = importGenerator(tree, { dockerfile: 'apps/app/Dockerfile' });
+      await expect(refused).rejects.toThrow(/Dockerfile:2: ADD https:\/\/example\.org\/tool\.tgz\n {4}ADD of a URL becomes a download checked by its sha256, and https:\/\/example\.org\/tool\.tgz could not be fetched now \(getaddrinfo ENOTFOUND example\.org\); give its checksum \(ADD --checksum=sha256:<64 hexadecimal digits>/);
+      expect(changedFiles(tree)).toEqual(before);
+      tree.write('apps/app/Dockerfile', 'FROM busybox:1\nADD https://github.com/moby/buildkit.git#v0.12.0 /src\n');
+      await expect(importGenerator(tree, { dockerfile: 'apps/app/Dockerfile' })).rejects.toThrow(/ADD of a git repository clones it at build time/);
+    });
+
+    it('keeps an ADD --checksum URL offline, as a download with that sha256, and the ADD flags on the COPY', async () => {
+      const sha256 = 'b'.repeat(64);
+      tree.write('apps/app/Dockerfile', `FROM busybox:1\nADD --checksum=sha256:${sha256} --chown=10:10 https://example.org/dl/tini /usr/bin/\n`);
+      await importGenerator(tree, { dockerfile: 'apps/app/Dockerfile' });
+      const files = changedFiles(tree);
+      expect(JSON.parse(files['apps/app/app/stage.json']!).build.downloads).toEqual([{ url: 'https://example.org/dl/tini', sha256, path: '.stagecraft/downloads/0-0/tini' }]);
+      expect(files['apps/app/app/Dockerfile']).toBe('FROM busybox:1\nCOPY --chown=10:10 --chmod=600 .stagecraft/downloads/0-0/tini /usr/bin/\n');
     });
 
     it('refuses names that exist, and a missing Dockerfile', async () => {

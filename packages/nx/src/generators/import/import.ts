@@ -10,7 +10,11 @@ import { generatorCommand } from '../../identity/identity';
 import { includeAnyOf } from '../../identity/commands';
 import { formatPins, PIN_FILE_NAME } from '../../stage/pins';
 import { stageSchemaPath, workspaceDirectory, workspaceStages } from '../shared/workspace-stages';
-import { splitDockerfile, type SplitStage } from './split-dockerfile';
+import { ImportRefused, splitDockerfile, type Refusal, type SplitStage } from './split-dockerfile';
+import { downloadTo } from '../../sources/download';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { ImportGeneratorSchema } from './schema';
 
 /** What the import wrote, for its report. */
@@ -53,14 +57,21 @@ export async function importDockerfile(tree: Tree, schema: ImportGeneratorSchema
   const stages = splitDockerfile(text, { file: dockerfile, name, buildArgs, platform: existing.options.platform, isStage });
   checkNames(tree, existing, stages, directory, replaced);
 
+  const checksums = await downloadChecksums(stages, dockerfile);
   const written = stages.map((stage) => {
+    const downloads = stage.downloads.map(({ url, path }) => ({ url, sha256: checksums.get(url)!, path }));
     const dir = posix.join(directory, stage.name);
     const document: StageFile = {
       $schema: stageSchemaPath(dir),
       name: stage.name,
       // A stage whose RUN lines download builds as the original did only with the network docker build gives it.
-      ...(stage.downloads && { network: 'default' as const }),
-      build: { type: 'dockerfile', context: posix.relative(dir, context || '.') || '.', ...(Object.keys(stage.args).length && { args: Object.entries(stage.args).map(([name, value]) => `${name}=${value}`) }) },
+      ...(stage.downloading && { network: 'default' as const }),
+      build: {
+        type: 'dockerfile',
+        context: posix.relative(dir, context || '.') || '.',
+        ...(downloads.length && { downloads }),
+        ...(Object.keys(stage.args).length && { args: Object.entries(stage.args).map(([name, value]) => `${name}=${value}`) }),
+      },
     };
     validateStageFile(document, posix.join(dir, 'stage.json'));
     return { dir, document, stage };
@@ -90,6 +101,42 @@ function parseBuildArgs(given: string | string[] | undefined): Record<string, st
   return args;
 }
 
+/**
+ * The sha256 of each file an ADD <url> fetches: the one ADD --checksum gives,
+ * else that of the file the URL serves now (fetched once, here). A URL that
+ * cannot be fetched refuses the import, saying how to give the checksum by hand.
+ */
+async function downloadChecksums(stages: SplitStage[], file: string): Promise<Map<string, string>> {
+  const checksums = new Map<string, string>();
+  const refusals: Refusal[] = [];
+  for (const download of stages.flatMap((stage) => stage.downloads)) {
+    if (download.sha256) checksums.set(download.url, download.sha256);
+    if (checksums.has(download.url)) continue;
+    try {
+      checksums.set(download.url, await sha256Of(download.url));
+    } catch (error) {
+      refusals.push({
+        line: download.line,
+        text: `ADD ${download.url}`,
+        why:
+          `ADD of a URL becomes a download checked by its sha256, and ${download.url} could not be fetched now (${(error as Error).message}); ` +
+          `give its checksum (ADD --checksum=sha256:<64 hexadecimal digits> ${download.url} ...), or download the file into the build context and COPY it`,
+      });
+    }
+  }
+  if (refusals.length) throw new ImportRefused(file, refusals);
+  return checksums;
+}
+
+async function sha256Of(url: string): Promise<string> {
+  const directory = await mkdtemp(join(tmpdir(), 'stagecraft-import-'));
+  try {
+    return await downloadTo(url, join(directory, 'download'));
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
+
 /** Pins every external image that names no digest, asking each registry once; an image nothing resolves now stays unpinned. */
 async function resolveImages(stages: SplitStage[]): Promise<Map<string, BasePin>> {
   const images = [...new Set(stages.flatMap((stage) => stage.externalImages.map(({ image }) => image)))].filter((image) => !digestIn(image));
@@ -108,7 +155,7 @@ function importReport(stages: SplitStage[], pins: ReadonlyMap<string, BasePin>):
   return {
     stages: stages.map((stage) => stage.name),
     unpinned: [...unpinned].map(([image, users]) => ({ image, stages: users })),
-    downloading: stages.flatMap((stage) => (stage.downloads ? [{ stage: stage.name, ...stage.downloads }] : [])),
+    downloading: stages.flatMap((stage) => (stage.downloading ? [{ stage: stage.name, ...stage.downloading }] : [])),
   };
 }
 

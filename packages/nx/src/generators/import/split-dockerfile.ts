@@ -3,7 +3,8 @@
  * stage, that refer to each other by stage name. Pure: text in, texts out,
  * or every reason the file cannot be translated faithfully.
  */
-import { leadingFlags, parserDirectives, readInstructions, wordText, type Instruction, type Word } from '../../dockerfile/dockerfile-instructions';
+import { posix } from 'node:path';
+import { jsonFormArguments, leadingFlags, parserDirectives, readInstructions, wordText, type Instruction, type Word } from '../../dockerfile/dockerfile-instructions';
 import { argDeclarations, expandArgs, globalArgValues } from '../../dockerfile/dockerfile-args';
 import { triggered, type DockerfileRefKind } from '../../dockerfile/dockerfile-refs';
 import { parseRunMount } from '../../dockerfile/run-mounts';
@@ -44,7 +45,17 @@ export interface SplitStage {
   /** The build arguments given that this stage declares (globally or in the stage). */
   args: Record<string, string>;
   /** A RUN that downloads, when one does (the first): the stage needs the network. */
-  downloads?: { line: number; command: string };
+  downloading?: { line: number; command: string };
+  /** The files its `ADD <url>` lines fetch, now read from the build context at `path`. */
+  downloads: StageDownload[];
+}
+
+/** A URL an ADD fetched: the stage's download, with the sha256 `ADD --checksum` gave (else the import fetches it). */
+export interface StageDownload {
+  url: string;
+  sha256?: string;
+  path: string;
+  line: number;
 }
 
 /** A Dockerfile line that cannot be translated, and why. */
@@ -137,7 +148,8 @@ export function splitDockerfile(text: string, options: SplitOptions): SplitStage
     const aliasAt = stage.from.args.findIndex((word) => wordText(word).toUpperCase() === 'AS');
     if (aliasAt !== -1) edits.push({ start: stage.from.args[aliasAt - 1][stage.from.args[aliasAt - 1].length - 1].offset + 1, end: stage.from.end, replacement: '' });
 
-    let downloads: SplitStage['downloads'];
+    let downloading: SplitStage['downloading'];
+    const downloads: StageDownload[] = [];
     for (const instruction of stage.body) {
       const onbuild = instruction.keyword === 'ONBUILD';
       const { keyword, args } = triggered(instruction);
@@ -146,8 +158,15 @@ export function splitDockerfile(text: string, options: SplitOptions): SplitStage
         const from = flags.find((word) => wordText(word).startsWith('--from='));
         if (from) reference(wordText(from).slice('--from='.length), 'copy-from', from.slice('--from='.length), instruction);
         else if (onbuild) refuse(instruction, `ONBUILD ${keyword} from the build context runs in the builds of the stages based on this one, whose contexts hold only the files they copy themselves; copy the files in the stages that need them`);
-        if (keyword === 'ADD' && args.slice(flags.length).some((word) => /^(?:https?|git|ssh):\/\//i.test(wordText(word)) || /^git@/.test(wordText(word)))) {
-          refuse(instruction, addUrlRefusal());
+        if (keyword === 'ADD' && !onbuild) {
+          const added = addedUrls(instruction, args, flags, stage.index, downloads.length);
+          if (typeof added === 'string') refuse(instruction, added);
+          else if (added) {
+            downloads.push(...added.downloads);
+            edits.push({ start: instruction.start, end: instruction.end, replacement: added.copy });
+          }
+        } else if (keyword === 'ADD' && args.slice(flags.length).some((word) => URL_SOURCE.test(wordText(word)))) {
+          refuse(instruction, 'ONBUILD ADD of a URL downloads in the builds of the stages based on this one; ADD it in the stages that need it');
         }
       } else if (keyword === 'RUN') {
         for (const flag of flags) {
@@ -160,7 +179,7 @@ export function splitDockerfile(text: string, options: SplitOptions): SplitStage
           }
         }
         const command = downloadingCommand(args.slice(flags.length).map(wordText).join(' '));
-        if (command && !downloads) downloads = { line: instruction.line, command };
+        if (command && !downloading) downloading = { line: instruction.line, command };
       }
     }
     const body = applyEdits(text, stage.start, stage.end, edits).replace(/^\s*\n/, '').trimEnd();
@@ -175,7 +194,8 @@ export function splitDockerfile(text: string, options: SplitOptions): SplitStage
       // Every stage's Dockerfile starts with the parser directives, so each is built by the `# syntax` frontend.
       externalImages: [...(syntax ? [{ image: syntax.value, kind: 'syntax' as const, line: syntax.line }] : []), ...sortByLine(externalImages)],
       args: Object.fromEntries(Object.entries(buildArgs).filter(([name]) => declared.has(name))),
-      ...(downloads && { downloads }),
+      downloads,
+      ...(downloading && { downloading }),
     };
   });
   if (refusals.length) throw new ImportRefused(options.file, refusals.sort((a, b) => a.line - b.line));
@@ -230,8 +250,42 @@ function applyEdits(text: string, start: number, end: number, edits: Edit[]): st
   return out + text.slice(cursor, end);
 }
 
-function addUrlRefusal(): string {
-  return 'ADD of a URL downloads at build time, and builds here run without network; download the file into the build context and COPY it';
+const URL_SOURCE = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@)/i;
+const DOWNLOADS_DIR = '.stagecraft/downloads';
+
+/**
+ * An ADD of http(s) URLs becomes a COPY of each file from the build context,
+ * where the build puts the download (fetched on the host, checked by sha256),
+ * with the mode ADD gives a downloaded file (600). Undefined for an ADD of
+ * local files; a string says why it cannot be translated.
+ */
+function addedUrls(instruction: Instruction, args: Word[], flags: Word[], stage: number, earlier: number): { copy: string; downloads: StageDownload[] } | string | undefined {
+  const json = jsonFormArguments(args);
+  const operands = json ?? args.slice(flags.length).map(wordText);
+  const sources = operands.slice(0, -1);
+  if (!sources.some((source) => URL_SOURCE.test(source))) return undefined;
+  if (sources.some((source) => /^(?:git@|ssh:\/\/|git:\/\/)/i.test(source) || /\.git(?:#.*)?$/.test(source))) {
+    return 'ADD of a git repository clones it at build time; make it a stage with a git source ({ "git", "rev" }), or clone it into the build context';
+  }
+  if (!sources.every((source) => /^https?:\/\//i.test(source))) {
+    return 'ADD mixes URLs with other sources (or names a scheme other than http and https); give each URL its own ADD';
+  }
+  const flagTexts = flags.map(wordText);
+  const checksum = flagTexts.find((flag) => flag.startsWith('--checksum='))?.slice('--checksum='.length);
+  if (checksum !== undefined && (sources.length > 1 || !/^sha256:[0-9a-f]{64}$/i.test(checksum))) {
+    return 'ADD --checksum= names one URL\'s sha256 (sha256:<64 hexadecimal digits>)';
+  }
+  const kept = flagTexts.filter((flag) => !flag.startsWith('--checksum='));
+  if (!kept.some((flag) => flag.startsWith('--chmod='))) kept.push('--chmod=600');
+  const downloads = sources.map((url, index): StageDownload => {
+    const name = posix.basename(new URL(url).pathname) || 'download';
+    // A directory of its own keeps the URL's file name, which ADD gives the file when the destination is a directory.
+    const path = `${DOWNLOADS_DIR}/${stage}-${earlier + index}/${name}`;
+    return { url, ...(checksum && { sha256: checksum.slice('sha256:'.length).toLowerCase() }), path, line: instruction.line };
+  });
+  const operandsOut = [...downloads.map((download) => download.path), operands[operands.length - 1]];
+  const copy = ['COPY', ...kept, json ? JSON.stringify(operandsOut) : operandsOut.join(' ')].join(' ');
+  return { copy, downloads };
 }
 
 function sortByLine(images: SplitImage[]): SplitImage[] {
