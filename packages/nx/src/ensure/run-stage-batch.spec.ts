@@ -1,7 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fg from 'fast-glob';
+import { pathToFileURL } from 'node:url';
 import os, { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { FileHashCache } from '../key/hash-cache';
+import * as treeManifest from '../sources/tree-manifest';
 import { Planner } from '../key/plan';
 import { buildStageGraph } from '../stage/graph';
 import { loadStage } from '../stage/load';
@@ -154,6 +159,51 @@ describe('the build core against a fake Engine', () => {
       expect(engine.images.size).toBe(0);
       expect(lines).toContain('other: not built: the run was cancelled');
       expect(existsSync(timelineFile())).toBe(true);
+    });
+  });
+
+  describe('a url source tree in the cache', () => {
+    const data = 'the source, as published\n';
+    let sha256: string;
+
+    beforeEach(() => {
+      mkdirSync(join(root, 'vendor', 'pkg-1.0'), { recursive: true });
+      writeFileSync(join(root, 'vendor', 'pkg-1.0', 'data.txt'), data);
+      execFileSync('tar', ['-czf', 'pkg-1.0.tar.gz', 'pkg-1.0'], { cwd: join(root, 'vendor') });
+      sha256 = createHash('sha256').update(readFileSync(join(root, 'vendor', 'pkg-1.0.tar.gz'))).digest('hex');
+      const source = { url: pathToFileURL(join(root, 'vendor', 'pkg-1.0.tar.gz')).href, sha256 };
+      writeFileSync(join(root, 'other/stage.json'), JSON.stringify({ source, build: { type: 'custom', steps: ['true'] } }));
+    });
+
+    const sourceFileIn = (context: Map<string, string>) => [...context].find(([path]) => path.startsWith('source/') && path.endsWith('/data.txt'))?.[1];
+    const rebuildOther = async () => {
+      const { planner, run } = batch(['other']);
+      engine.images.delete((await planner.plan('other')).tag);
+      engine.builds = [];
+      engine.contexts = [];
+      return run();
+    };
+
+    it('is read once, as the context is packed: no check reads it first', async () => {
+      expect(await batch(['other']).run()).toEqual({ other: 'built' });
+      const check = jest.spyOn(treeManifest, 'treeIsIntact');
+      try {
+        expect(await rebuildOther()).toEqual({ other: 'built' });
+        expect(check).not.toHaveBeenCalled();
+        expect(engine.contexts.map(sourceFileIn)).toEqual([data]);
+      } finally {
+        check.mockRestore();
+      }
+    });
+
+    it('damaged in the cache, fails its packing and is unpacked again for one more build, which gets the published content', async () => {
+      expect(await batch(['other']).run()).toEqual({ other: 'built' });
+      const [damaged] = fg.sync(`.cache/**/trees/${sha256}/**/data.txt`, { cwd: root, dot: true });
+      writeFileSync(join(root, damaged), 'garbage of the same size..\n'.slice(0, data.length));
+      expect(await rebuildOther()).toEqual({ other: 'built' });
+      expect(engine.builds).toHaveLength(2);
+      expect(engine.contexts.at(-1) && sourceFileIn(engine.contexts.at(-1)!)).toBe(data);
+      expect(readFileSync(join(root, damaged), 'utf8')).toBe(data);
     });
   });
 
