@@ -106,7 +106,7 @@ function filesOf(context: NodeJS.ReadableStream): Promise<Map<string, string>> {
     const extract = tar.extract();
     extract.on('entry', (header, stream, next) => {
       const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('data', (chunk) => chunks.push(chunk as Buffer));
       stream.on('end', () => {
         if (header.type === 'file') files.set(header.name, Buffer.concat(chunks).toString('utf8'));
         next();
