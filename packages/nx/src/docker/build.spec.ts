@@ -1,6 +1,6 @@
 import type Docker from 'dockerode';
 import { Readable } from 'node:stream';
-import { buildFailure, buildImage } from './build';
+import { buildFailure, buildImage, failedInRun } from './build';
 import { isPlatformMismatch } from './image-platform';
 
 const upstream = '127.0.0.1:5000/stagecraft-zlib:2026-W47-0123456789abcdef';
@@ -115,5 +115,15 @@ describe('buildImage and the platform check', () => {
     const { docker, calls } = engineBuilding('amd64', []);
     await buildImage(docker, { ...request, context: Readable.from([]) });
     expect(calls).toEqual(['tag sha256:made app:1']);
+  });
+});
+
+describe('failedInRun', () => {
+  it('is true for a build that failed in a RUN step of either builder, and only then', () => {
+    expect(failedInRun(buildFailure('app:1', 'exit 1', ['Step 2/3 : RUN apt-get update']))).toBe(true);
+    expect(failedInRun(buildFailure('app:1', 'exit 1', [], undefined, undefined, '[stage-0 2/3] RUN wget http://127.0.0.1/x'))).toBe(true);
+    expect(failedInRun(buildFailure('app:1', 'no such file', ['Step 2/3 : COPY runner /']))).toBe(false);
+    expect(failedInRun(buildFailure('app:1', 'dockerfile parse error', []))).toBe(false);
+    expect(failedInRun(new Error('Step 2/3 : RUN make'))).toBe(false);
   });
 });

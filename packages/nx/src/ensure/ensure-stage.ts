@@ -5,7 +5,7 @@ import { definingFile } from '../stage/definition-files';
 import { KEY_FORMAT } from '../key/key';
 import type { KeyHistory } from './key-history';
 import { isRemoteSource, type NetworkMode, type TargetKind } from '../stage/types';
-import { networkOf } from '../stage/network';
+import { networkOf, noNetworkHint } from '../stage/network';
 import { proxyBuildArgs } from './proxy-build-args';
 import type { Planner, StagePlan } from '../key/plan';
 import { writeStageManifest, type StageManifest } from '../report/manifest';
@@ -134,12 +134,19 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
       entries = await buildContextEntries(plan, deps.workspaceRoot, renewed, dockerfile, deps.targetNames.package);
       return buildOnce(noCache);
     });
-  const result = await buildFromIntactSource(noCache).catch(async (error: unknown) => {
-    const { isPlatformMismatch } = await import('../docker/image-platform');
-    if (noCache || !isPlatformMismatch(error)) throw error;
-    deps.log(stage.name, `the layer cache gave an image for ${error.got}, not ${error.wanted}: building again without it`);
-    return buildOnce(true);
-  });
+  const result = await buildFromIntactSource(noCache)
+    .catch(async (error: unknown) => {
+      const { isPlatformMismatch } = await import('../docker/image-platform');
+      if (noCache || !isPlatformMismatch(error)) throw error;
+      deps.log(stage.name, `the layer cache gave an image for ${error.got}, not ${error.wanted}: building again without it`);
+      return buildOnce(true);
+    })
+    .catch(async (error: unknown) => {
+      const { failedInRun } = await import('../docker/build');
+      // A RUN that downloads fails in many ways (no route, no DNS, a tool's own message): say what the stage's network is.
+      if (network === 'none' && failedInRun(error)) error.message = `${error.message}\n${noNetworkHint(stage)}`;
+      throw error;
+    });
   return result.imageId;
 }
 

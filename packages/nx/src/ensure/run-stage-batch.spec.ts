@@ -263,6 +263,7 @@ describe('the build core against a fake Engine', () => {
     expect(small).toMatchObject({ network: 'host', buildArgs: { JOBS: '2', HTTP_PROXY: 'http://127.0.0.1:3128', http_proxy: 'http://127.0.0.1:3128' } });
     expect(large.buildArgs).toMatchObject({ JOBS: '64', HTTP_PROXY: 'http://127.0.0.1:8080' });
     expect(large.tag).toBe(small.tag);
+    expect(lastEvents.find((event) => event.project === 'other')!.outcome.network).toBe('host');
   });
 
   it('a stage without network builds with network none and gets no proxy', async () => {
@@ -278,6 +279,7 @@ describe('the build core against a fake Engine', () => {
     const request = engine.builds.find((r) => r.tag.startsWith('fake-other:'))!;
     expect(request.network).toBe('none');
     expect(Object.keys(request.buildArgs)).toEqual(['JOBS']);
+    expect(lastEvents.find((event) => event.project === 'other')!.outcome).not.toHaveProperty('network');
   });
 
   it('ensureStage: a tag that appeared while waiting for the lock is taken as present', async () => {

@@ -8,6 +8,11 @@ export function networkOf(stage: Pick<Stage, 'network'>): NetworkMode {
   return stage.network ?? 'none';
 }
 
+/** How status lines and the run summary mark a networked stage. */
+export function networkMark(network: Exclude<NetworkMode, 'none'>): string {
+  return `(network: ${network})`;
+}
+
 /**
  * A networked stage's result depends on what the servers held when it was
  * built; with refresh "never" its tag never moves, so it never fetches again.
