@@ -2,6 +2,7 @@
 import { posix } from 'path';
 import { definingFile, DOCKERFILE_NAME, STAGE_FILE_NAME } from './definition-files';
 import type { NetworkMode, Refresh, Stage } from './types';
+import { PLUGIN_PACKAGE } from '../identity/identity';
 
 /** The network a stage builds on: "none" unless its stage.json declares one. */
 export function networkOf(stage: Pick<Stage, 'network'>): NetworkMode {
@@ -30,7 +31,7 @@ export function networkRefreshWarning(stage: Stage, refresh: Refresh): string | 
     );
   }
   return (
-    `warning: nx.json at defaultRefresh (the @stagecraft/nx plugin options): "never" applies to ${stage.stageFile}, ` +
+    `warning: nx.json at the ${PLUGIN_PACKAGE} plugin's options/defaultRefresh: "never" applies to ${stage.stageFile}, ` +
     `which declares ${declared}: its image is never built again; set "refresh" in ${stage.stageFile}: ${advice}`
   );
 }
