@@ -36,13 +36,24 @@ export function networkRefreshWarning(stage: Stage, refresh: Refresh): string | 
   );
 }
 
-/** The last line of a failed RUN's message in a stage without network. */
-export function noNetworkHint(stage: Stage): string {
-  const where = stage.stageFile
-    ? `in ${stage.stageFile}`
-    : `in a ${STAGE_FILE_NAME} beside its ${DOCKERFILE_NAME} (${posix.join(stage.root, STAGE_FILE_NAME)})`;
-  return (
-    `stage ${stage.name} builds with no network (${definingFile(stage)}): ` +
-    `if this step downloads, declare "network": "host" (or "default") ${where}`
-  );
+/**
+ * The line that ends the message of a RUN that failed, when the stage's
+ * network may be why: a stage without network (a download fails in many ways:
+ * no route, no DNS, a tool's own message), or "default" on an Engine without
+ * a bridge network (`dockerd --bridge=none`), where BuildKit cannot start the step.
+ */
+export function failedRunHint(stage: Stage, engineMessage: string): string | undefined {
+  if (stage.network === undefined) {
+    const where = stage.stageFile
+      ? `in ${stage.stageFile}`
+      : `in a ${STAGE_FILE_NAME} beside its ${DOCKERFILE_NAME} (${posix.join(stage.root, STAGE_FILE_NAME)})`;
+    return `stage ${stage.name} builds with no network (${definingFile(stage)}): if this step downloads, declare "network": "host" (or "default") ${where}`;
+  }
+  if (stage.network === 'default' && /network bridge not found/i.test(engineMessage)) {
+    return (
+      `${stage.stageFile} at /network: "default" is the Engine's bridge network, and this Engine has none (dockerd --bridge=none): ` +
+      'declare "network": "host", or start the Engine with a bridge'
+    );
+  }
+  return undefined;
 }
