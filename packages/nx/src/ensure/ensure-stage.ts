@@ -5,7 +5,7 @@ import { definingFile } from '../stage/definition-files';
 import { KEY_FORMAT } from '../key/key';
 import type { KeyHistory } from './key-history';
 import { isRemoteSource, type NetworkMode, type TargetKind } from '../stage/types';
-import { networkOf, noNetworkHint } from '../stage/network';
+import { failedRunHint, networkOf } from '../stage/network';
 import { proxyBuildArgs } from './proxy-build-args';
 import type { Planner, StagePlan } from '../key/plan';
 import { writeStageManifest, type StageManifest } from '../report/manifest';
@@ -143,8 +143,8 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
     })
     .catch(async (error: unknown) => {
       const { failedInRun } = await import('../docker/build');
-      // A RUN that downloads fails in many ways (no route, no DNS, a tool's own message): say what the stage's network is.
-      if (network === 'none' && failedInRun(error)) error.message = `${error.message}\n${noNetworkHint(stage)}`;
+      const hint = failedInRun(error) && failedRunHint(stage, error.engineMessage);
+      if (hint) (error as Error).message += `\n${hint}`;
       throw error;
     });
   return result.imageId;
