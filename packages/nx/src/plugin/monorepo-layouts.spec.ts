@@ -126,6 +126,23 @@ describe('createNodes on ordinary monorepo layouts', () => {
     expect(warnings).toEqual([expect.stringMatching(/deploy\/svc\/Dockerfile would be stage 'svc', a name apps\/svc\/project\.json already gives; it is stage 'deploy-svc'/)]);
   });
 
+  it('names a directory called after a reserved name after its path', async () => {
+    write('tools/timeline/Dockerfile', DOCKERFILE);
+    expect(nodesOf(await createNodes())['tools/timeline'].name).toBe('tools-timeline');
+    expect(warnings).toEqual([expect.stringMatching(/tools\/timeline\/Dockerfile would be stage 'timeline', a reserved name/)]);
+  });
+
+  it('fails a Dockerfile whose path-derived name is taken too, and says how to name it', async () => {
+    write('x/docker/Dockerfile', DOCKERFILE);
+    write('y/docker/Dockerfile', DOCKERFILE);
+    write('images/other/stage.json', { name: 'x-docker', build: { type: 'make' }, from: 'scratch' });
+    const { errors, partialResults } = await failure();
+    expect(errors.map(([file, error]) => [file, error.message])).toEqual([
+      ['x/docker/Dockerfile', expect.stringMatching(/^x\/docker\/Dockerfile: .*stage name 'x-docker', which images\/other\/stage\.json already gives; to choose a stage name, give it as "name" in a stage\.json/)],
+    ]);
+    expect(Object.keys(nodesOf(partialResults)).sort()).toEqual(['images/other', 'y/docker']);
+  });
+
   it('fails only the two stage.json files that declare the same name; every other stage loads', async () => {
     write('stages/one/stage.json', { name: 'tools', build: { type: 'make' }, from: 'scratch' });
     write('stages/two/stage.json', { name: 'tools', build: { type: 'make' }, from: 'scratch' });

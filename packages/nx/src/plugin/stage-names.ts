@@ -48,6 +48,12 @@ export function assignStageNames(candidates: readonly NameCandidate[], projects:
     if (name !== undefined) result.leftNames.add(name);
   };
   const projectNames = new Map([...projects.values()].map((project) => [project.name, project]));
+  /** Name -> the file of the stage that has it. */
+  const assigned = new Map<string, string>();
+  const assign = (candidate: NameCandidate, name: string) => {
+    result.names.set(candidate.root, name);
+    assigned.set(name, candidate.file);
+  };
 
   const fixed = new Map<string, NameCandidate[]>();
   const derived = new Map<string, NameCandidate[]>();
@@ -70,7 +76,7 @@ export function assignStageNames(candidates: readonly NameCandidate[], projects:
     for (const candidate of group) {
       const others = group.filter((other) => other !== candidate).map((other) => other.file);
       if (candidate.project || (!owner && !others.length)) {
-        result.names.set(candidate.root, name);
+        assign(candidate, name);
       } else {
         const problem = owner
           ? `stage name '${name}' is the name of the Nx project defined by ${owner.file}; give the stage another name`
@@ -86,7 +92,7 @@ export function assignStageNames(candidates: readonly NameCandidate[], projects:
   const renamed: NameCandidate[] = [];
   for (const [name, group] of derived) {
     if (group.length === 1 && !taken(name)) {
-      result.names.set(group[0].root, name);
+      assign(group[0], name);
       continue;
     }
     renamed.push(...group);
@@ -94,7 +100,7 @@ export function assignStageNames(candidates: readonly NameCandidate[], projects:
   }
   for (const candidate of renamed) {
     const name = stageNameFromPath(candidate.root);
-    const holder = [...result.names].find(([, other]) => other === name)?.[0] ?? holderOf(name);
+    const holder = assigned.get(name) ?? holderOf(name);
     if (holder !== undefined || RESERVED_STAGE_NAMES.has(name)) {
       const pointer = candidate.file.endsWith(STAGE_FILE_NAME) ? '/name' : '';
       const clash = holder !== undefined ? `which ${holder} already gives` : `a reserved name`;
@@ -102,7 +108,7 @@ export function assignStageNames(candidates: readonly NameCandidate[], projects:
       result.errors.push(new StageError(candidate.file, pointer, problem));
       leave(candidate, name);
     } else {
-      result.names.set(candidate.root, name);
+      assign(candidate, name);
     }
   }
   return result;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { buildExternalBase, pushImage, removeImagesNamed, tagsNamed, uniqueImageName } from '../../../testing/engine';
 import { dockerBuildDirectory, imageContents } from '../../../testing/image-filesystem';
 import { startTestRegistry, type TestRegistry } from '../../../testing/registry';
-import { createTestWorkspace, type TestWorkspace } from '../../../testing/workspace';
+import { createTestWorkspace, runNxAsync, type TestWorkspace } from '../../../testing/workspace';
 
 /** Nx's output without its colours. */
 const plain = (run: { stdout: string; stderr: string }) => `${run.stderr}${run.stdout}`.replace(/\u001b\[[0-9;]*m/g, '');
@@ -78,7 +78,8 @@ describe('import generator on the real engine', () => {
   it(`imports each of the ${BUILDABLE.length} buildable corpus Dockerfiles, pinning the local base, and the imported stages build the same final image as docker build`, async () => {
     const imageId = (await docker.getImage(busybox).inspect()).Id;
     for (const name of BUILDABLE) {
-      const imported = workspace.nx(['g', '@stagecraft/nx:import', `--dockerfile=apps/${name}/Dockerfile`, ...buildArgOptions(name)]);
+      // Asynchronous: this process serves the downloads the import fetches.
+      const imported = await runNxAsync(workspace.root, ['g', '@stagecraft/nx:import', `--dockerfile=apps/${name}/Dockerfile`, ...buildArgOptions(name)]);
       expect(plain(imported)).toContain(`CREATE apps/${name}/${name}/stage.json`);
       expect(plain(imported)).not.toContain('not pinned');
       expect(imported.status).toBe(0);
@@ -87,7 +88,7 @@ describe('import generator on the real engine', () => {
     // The local-only base is pinned to its image id as it is written, for FROM and COPY --from alike.
     expect(JSON.parse(readFileSync(join(workspace.root, 'apps/copy-image/copy-image/stage.lock.json'), 'utf8'))).toEqual({ images: [{ image: busybox, imageId }] });
 
-    const built = workspace.nx(['run-many', '-t', 'docker-stage', `--projects=${BUILDABLE.join(',')}`]);
+    const built = await runNxAsync(workspace.root, ['run-many', '-t', 'docker-stage', `--projects=${BUILDABLE.join(',')}`]);
     expect(plain(built)).not.toMatch(/failed/i);
     expect(built.status).toBe(0);
     for (const name of BUILDABLE) {
