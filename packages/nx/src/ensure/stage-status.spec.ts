@@ -154,11 +154,10 @@ describe('stageStatuses: present or to be built, and why, without building', () 
       stage: 'lib',
       tag: 't',
       status: 'remote',
-      network: 'none',
       reasons: [],
       registry: 'up.example',
       ref: 'up.example/img-lib:b-k',
     });
-    expect(decideStatus('lib', 't', { local: false, unchecked: [], reasons: () => ['why'] })).toEqual({ stage: 'lib', tag: 't', status: 'to-build', network: 'none', reasons: ['why'] });
+    expect(decideStatus('lib', 't', { local: false, unchecked: [], reasons: () => ['why'] })).toEqual({ stage: 'lib', tag: 't', status: 'to-build', reasons: ['why'] });
   });
 });

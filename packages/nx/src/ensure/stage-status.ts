@@ -38,11 +38,11 @@ export interface ImageFacts {
 }
 
 /** The one decision: present beats remote beats to-build. */
-export function decideStatus(stage: string, tag: string, facts: ImageFacts, network: NetworkMode = 'none'): StageStatus {
-  if (facts.local) return { stage, tag, status: 'present', network, reasons: [] };
-  if (facts.hit) return { stage, tag, status: 'remote', network, reasons: [], registry: facts.hit.registry, ref: facts.hit.ref };
+export function decideStatus(stage: string, tag: string, facts: ImageFacts): Omit<StageStatus, 'network'> {
+  if (facts.local) return { stage, tag, status: 'present', reasons: [] };
+  if (facts.hit) return { stage, tag, status: 'remote', reasons: [], registry: facts.hit.registry, ref: facts.hit.ref };
   const unanswered = facts.unchecked.map((prefix) => `registry ${prefix} could not be checked; docker-stage would build without it`);
-  return { stage, tag, status: 'to-build', network, reasons: [...unanswered, ...facts.reasons()] };
+  return { stage, tag, status: 'to-build', reasons: [...unanswered, ...facts.reasons()] };
 }
 
 /**
@@ -67,14 +67,15 @@ export async function stageStatuses(
   const missing = plans.map((plan) => plan.tag).filter((tag) => !localImages.has(tag));
   const { hits, unchecked } = registry && missing.length ? await lookUp(registry, missing, warn) : { hits: new Map<string, RemoteHit>(), unchecked: [] };
   const history = new KeyHistory(stages.cacheDir);
-  return plans.map((plan) =>
-    decideStatus(plan.stage.name, plan.tag, {
+  return plans.map((plan) => ({
+    ...decideStatus(plan.stage.name, plan.tag, {
       local: localImages.has(plan.tag),
       hit: hits.get(plan.tag),
       unchecked,
       reasons: () => rebuildReasons(plan.keyDocument, history.last(plan.stage.name)),
-    }, networkOf(plan.stage)),
-  );
+    }),
+    network: networkOf(plan.stage),
+  }));
 }
 
 async function lookUp(registry: Pick<StageRegistry, 'settings' | 'locate'>, tags: string[], warn: (line: string) => void) {
