@@ -140,7 +140,7 @@ describe('the Nx plugin: createNodes and createDependencies on a file tree', () 
       filesToProcess: { projectFileMap: {}, nonProjectFiles: [] },
     } as CreateDependenciesContext);
     const sorted = [...dependencies].sort((a, b) => `${a.source}>${a.target}`.localeCompare(`${b.source}>${b.target}`));
-    const edges = sorted.map(({ source, target, type, sourceFile }) => `${source} -> ${target} (${type}, ${sourceFile})`);
+    const edges = sorted.map((edge) => `${edge.source} -> ${edge.target} (${edge.type}, ${'sourceFile' in edge ? edge.sourceFile : 'no file'})`);
     expect(edges).toEqual([
       'app -> tool (static, stages/app/stage.json)',
       'app -> zlib (static, stages/app/stage.json)',
