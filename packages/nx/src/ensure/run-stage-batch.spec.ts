@@ -128,7 +128,7 @@ describe('the build core against a fake Engine', () => {
         lib: 'skipped',
         other: 'skipped',
       });
-      expect(lines).toContain('lib: not built: it waits for other, which wait for each other in a cycle');
+      expect(lines).toContain('lib: not built: it waits for other, which can never start: stages that wait for each other in a cycle');
       expect(lastEvents.at(-1)!.timelineFiles).toEqual([join('dist', 'stagecraft', 'timeline.json'), join('dist', 'stagecraft', 'timeline.svg')]);
       expect(existsSync(timelineFile())).toBe(true);
     });
