@@ -1,7 +1,12 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fg from 'fast-glob';
+import { pathToFileURL } from 'node:url';
 import os, { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { FileHashCache } from '../key/hash-cache';
+import * as treeManifest from '../sources/tree-manifest';
 import { Planner } from '../key/plan';
 import { buildStageGraph } from '../stage/graph';
 import { loadStage } from '../stage/load';
@@ -9,7 +14,7 @@ import { resolveOptions } from '../stage/types';
 import { FakeEngine } from '../../testing/fake-engine';
 import { ensureStage } from './ensure-stage';
 import { KeyHistory } from './key-history';
-import { runStageBatch, type StageRunEvent } from './run-stages';
+import { runStageBatch, type StageBatch, type StageRunEvent } from './run-stages';
 
 const OPTIONS = resolveOptions({ imageName: 'fake', defaultBase: 'base' });
 
@@ -34,7 +39,7 @@ describe('the build core against a fake Engine', () => {
   let lines: string[];
   let lastEvents: StageRunEvent[];
 
-  function batch(projects: string[], forced: string[] = [], terminal = false) {
+  function batch(projects: string[], forced: string[] = [], terminal = false, extra: Partial<StageBatch> = {}) {
     const stages = ['base', 'lib', 'app', 'other'].map((dir) => loadStage(root, dir));
     const graph = buildStageGraph(stages, OPTIONS);
     const cacheDir = join(root, '.cache');
@@ -53,6 +58,7 @@ describe('the build core against a fake Engine', () => {
           explain: false,
           write: (line) => lines.push(line),
           terminal,
+          ...extra,
         });
         for await (const event of generator) events.push(event);
         lastEvents = events;
@@ -106,10 +112,105 @@ describe('the build core against a fake Engine', () => {
     expect([...engine.images.keys()].some((tag) => tag.startsWith('fake-lib:'))).toBe(false);
   });
 
+  describe('every stage gets an answer, and the timeline is written, whatever happens', () => {
+    const timelineFile = () => join(root, 'dist', 'stagecraft', 'timeline.json');
+
+    it('a stage whose after-image step waits for a stage that waits for it is skipped, naming the cycle', async () => {
+      const cycle: Record<string, string[]> = { lib: ['other'], other: ['lib'] };
+      const step = { stages: new Set(['lib', 'other']), waitsFor: (stage: string) => cycle[stage] ?? [], run: async () => undefined };
+      expect(await batch(['base', 'lib', 'other'], [], false, { afterImage: step, timeline: true }).run()).toEqual({
+        base: 'built',
+        lib: 'skipped',
+        other: 'skipped',
+      });
+      expect(lines).toContain('lib: not built: it waits for other, which wait for each other in a cycle');
+      expect(lastEvents.at(-1)!.timelineFiles).toEqual([join('dist', 'stagecraft', 'timeline.json'), join('dist', 'stagecraft', 'timeline.svg')]);
+      expect(existsSync(timelineFile())).toBe(true);
+    });
+
+    it('a stage whose job rejects fails with the error, and its dependents are skipped', async () => {
+      const step = { stages: new Set(['lib']), waitsFor: () => [], run: async () => undefined };
+      const { planner, run } = batch(['base', 'lib', 'app'], [], false, { afterImage: step, timeline: true });
+      // The job asks for lib's plan again for its after-image step, outside ensureStage: a rejection there rejects the job itself.
+      const plan = planner.plan.bind(planner);
+      const libBuilt = () => [...engine.images.keys()].some((tag) => tag.startsWith('fake-lib:'));
+      jest.spyOn(planner, 'plan').mockImplementation(async (stage) => {
+        if (stage === 'lib' && libBuilt()) throw new Error('the plan of lib went away');
+        return plan(stage);
+      });
+      const statuses = await run();
+      expect(statuses).toEqual({ base: 'built', lib: 'failed', app: 'skipped' });
+      expect(lines).toContain('lib: failed: the plan of lib went away');
+      expect(lines).toContain('app: not built: upstream stage lib did not build');
+      expect(existsSync(timelineFile())).toBe(true);
+    });
+
+    it('a cancelled batch answers every stage: the build in flight fails as cancelled, the rest are skipped, nothing is tagged', async () => {
+      const cancel = new AbortController();
+      engine.buildMs = 60_000;
+      engine.onBuildStarted = () => cancel.abort();
+      expect(await batch(['app', 'base', 'lib', 'other'], [], false, { signal: cancel.signal, concurrency: 1, timeline: true }).run()).toEqual({
+        base: 'failed',
+        lib: 'skipped',
+        app: 'skipped',
+        other: 'skipped',
+      });
+      expect(engine.builds).toHaveLength(1);
+      expect(engine.images.size).toBe(0);
+      expect(lines).toContain('other: not built: the run was cancelled');
+      expect(existsSync(timelineFile())).toBe(true);
+    });
+  });
+
+  describe('a url source tree in the cache', () => {
+    const data = 'the source, as published\n';
+    let sha256: string;
+
+    beforeEach(() => {
+      mkdirSync(join(root, 'vendor', 'pkg-1.0'), { recursive: true });
+      writeFileSync(join(root, 'vendor', 'pkg-1.0', 'data.txt'), data);
+      execFileSync('tar', ['-czf', 'pkg-1.0.tar.gz', 'pkg-1.0'], { cwd: join(root, 'vendor') });
+      sha256 = createHash('sha256').update(readFileSync(join(root, 'vendor', 'pkg-1.0.tar.gz'))).digest('hex');
+      const source = { url: pathToFileURL(join(root, 'vendor', 'pkg-1.0.tar.gz')).href, sha256 };
+      writeFileSync(join(root, 'other/stage.json'), JSON.stringify({ source, build: { type: 'custom', steps: ['true'] } }));
+    });
+
+    const sourceFileIn = (context: Map<string, string>) => [...context].find(([path]) => path.startsWith('source/') && path.endsWith('/data.txt'))?.[1];
+    const rebuildOther = async () => {
+      const { planner, run } = batch(['other']);
+      engine.images.delete((await planner.plan('other')).tag);
+      engine.builds = [];
+      engine.contexts = [];
+      return run();
+    };
+
+    it('is read once, as the context is packed: no check reads it first', async () => {
+      expect(await batch(['other']).run()).toEqual({ other: 'built' });
+      const check = jest.spyOn(treeManifest, 'treeIsIntact');
+      try {
+        expect(await rebuildOther()).toEqual({ other: 'built' });
+        expect(check).not.toHaveBeenCalled();
+        expect(engine.contexts.map(sourceFileIn)).toEqual([data]);
+      } finally {
+        check.mockRestore();
+      }
+    });
+
+    it('damaged in the cache, fails its packing and is unpacked again for one more build, which gets the published content', async () => {
+      expect(await batch(['other']).run()).toEqual({ other: 'built' });
+      const [damaged] = fg.sync(`.cache/**/trees/${sha256}/**/data.txt`, { cwd: root, dot: true });
+      writeFileSync(join(root, damaged), 'garbage of the same size..\n'.slice(0, data.length));
+      expect(await rebuildOther()).toEqual({ other: 'built' });
+      expect(engine.builds).toHaveLength(2);
+      expect(engine.contexts.at(-1) && sourceFileIn(engine.contexts.at(-1)!)).toBe(data);
+      expect(readFileSync(join(root, damaged), 'utf8')).toBe(data);
+    });
+  });
+
   it('an unreachable Engine fails every stage with its message and builds nothing', async () => {
     engine.reachable = false;
     expect(await batch(['base', 'lib']).run()).toEqual({ base: 'failed', lib: 'failed' });
-    expect(lines).toContain('base: cannot reach the Docker Engine at unix:///fake.sock: start it');
+    expect(lines).toContain('base: failed: cannot reach the Docker Engine at unix:///fake.sock: start it');
     expect(engine.builds).toEqual([]);
   });
 
@@ -162,6 +263,7 @@ describe('the build core against a fake Engine', () => {
     expect(small).toMatchObject({ network: 'host', buildArgs: { JOBS: '2', HTTP_PROXY: 'http://127.0.0.1:3128', http_proxy: 'http://127.0.0.1:3128' } });
     expect(large.buildArgs).toMatchObject({ JOBS: '64', HTTP_PROXY: 'http://127.0.0.1:8080' });
     expect(large.tag).toBe(small.tag);
+    expect(lastEvents.find((event) => event.project === 'other')!.outcome.network).toBe('host');
   });
 
   it('a stage without network builds with network none and gets no proxy', async () => {
@@ -177,6 +279,7 @@ describe('the build core against a fake Engine', () => {
     const request = engine.builds.find((r) => r.tag.startsWith('fake-other:'))!;
     expect(request.network).toBe('none');
     expect(Object.keys(request.buildArgs)).toEqual(['JOBS']);
+    expect(lastEvents.find((event) => event.project === 'other')!.outcome).not.toHaveProperty('network');
   });
 
   it('ensureStage: a tag that appeared while waiting for the lock is taken as present', async () => {
