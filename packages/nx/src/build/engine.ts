@@ -2,6 +2,8 @@ import type Docker from 'dockerode';
 import type { BuildRequest, BuildResult } from '../docker/build';
 import type { Builder, BuilderChoice } from '../docker/builder';
 import type { EngineRegistryAuth } from '../docker/registry-transfer';
+import type { ImageFacts } from '../docker/image-output';
+import type { OutputEntry, OwnFilesystem } from '../equivalence/output-hash';
 
 /**
  * What ensuring stages asks of a Docker Engine: ensureStage and the batch run
@@ -30,6 +32,17 @@ export interface StageEngine {
   tag(image: string, ref: string): Promise<void>;
   /** Copies the image's files matching the absolute globs into destDir without running it (see docker/archive); returns their names. */
   readFiles(image: string, globs: string[], destDir: string): Promise<string[]>;
+  /** What the output hash reads of images (see docker/image-output); an Engine without it gets no equivalence. */
+  outputs?: ImageOutputReader;
+}
+
+/** Reads images for their output hash, as streams. */
+export interface ImageOutputReader {
+  facts(ref: string): Promise<ImageFacts | undefined>;
+  /** The layers above the first `baseLayers`, stacked. */
+  ownFilesystem(image: ImageFacts, baseLayers: number): Promise<OwnFilesystem>;
+  /** The entries under each path of the image (undefined: absent). */
+  pathEntries(image: string, paths: string[]): Promise<Array<{ path: string; entries: OutputEntry[] | undefined }>>;
 }
 
 /**
@@ -86,6 +99,17 @@ export function dockerEngine(docker: Docker, builderChoice: BuilderChoice = 'aut
     async readFiles(image, globs, destDir) {
       const { readFilesFromImage } = await import('../docker/archive');
       return readFilesFromImage(docker, image, globs, destDir);
+    },
+    outputs: {
+      async facts(ref) {
+        return (await import('../docker/image-output')).inspectImageFacts(docker, ref);
+      },
+      async ownFilesystem(image, baseLayers) {
+        return (await import('../docker/image-output')).readOwnFilesystem(docker, image, baseLayers);
+      },
+      async pathEntries(image, paths) {
+        return (await import('../docker/image-output')).readPathEntries(docker, image, paths);
+      },
     },
   };
 }

@@ -11,13 +11,15 @@ import { rebuildReasons } from './rebuild-reasons';
 import { withTagLock } from './tag-lock';
 import type { StageEngine } from './engine';
 import { fromRegistry, pullUpstreams, pushTag, shouldPushPresent, type RegistryRun } from './registry-steps';
+import type { EquivalenceRun, Resolution } from './equivalence-steps';
 
 /**
  * present: the image was local. remote: a registry holds it and nothing here needed it.
  * pulled: pulled from a registry. copied: copied from an upstream registry into the workspace
- * registry. built, failed, skipped: as they say.
+ * registry. equivalent: an image built for the same inputs and upstream outputs got the tag.
+ * built, failed, skipped: as they say.
  */
-export type StageStatus = 'built' | 'present' | 'remote' | 'pulled' | 'copied' | 'failed' | 'skipped';
+export type StageStatus = 'built' | 'present' | 'remote' | 'pulled' | 'copied' | 'equivalent' | 'failed' | 'skipped';
 
 /** The stage's image exists (locally or in a registry): its task succeeded. */
 export function isAvailable(status: StageStatus): boolean {
@@ -55,6 +57,8 @@ export interface EnsureStageDeps {
   log: (stage: string, line: string) => void;
   /** Set when a registry is configured. */
   registry?: RegistryRun;
+  /** Set when equivalence is on: a missing stage may take an image built for the same resolved key. */
+  equivalence?: EquivalenceRun;
 }
 
 const PROXY_VARIABLES = ['HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY', 'ALL_PROXY'];
@@ -86,11 +90,16 @@ export async function ensureStage(name: string, deps: EnsureStageDeps): Promise<
       writeStageManifest(deps.workspaceRoot, { ...manifestOf(plan, fetched.imageId, fetched.status, durationMs), digest: fetched.digest });
       return { stage: name, status: fetched.status, tag: plan.tag, durationMs };
     }
+    const resolution = deps.equivalence && (await resolveFor(plan, deps.equivalence, log));
+    if (resolution && !deps.isForced(name)) {
+      const equivalent = await takeEquivalent(plan, resolution, deps, log, started);
+      if (equivalent) return equivalent;
+    }
     const built = await withTagLock(join(deps.cacheDir, 'locks'), plan.tag, async () => {
       // Another run may have built this tag while we waited for the lock.
       const builtMeanwhile = deps.isForced(name) ? undefined : await deps.engine.imageIdOf(plan!.tag);
       if (builtMeanwhile) return { imageId: builtMeanwhile, status: 'present' as const };
-      if (deps.explain) explainRebuild(plan!, deps);
+      if (deps.explain) explainRebuild(plan!, deps, resolution);
       if (deps.registry) await pullUpstreams(plan!, deps.localImages, deps.registry, deps.engine, log);
       const imageId = await build(plan!, deps);
       // A forced rebuild moved the tag: the image it replaced would linger untagged.
@@ -99,18 +108,54 @@ export async function ensureStage(name: string, deps: EnsureStageDeps): Promise<
       return { imageId, status: 'built' as const };
     });
     deps.localImages.set(plan.tag, built.imageId);
-    if (built.status === 'built' && deps.registry?.store.settings.push) await pushTag(plan.tag, deps.registry, deps.engine, log);
+    const pushing = built.status === 'built' && Boolean(deps.registry?.store.settings.push);
+    if (pushing) await pushTag(plan.tag, deps.registry!, deps.engine, log);
+    if (built.status === 'built' && resolution) await recordBuilt(plan, built.imageId, resolution, pushing, deps, log);
     const durationMs = Date.now() - started;
-    writeStageManifest(deps.workspaceRoot, manifestOf(plan, built.imageId, built.status, durationMs));
+    writeStageManifest(deps.workspaceRoot, { ...manifestOf(plan, built.imageId, built.status, durationMs), ...(resolution && { resolvedKey: resolution.resolvedKey }) });
     return { stage: name, status: built.status, tag: plan.tag, durationMs };
   } catch (error) {
     return { stage: name, status: 'failed', tag: plan?.tag, durationMs: Date.now() - started, message: (error as Error).message };
   }
 }
 
-function explainRebuild(plan: StagePlan, deps: EnsureStageDeps): void {
+function explainRebuild(plan: StagePlan, deps: EnsureStageDeps, resolution: Resolution | undefined): void {
   const name = plan.stage.name;
   for (const reason of rebuildReasons(plan.keyDocument, deps.history.last(name), deps.isForced(name))) deps.log(name, `rebuilding: ${reason}`);
+  if (resolution && deps.equivalence && !deps.isForced(name)) {
+    for (const reason of deps.equivalence.whyBuilt(plan, resolution)) deps.log(name, `not equivalent: ${reason}`);
+  }
+}
+
+/** The resolved key, or undefined (then the stage is built as without equivalence) when it cannot be had. */
+async function resolveFor(plan: StagePlan, equivalence: EquivalenceRun, log: (line: string) => void): Promise<Resolution | undefined> {
+  try {
+    return await equivalence.resolve(plan);
+  } catch (error) {
+    log(`warning: its resolved key could not be computed (${(error as Error).message}); building it`);
+    return undefined;
+  }
+}
+
+/** An image recorded for the stage's resolved key, given the stage's tag (and pushed when pushing): status equivalent. */
+async function takeEquivalent(plan: StagePlan, resolution: Resolution, deps: EnsureStageDeps, log: (line: string) => void, started: number): Promise<StageOutcome | undefined> {
+  const found = await deps.equivalence!.findEquivalent(plan, resolution.resolvedKey, log);
+  if (!found) return undefined;
+  if (deps.explain) log(`equivalent: ${found.ref} was built for the same inputs and the same upstream outputs (resolved key ${resolution.resolvedKey.slice(0, 16)}); no build`);
+  if (found.imageId && shouldPushPresent(plan.tag, deps.registry)) await pushTag(plan.tag, deps.registry, deps.engine, log);
+  const durationMs = Date.now() - started;
+  const manifest = manifestOf(plan, found.imageId, 'equivalent', durationMs);
+  writeStageManifest(deps.workspaceRoot, { ...manifest, digest: found.digest, resolvedKey: resolution.resolvedKey, equivalentTo: found.ref });
+  return { stage: plan.stage.name, status: 'equivalent', tag: plan.tag, durationMs };
+}
+
+/** The records that let later runs, here and (when pushing) elsewhere, take this image as equivalent. A failure only warns. */
+async function recordBuilt(plan: StagePlan, imageId: string, resolution: Resolution, pushed: boolean, deps: EnsureStageDeps, log: (line: string) => void): Promise<void> {
+  try {
+    await deps.equivalence!.recordBuilt(plan, imageId, resolution, pushed);
+  } catch (error) {
+    log(`warning: the equivalence records of this build could not be written (${(error as Error).message}); later runs build its dependents as usual`);
+  }
 }
 
 async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {

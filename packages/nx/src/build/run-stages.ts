@@ -13,6 +13,8 @@ import { registrySettings } from './registry-options';
 import type { RegistryRun } from './registry-steps';
 import { stageRegistry, type StageRegistry } from './stage-registry';
 import { TimelineRecorder } from './timeline-recorder';
+import { EquivalenceRun, equivalenceEnabled } from './equivalence-steps';
+import { LocalRecords } from '../equivalence/local-records';
 
 export interface RunStagesOptions {
   /** How many stages build at once (default: from nx.json's parallel, else the CPU count). */
@@ -76,6 +78,8 @@ export interface StageBatch {
   /** Stages whose images the caller needs locally. */
   needImages?: string[];
   afterImage?: AfterImageStep;
+  /** A missing stage whose resolved key names an earlier image takes it (the plugin option equivalence). */
+  equivalence?: boolean;
 }
 
 /**
@@ -93,11 +97,13 @@ export async function* runStages(
   let stages: StageContext;
   let refusals: Map<string, string>;
   let registry: StageRegistry | undefined;
+  let equivalence: boolean;
   try {
     stages = stageContextFor(context, projects);
     refusals = await declaredTagRefusals(stages, projects);
     const settings = registrySettings(stages.options, process.env, options.pull);
     registry = settings && stageRegistry(settings);
+    equivalence = equivalenceEnabled(stages.options.equivalence, process.env);
   } catch (error) {
     yield* failedBatch(projects, (error as Error).message, stderrLine);
     return;
@@ -116,6 +122,7 @@ export async function* runStages(
     registry,
     needImages: options.needImages,
     afterImage: options.afterImage,
+    equivalence,
   });
 }
 
@@ -160,15 +167,18 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
   }
 
   const { graph, planner, workspaceRoot, cacheDir, options } = stages;
+  const reader = batch.equivalence ? engine.outputs : undefined;
   let registry: RegistryRun | undefined;
   if (batch.registry) {
     const { lookUpRegistry } = await import('./registry-lookup');
-    const lookup = { store: batch.registry, projects, planner, graph, localImages, isForced: batch.isForced, needImages: batch.needImages ?? [], warn: write };
+    const lookup = { store: batch.registry, projects, planner, graph, localImages, isForced: batch.isForced, needImages: batch.needImages ?? [], warn: write, equivalence: Boolean(reader) };
     registry = await lookUpRegistry(lookup);
   }
   const history = new KeyHistory(cacheDir);
   const { isForced, explain, cacheFromEarlierTags } = batch;
-  const deps = { engine, planner, workspaceRoot, cacheDir, localImages, isForced, explain, history, targetNames: options.targetNames, cacheFromEarlierTags, log, registry };
+  const equivalence =
+    reader && new EquivalenceRun({ planner, graph, engine, reader, prefix: options.prefix, records: new LocalRecords(cacheDir), localImages, registry, warn: log });
+  const deps = { engine, planner, workspaceRoot, cacheDir, localImages, isForced, explain, history, targetNames: options.targetNames, cacheFromEarlierTags, log, registry, equivalence };
   const step = batch.afterImage;
   const jobs = projects.map((name) => ({ name, after: [...graph.imageUpstreamOf(name), ...(step?.waitsFor(name) ?? [])] }));
   const ensure = async (name: string): Promise<StageOutcome> => {

@@ -65,6 +65,12 @@ export interface StagePlan {
   externalBase?: ExternalBase;
   /** The Dockerfile to build with the external base taken from elsewhere (a mirror of the same digest). */
   dockerfileFrom(baseRef: string): string;
+  /**
+   * The key document with every trace of the upstream keys taken out (no upstream keys, and an
+   * aggregate's generated files naming a sourceless upstream by a placeholder instead of its key):
+   * what the resolved key hashes together with the upstreams' output hashes (see equivalence/).
+   */
+  equivalenceDocument: KeyDocument;
 }
 
 /** Where the package target puts a stage's package files, relative to the workspace root. */
@@ -109,7 +115,9 @@ export class Planner {
 
     const base = graph.baseOf(name);
     const externalBase = 'image' in base && base.image !== 'scratch' ? externalBaseOf(stage, base.image) : undefined;
-    const forKey = this.render(stage, upstreamPlans, (plan) => `<stage:${plan.stage.name}>`, declaredPackageFiles);
+    const placeholder = (plan: StagePlan) => `<stage:${plan.stage.name}>`;
+    const forKey = this.render(stage, upstreamPlans, placeholder, declaredPackageFiles);
+    const forEquivalence = this.render(stage, upstreamPlans, placeholder, declaredPackageFiles, undefined, (plan) => sourceRev(plan) ?? placeholder(plan));
     const renderForBuild = (baseRef: string | undefined) =>
       this.render(stage, upstreamPlans, (plan) => plan.tag, (plan) => this.extractedPackageFiles(plan), baseRef);
     const forBuild = renderForBuild(externalBase?.ref);
@@ -154,6 +162,7 @@ export class Planner {
       imageUpstreamTags,
       externalBase,
       dockerfileFrom: (baseRef) => renderForBuild(baseRef).dockerfile,
+      equivalenceDocument: { ...keyDocument, generated: forEquivalence.files, upstream: {} },
     };
   }
 
@@ -191,6 +200,7 @@ export class Planner {
     imageOf: (plan: StagePlan) => string,
     packageFilesOf: (plan: StagePlan) => string[],
     externalBaseRef?: string,
+    revOf: (plan: StagePlan) => string = upstreamRev,
   ) {
     const { graph, options } = this.context;
     const byName = new Map(upstreamPlans.map((p) => [p.stage.name, p]));
@@ -203,7 +213,7 @@ export class Planner {
         name,
         image: imageOf(plan),
         copy: plan.stage.exports.copy.length ? plan.stage.exports.copy : [options.prefix],
-        rev: upstreamRev(plan),
+        rev: revOf(plan),
         packageFiles: stage.consumePackages ? packageFilesOf(plan) : undefined,
       };
     });
@@ -295,5 +305,9 @@ function declaredPackageFiles(plan: StagePlan): string[] {
 }
 
 function upstreamRev(plan: StagePlan): string {
-  return plan.keyDocument.source?.['commit'] ?? plan.keyDocument.source?.['rev'] ?? plan.key.slice(0, 16);
+  return sourceRev(plan) ?? plan.key.slice(0, 16);
+}
+
+function sourceRev(plan: StagePlan): string | undefined {
+  return plan.keyDocument.source?.['commit'] ?? plan.keyDocument.source?.['rev'];
 }

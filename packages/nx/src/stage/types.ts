@@ -137,6 +137,8 @@ export interface StagecraftOptions {
   verifyDeclaredTags?: boolean;
   /** auto (default): BuildKit where the Engine offers it, else the legacy builder. */
   builder?: 'auto' | 'buildkit' | 'legacy';
+  /** Early cut-off (default true): a stage whose inputs and upstream outputs match an earlier build takes its image. */
+  equivalence?: boolean;
 }
 
 export type TargetKind = 'dockerStage' | 'package' | 'stagePlan' | 'tagCheck' | 'run' | 'sources' | 'prune' | 'mirror';
