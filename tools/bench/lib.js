@@ -221,7 +221,7 @@ function runDockerStage(root, extraArgs = []) {
 
 /** The per-stage lines of Stagecraft's run summary ("  built  1.23s  stage  tag") as { stage: status }. */
 function summaryStatuses(output) {
-  const lines = output.split('\n').filter((line) => /^ {2}(built|present|remote|pulled|copied|failed|skipped) /.test(line));
+  const lines = output.split('\n').filter((line) => /^ {2}(built|equivalent|present|remote|pulled|copied|failed|skipped) /.test(line));
   return Object.fromEntries(lines.map((line) => {
     const [status, , stage] = line.trim().split(/\s+/);
     return [stage, status];
@@ -316,7 +316,7 @@ function sleepDagWorkspace(purpose, packages) {
 
 /** The per-stage durations of Stagecraft's run summary, in seconds: { stage: seconds }. */
 function summaryDurations(output) {
-  const lines = output.split('\n').filter((line) => /^ {2}(built|present|remote|pulled|copied|failed|skipped) /.test(line));
+  const lines = output.split('\n').filter((line) => /^ {2}(built|equivalent|present|remote|pulled|copied|failed|skipped) /.test(line));
   return Object.fromEntries(lines.map((line) => {
     const [, time, stage] = line.trim().split(/\s+/);
     return [stage, Number(time.replace(/s$/, ''))];

@@ -11,7 +11,7 @@ import { rebuildReasons } from './rebuild-reasons';
 import { withTagLock } from './tag-lock';
 import type { StageEngine } from './engine';
 import { fromRegistry, pullUpstreams, pushTag, shouldPushPresent, type RegistryRun } from './registry-steps';
-import type { EquivalenceRun, Resolution } from './equivalence-steps';
+import type { Equivalent, EquivalenceRun, Resolution } from './equivalence-steps';
 
 /**
  * present: the image was local. remote: a registry holds it and nothing here needed it.
@@ -91,26 +91,25 @@ export async function ensureStage(name: string, deps: EnsureStageDeps): Promise<
       return { stage: name, status: fetched.status, tag: plan.tag, durationMs };
     }
     const resolution = deps.equivalence && (await resolveFor(plan, deps.equivalence, log));
-    if (resolution && !deps.isForced(name)) {
-      const equivalent = await takeEquivalent(plan, resolution, deps, log, started);
-      if (equivalent) return equivalent;
-    }
     const built = await withTagLock(join(deps.cacheDir, 'locks'), plan.tag, async () => {
       // Another run may have built this tag while we waited for the lock.
       const builtMeanwhile = deps.isForced(name) ? undefined : await deps.engine.imageIdOf(plan!.tag);
       if (builtMeanwhile) return { imageId: builtMeanwhile, status: 'present' as const };
+      const equivalent = resolution && !deps.isForced(name) ? await deps.equivalence!.findEquivalent(plan!, resolution.resolvedKey, log) : undefined;
+      if (equivalent) return { imageId: equivalent.imageId, status: 'equivalent' as const, equivalent };
       if (deps.explain) explainRebuild(plan!, deps, resolution);
       if (deps.registry) await pullUpstreams(plan!, deps.localImages, deps.registry, deps.engine, log);
       const imageId = await build(plan!, deps);
-      // A forced rebuild moved the tag: the image it replaced would linger untagged.
-      if (present && present !== imageId) await deps.engine.removeImage(present);
       deps.history.record(name, plan!.keyDocument, plan!.tag);
       return { imageId, status: 'built' as const };
     });
+    if (built.status === 'equivalent') return await tookEquivalent(plan, resolution!, built.equivalent, deps, log, started);
     deps.localImages.set(plan.tag, built.imageId);
     const pushing = built.status === 'built' && Boolean(deps.registry?.store.settings.push);
     if (pushing) await pushTag(plan.tag, deps.registry!, deps.engine, log);
     if (built.status === 'built' && resolution) await recordBuilt(plan, built.imageId, resolution, pushing, deps, log);
+    // A forced rebuild moved the tag (and its equivalence alias): the image it replaced would linger untagged.
+    if (built.status === 'built' && present && present !== built.imageId) await deps.engine.removeImage(present);
     const durationMs = Date.now() - started;
     writeStageManifest(deps.workspaceRoot, { ...manifestOf(plan, built.imageId, built.status, durationMs), ...(resolution && { resolvedKey: resolution.resolvedKey }) });
     return { stage: name, status: built.status, tag: plan.tag, durationMs };
@@ -137,10 +136,8 @@ async function resolveFor(plan: StagePlan, equivalence: EquivalenceRun, log: (li
   }
 }
 
-/** An image recorded for the stage's resolved key, given the stage's tag (and pushed when pushing): status equivalent. */
-async function takeEquivalent(plan: StagePlan, resolution: Resolution, deps: EnsureStageDeps, log: (line: string) => void, started: number): Promise<StageOutcome | undefined> {
-  const found = await deps.equivalence!.findEquivalent(plan, resolution.resolvedKey, log);
-  if (!found) return undefined;
+/** The stage took the image recorded for its resolved key (given its tag already): push it when pushing, say so, write its manifest. */
+async function tookEquivalent(plan: StagePlan, resolution: Resolution, found: Equivalent, deps: EnsureStageDeps, log: (line: string) => void, started: number): Promise<StageOutcome> {
   if (deps.explain) log(`equivalent: ${found.ref} was built for the same inputs and the same upstream outputs (resolved key ${resolution.resolvedKey.slice(0, 16)}); no build`);
   if (found.imageId && shouldPushPresent(plan.tag, deps.registry)) await pushTag(plan.tag, deps.registry, deps.engine, log);
   const durationMs = Date.now() - started;

@@ -85,10 +85,9 @@ export class EquivalenceRun {
     const alias = aliasRefOf(plan.tag, resolvedKey);
     const localId = await this.deps.engine.imageIdOf(alias);
     if (localId) {
-      if (!dryRun) {
-        await this.deps.engine.tag(localId, plan.tag);
-        this.deps.localImages.set(plan.tag, localId);
-      }
+      if (!dryRun) await this.deps.engine.tag(localId, plan.tag);
+      // Its dependents, resolved next, see this image (in a dry run too: their status depends on it).
+      this.deps.localImages.set(plan.tag, localId);
       return { ref: alias, imageId: localId };
     }
     const run = this.deps.registry;
@@ -99,15 +98,11 @@ export class EquivalenceRun {
       return undefined;
     });
     if (!image) return undefined;
-    if (dryRun) return { ref: alias, digest: image.digest };
     const registry = run.store.settings.registry;
-    let ref = alias;
-    if (run.store.settings.push) {
-      await tagAliasedImage(at, image, parseRegistryRef(plan.tag).reference);
-      ref = plan.tag;
-    }
-    run.hits.set(plan.tag, { registry, ref, upstream: false, digest: image.digest });
-    if (!run.needed(plan.stage.name)) return { ref: alias, digest: image.digest };
+    const pushing = run.store.settings.push && !dryRun;
+    if (pushing) await tagAliasedImage(at, image, parseRegistryRef(plan.tag).reference);
+    run.hits.set(plan.tag, { registry, ref: pushing ? plan.tag : alias, upstream: false, digest: image.digest });
+    if (dryRun || !run.needed(plan.stage.name)) return { ref: alias, digest: image.digest };
     const imageId = await pullTag(plan.tag, run, this.deps.engine, log);
     if (!imageId) return undefined;
     this.deps.localImages.set(plan.tag, imageId);
@@ -151,10 +146,11 @@ export class EquivalenceRun {
     };
     const [old, current] = [digestsOf(before), digestsOf(now)];
     const paths = old && current ? differingPaths(old, current) : [];
-    const where = paths.length ? `: ${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ` and ${paths.length - 5} more` : ''} differ` : '';
+    const listed = `${paths.slice(0, 5).join(', ')}${paths.length > 5 ? ` and ${paths.length - 5} more` : ''}`;
+    const where = paths.length ? ` (${listed} ${paths.length === 1 ? 'differs' : 'differ'})` : '';
     return (
       `upstream ${upstream}'s ${what} changed since this stage's last build${where}; ` +
-      `if nothing in ${upstream}'s inputs should change them, its build is not reproducible (a step writes the time, random data or a build path), so its dependents are built each time`
+      `when ${upstream}'s change should not have changed them, its build is not reproducible (a step writes the time, random data or a build path) and its dependents are built every time`
     );
   }
 
