@@ -14,6 +14,7 @@ import { exportedPaths, observationOf, resolvedKeyOf, type Observation } from '.
 import {
   aliasTagOf,
   configDigestAt,
+  type AliasedImage,
   findAlias,
   readOutputRecord,
   tagAliasedImage,
@@ -76,43 +77,70 @@ export class EquivalenceRun {
     return { resolvedKey, upstream };
   }
 
-  /**
-   * An image recorded for the resolved key: a local `ck-` tag, else the workspace registry's. It
-   * gets the stage's tag (locally, or by a manifest copy in the registry when pushing); it is pulled
-   * only when this run needs it here. `dryRun` only looks.
-   */
-  async findEquivalent(plan: StagePlan, resolvedKey: string, log: Log, dryRun = false): Promise<Equivalent | undefined> {
-    const alias = aliasRefOf(plan.tag, resolvedKey);
-    const localId = await this.deps.engine.imageIdOf(alias);
-    if (localId) {
-      if (!dryRun) await this.deps.engine.tag(localId, plan.tag);
-      // Its dependents, resolved next, see this image (in a dry run too: their status depends on it).
-      this.deps.localImages.set(plan.tag, localId);
-      return { ref: alias, imageId: localId };
-    }
+  /** An image recorded for the resolved key: a local `ck-` tag, else the workspace registry's. Changes nothing. */
+  async lookUp(plan: StagePlan, resolvedKey: string, log: Log): Promise<{ ref: string; localId?: string; image?: AliasedImage } | undefined> {
+    const ref = aliasRefOf(plan.tag, resolvedKey);
+    const localId = await this.deps.engine.imageIdOf(ref);
+    if (localId) return { ref, localId };
     const run = this.deps.registry;
     if (!run?.checked) return undefined;
-    const at = run.store.recordsAt(plan.tag);
-    const image = await findAlias(at, resolvedKey).catch((error: Error) => {
-      log(`warning: the equivalence record ${alias} could not be read (${error.message}); building instead`);
+    const image = await findAlias(run.store.recordsAt(plan.tag), resolvedKey).catch((error: Error) => {
+      log(`warning: the equivalence record ${ref} could not be read (${error.message}); building instead`);
       return undefined;
     });
-    if (!image) return undefined;
-    const registry = run.store.settings.registry;
+    return image && { ref, image };
+  }
+
+  /**
+   * The image recorded for the resolved key, given the stage's tag (locally, or by a manifest copy
+   * in the registry when pushing); pulled only when this run needs it here. A dry run tags nothing
+   * but lets the stage's dependents, resolved next, see that image.
+   */
+  async findEquivalent(plan: StagePlan, resolvedKey: string, log: Log, dryRun = false): Promise<Equivalent | undefined> {
+    const found = await this.lookUp(plan, resolvedKey, log);
+    if (!found) return undefined;
+    if (found.localId) {
+      if (!dryRun) await this.deps.engine.tag(found.localId, plan.tag);
+      this.deps.localImages.set(plan.tag, found.localId);
+      return { ref: found.ref, imageId: found.localId };
+    }
+    const run = this.deps.registry!;
+    const image = found.image!;
     const pushing = run.store.settings.push && !dryRun;
-    if (pushing) await tagAliasedImage(at, image, parseRegistryRef(plan.tag).reference);
-    run.hits.set(plan.tag, { registry, ref: pushing ? plan.tag : alias, upstream: false, digest: image.digest });
-    if (dryRun || !run.needed(plan.stage.name)) return { ref: alias, digest: image.digest };
+    if (pushing) await tagAliasedImage(run.store.recordsAt(plan.tag), image, parseRegistryRef(plan.tag).reference);
+    run.hits.set(plan.tag, { registry: run.store.settings.registry, ref: pushing ? plan.tag : found.ref, upstream: false, digest: image.digest });
+    if (dryRun || !run.needed(plan.stage.name)) return { ref: found.ref, digest: image.digest };
     const imageId = await pullTag(plan.tag, run, this.deps.engine, log);
     if (!imageId) return undefined;
     this.deps.localImages.set(plan.tag, imageId);
-    return { ref: alias, imageId, digest: image.digest };
+    return { ref: found.ref, imageId, digest: image.digest };
+  }
+
+  /**
+   * Of the missing stages whose upstreams are all here or in a registry, those no record answers:
+   * they will be built, so their upstreams' images can be pulled at once (the others may turn out
+   * equivalent and need none).
+   */
+  async surelyBuilt(stages: string[], isMissing: (plan: StagePlan) => boolean): Promise<string[]> {
+    const answers = await Promise.all(
+      stages.map(async (name) => {
+        const plan = await this.deps.planner.plan(name).catch(() => undefined);
+        if (!plan || !isMissing(plan)) return false;
+        const upstreamPlans = await Promise.all(this.deps.graph.upstreamOf(name).map((upstream) => this.deps.planner.plan(upstream)));
+        if (upstreamPlans.some(isMissing)) return false;
+        const { resolvedKey } = await this.resolve(plan);
+        return !(await this.lookUp(plan, resolvedKey, () => undefined));
+      }),
+    );
+    return stages.filter((_, index) => answers[index]);
   }
 
   /** After a build: the local `ck-` tag and what the build was resolved against; the registry's `ck-` tag once pushed. */
   async recordBuilt(plan: StagePlan, imageId: string, resolution: Resolution, pushed: boolean): Promise<void> {
-    await this.deps.engine.tag(imageId, aliasRefOf(plan.tag, resolution.resolvedKey));
     this.deps.records.recordBuild(plan.stage.name, { resolvedKey: resolution.resolvedKey, imageId, upstream: resolution.upstream });
+    // Without upstream stages the resolved key changes exactly when the key does: an alias would add nothing.
+    if (Object.keys(resolution.upstream).length === 0) return;
+    await this.deps.engine.tag(imageId, aliasRefOf(plan.tag, resolution.resolvedKey));
     if (pushed && this.deps.registry) {
       await writeAlias(this.deps.registry.store.recordsAt(plan.tag), resolution.resolvedKey, parseRegistryRef(plan.tag).reference);
     }

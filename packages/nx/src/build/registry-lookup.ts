@@ -22,7 +22,8 @@ export interface LookupRequest {
  * Looks up every stage of the batch that is missing locally (and, when pushing, every present
  * one, so an image whose push failed earlier goes up now), and works out which images this run
  * needs locally: the bases of the stages it will build (with equivalence, of the forced ones only:
- * the others may take an equivalent image), what the caller asked for, or all with --pull.
+ * the others may take an equivalent image, see EquivalenceRun.surelyBuilt), what the caller
+ * asked for, or all with --pull.
  */
 export async function lookUpRegistry(request: LookupRequest): Promise<RegistryRun> {
   const { store, projects, planner, graph, localImages, isForced } = request;
@@ -52,6 +53,7 @@ export async function lookUpRegistry(request: LookupRequest): Promise<RegistryRu
     hits,
     checked,
     needed: (stage) => store.settings.pullAlways || needed.has(stage),
+    need: (stage) => needed.add(stage),
     pulls: new Map(),
   };
 }

@@ -178,6 +178,11 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
   const { isForced, explain, cacheFromEarlierTags } = batch;
   const equivalence =
     reader && new EquivalenceRun({ planner, graph, engine, reader, prefix: options.prefix, records: new LocalRecords(cacheDir), localImages, registry, warn: log });
+  if (registry && equivalence) {
+    const isMissing = (plan: StagePlan) => !localImages.has(plan.tag) && !registry!.hits.has(plan.tag);
+    const building = await equivalence.surelyBuilt(projects.filter((project) => !isForced(project) && !refusals.has(project)), isMissing).catch(() => []);
+    for (const stage of building) for (const upstream of graph.imageUpstreamOf(stage)) registry.need(upstream);
+  }
   const deps = { engine, planner, workspaceRoot, cacheDir, localImages, isForced, explain, history, targetNames: options.targetNames, cacheFromEarlierTags, log, registry, equivalence };
   const step = batch.afterImage;
   const jobs = projects.map((name) => ({ name, after: [...graph.imageUpstreamOf(name), ...(step?.waitsFor(name) ?? [])] }));

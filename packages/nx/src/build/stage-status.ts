@@ -107,7 +107,7 @@ async function equivalenceLookup(
   const { LocalRecords } = await import('../equivalence/local-records');
   const run =
     registry?.recordsAt &&
-    ({ store: registry as StageRegistry, hits, checked: !unchecked.includes(registry.settings.registry), needed: () => false, pulls: new Map() } as const);
+    ({ store: registry as StageRegistry, hits, checked: !unchecked.includes(registry.settings.registry), needed: () => false, need: () => undefined, pulls: new Map() } as const);
   const equivalence = new EquivalenceRun({
     planner: stages.planner,
     graph: stages.graph,

@@ -18,8 +18,10 @@ import type { Observation } from './resolved-key';
 export const RECORD_MEDIA_TYPE = 'application/vnd.stagecraft.output-hash.v1+json';
 const ANNOTATION = 'dev.stagecraft.output-hash';
 
+export const ALIAS_PREFIX = 'ck-';
+
 export function aliasTagOf(resolvedKey: string): string {
-  return `ck-${resolvedKey}`;
+  return `${ALIAS_PREFIX}${resolvedKey}`;
 }
 
 export function outputRecordTag(kind: Observation, configDigest: string): string {
