@@ -6,7 +6,7 @@
  */
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomically } from '../sources/atomic';
+import { writeFileAtomically } from '../util/atomic';
 import { OUTPUT_HASH_METHOD } from './output-hash';
 
 /** An output hash with, for --explain, a short digest of each entry it covered. */

@@ -14,8 +14,9 @@ import { stageTag } from './tag';
 import { definingFile } from '../stage/definition-files';
 import type { ResolvedOptions, Stage } from '../stage/types';
 import { staticSourceIdentity } from './static-source-identity';
-import { externalBaseOf, type ExternalBase } from '../bases/external-base';
+import { externalBaseOf, type ExternalBase } from './external-base';
 import { STAGE_DEFINITION_FILES } from '../stage/pins';
+import { networkRefreshWarning } from '../stage/network';
 
 export interface PlanContext {
   workspaceRoot: string;
@@ -129,7 +130,9 @@ export class Planner {
       this.hashInputs(stage),
     ]);
 
-    const bucket = timeBucket(stage.refresh ?? options.defaultRefresh, now);
+    const refresh = stage.refresh ?? options.defaultRefresh;
+    const bucket = timeBucket(refresh, now);
+    const networkWarning = networkRefreshWarning(stage, refresh);
     const keyDocument: KeyDocument = {
       keyFormat: KEY_FORMAT,
       stage: stage.name,
@@ -157,7 +160,7 @@ export class Planner {
       dockerfile: forBuild.dockerfile,
       generated: forBuild.files,
       contextFiles,
-      notices,
+      notices: networkWarning ? [...notices, networkWarning] : notices,
       upstreamTags,
       imageUpstreamTags,
       externalBase,
