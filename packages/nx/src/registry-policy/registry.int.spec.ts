@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RegistryClient } from '../registry/client';
 import { parseRegistryRef } from '../registry/reference';
-import { removeImagesNamed, tagsNamed, uniqueImageName } from '../../testing/engine';
+import { removeImagesNamed, stageTagsNamed, tagsNamed, uniqueImageName } from '../../testing/engine';
 import { startTestRegistry, writeDockerConfig, type TestRegistry } from '../../testing/registry';
 import { summaryStatuses } from '../../testing/summary';
 import { createTestWorkspace, writeBusyboxBase, type TestWorkspace } from '../../testing/workspace';
@@ -84,7 +84,7 @@ describe('docker-stage with a registry (real registry with htpasswd, real engine
     const result = run(workspace);
     // app is FROM base with COPY --from lib: both are needed; other is not.
     expect(result.statuses).toEqual({ base: 'pulled', lib: 'pulled', app: 'built', other: 'remote' });
-    expect((await tagsNamed(`${registry.host}/${imageName}`)).map((t) => t.replace(/:[^:/]*$/, ''))).toEqual([
+    expect((await stageTagsNamed(`${registry.host}/${imageName}`)).map((t) => t.replace(/:[^:/]*$/, ''))).toEqual([
       `${registry.host}/${imageName}-app`,
       `${registry.host}/${imageName}-base`,
       `${registry.host}/${imageName}-lib`,
