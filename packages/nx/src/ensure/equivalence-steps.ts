@@ -20,7 +20,6 @@ import {
   tagAliasedImage,
   writeAlias,
   writeOutputRecord,
-  type RecordLocation,
 } from '../equivalence/registry-records';
 import type { ImageOutputReader, StageEngine } from '../docker/stage-engine';
 import { pullTag, type RegistryRun } from '../registry-policy/registry-steps';
@@ -38,14 +37,15 @@ export interface EquivalenceDeps {
   records: LocalRecords;
   localImages: Map<string, string>;
   registry?: RegistryRun;
-  /** Say what the output hashes and records gave (--explain). */
+  /** A warning about a stage (an output hash that could not be had). */
   warn: (stage: string, line: string) => void;
 }
 
+/** How an upstream stood in a resolved key (`image:<hash>`, `exports:<hash>` or `key:<key>`), and the image it was. */
 /** A stage's resolved key and how each upstream stood in it. */
 export interface Resolution {
   resolvedKey: string;
-  upstream: Record<string, { observed: string; imageId?: string }>;
+  upstream: Record<string, Observed>;
 }
 
 /** Where an equivalent image was found. */
@@ -137,6 +137,8 @@ export class EquivalenceRun {
 
   /** After a build: the local `ck-` tag and what the build was resolved against; the registry's `ck-` tag once pushed. */
   async recordBuilt(plan: StagePlan, imageId: string, resolution: Resolution, pushed: boolean): Promise<void> {
+    // A forced rebuild gives the stage a new image: what was seen of the one it replaced no longer holds.
+    for (const kind of ['image', 'exports']) this.observations.delete(`${kind}:${plan.stage.name}`);
     this.deps.records.recordBuild(plan.stage.name, { resolvedKey: resolution.resolvedKey, imageId, upstream: resolution.upstream });
     // Without upstream stages the resolved key changes exactly when the key does: an alias would add nothing.
     if (Object.keys(resolution.upstream).length === 0) return;
@@ -296,4 +298,3 @@ export function aliasRefOf(tag: string, resolvedKey: string): string {
   return `${tag.slice(0, tag.lastIndexOf(':'))}:${aliasTagOf(resolvedKey)}`;
 }
 
-export type { RecordLocation };

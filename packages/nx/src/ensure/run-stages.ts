@@ -195,7 +195,8 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
   const equivalence =
     reader && new EquivalenceRun({ planner, graph, engine, reader, prefix: options.prefix, records: new LocalRecords(cacheDir), localImages, registry, warn: log });
   if (registry && equivalence) {
-    const isMissing = (plan: StagePlan) => !localImages.has(plan.tag) && !registry!.hits.has(plan.tag);
+    // A forced stage counts as missing: its image is about to change.
+    const isMissing = (plan: StagePlan) => isForced(plan.stage.name) || (!localImages.has(plan.tag) && !registry!.hits.has(plan.tag));
     const building = await equivalence.surelyBuilt(projects.filter((project) => !isForced(project) && !refusals.has(project)), isMissing).catch(() => []);
     for (const stage of building) for (const upstream of graph.imageUpstreamOf(stage)) registry.need(upstream);
   }
