@@ -6,6 +6,8 @@ import { rebuildReasons } from './rebuild-reasons';
 import { optionLocation, registrySettings, settingOfRegistry } from '../registry-policy/registry-options';
 import type { RemoteHit, StageRegistry } from '../registry-policy/stage-registry';
 import type { StageContext } from './stage-context';
+import { networkMark, networkOf } from '../stage/network';
+import type { NetworkMode } from '../stage/types';
 
 /**
  * What `docker-stage` would do with a stage, found without building anything:
@@ -20,6 +22,8 @@ export interface StageStatus {
   stage: string;
   tag: string;
   status: StageState;
+  /** The network its build runs on: a networked stage's image holds what the servers served when it was built. */
+  network: NetworkMode;
   /** Why a stage is to be built (the --explain reasons); empty otherwise. */
   reasons: string[];
   /** For a remote stage: the registry prefix that holds it and the reference there. */
@@ -39,7 +43,7 @@ export interface ImageFacts {
 }
 
 /** The one decision: present beats remote beats to-build. */
-export function decideStatus(stage: string, tag: string, facts: ImageFacts): StageStatus {
+export function decideStatus(stage: string, tag: string, facts: ImageFacts): Omit<StageStatus, 'network'> {
   if (facts.local) return { stage, tag, status: 'present', reasons: [] };
   if (facts.hit) return { stage, tag, status: 'remote', reasons: [], registry: facts.hit.registry, ref: facts.hit.ref };
   const unanswered = facts.unchecked.map((prefix) => `registry ${prefix} could not be checked; docker-stage would build without it`);
@@ -77,12 +81,13 @@ export async function stageStatuses(
   const equivalent = equivalence ? await equivalenceLookup(stages, engine, localImages, registry, hits, unchecked, warn) : undefined;
   const statuses = new Map<string, StageStatus>();
   for (const plan of plans) {
-    const status = decideStatus(plan.stage.name, plan.tag, {
+    const decided = decideStatus(plan.stage.name, plan.tag, {
       local: localImages.has(plan.tag),
       hit: hits.get(plan.tag),
       unchecked,
       reasons: () => rebuildReasons(plan.keyDocument, history.last(plan.stage.name)),
     });
+    const status = { ...decided, network: networkOf(plan.stage) };
     statuses.set(plan.stage.name, equivalent && status.status === 'to-build' ? await equivalent(plan, status, statuses) : status);
   }
   return ordered.filter((name) => wanted.has(name)).map((name) => statuses.get(name)!);
@@ -124,7 +129,7 @@ async function equivalenceLookup(
     if (waiting.length) return { ...toBuild, status: 'pending', pendingOn: waiting };
     const { resolvedKey } = await equivalence.resolve(plan);
     const found = await equivalence.findEquivalent(plan, resolvedKey, (line) => warn(`${plan.stage.name}: ${line}`), true);
-    return found ? { stage: plan.stage.name, tag: plan.tag, status: 'equivalent', reasons: [], ref: found.ref } : toBuild;
+    return found ? { ...toBuild, status: 'equivalent', reasons: [], ref: found.ref } : toBuild;
   };
 }
 
@@ -160,9 +165,10 @@ export async function workspaceStatuses(stages: StageContext, projects: string[]
   return stageStatuses(stages, projects, dockerEngine(connectEngine()), registry, undefined, equivalence);
 }
 
-/** A status as lines for people: the state, stage and tag, then one line per reason. */
+/** A status as lines for people: the state, stage and tag (and a networked stage's network), then one line per reason. */
 export function statusLines(status: StageStatus, stageWidth = status.stage.length, statusWidth = Math.max(9, status.status.length + 1)): string[] {
-  const head = `${status.status.padEnd(statusWidth)}${status.stage.padEnd(stageWidth)}  ${status.tag}`;
+  const network = status.network === 'none' ? '' : `  ${networkMark(status.network)}`;
+  const head = `${status.status.padEnd(statusWidth)}${status.stage.padEnd(stageWidth)}  ${status.tag}${network}`;
   return [head, ...statusDetails(status).map((detail) => `${' '.repeat(9)}- ${detail}`)];
 }
 

@@ -1,4 +1,5 @@
 import type { StageOutcome } from './outcome';
+import { networkMark } from '../stage/network';
 
 /**
  * One line per stage (status, time, name, tag) after a count per status, where the
@@ -11,7 +12,7 @@ export function runSummary(outcomes: StageOutcome[], aggregates: ReadonlySet<str
   const width = Math.max(0, ...outcomes.map((o) => o.stage.length));
   const sorted = [...outcomes].sort((a, b) => a.stage.localeCompare(b.stage));
   const statusWidth = Math.max(8, ...outcomes.map((o) => o.status.length + 1));
-  const lines = sorted.map((o) => `  ${o.status.padEnd(statusWidth)}${seconds(o.durationMs).padStart(8)}  ${o.stage.padEnd(width)}  ${o.tag ?? ''}`.trimEnd());
+  const lines = sorted.map((o) => `  ${o.status.padEnd(statusWidth)}${seconds(o.durationMs).padStart(8)}  ${o.stage.padEnd(width)}  ${o.tag ?? ''}${networked(o)}`.trimEnd());
   const total = Object.entries(counts)
     .filter(([, count]) => count > 0)
     .map(([status, count]) => `${count} ${status}`)
@@ -20,6 +21,10 @@ export function runSummary(outcomes: StageOutcome[], aggregates: ReadonlySet<str
   const hints = finals.flatMap((o) => [`Final image (${o.stage}): ${o.tag}`, `  docker run --rm -it --network=none ${o.tag} sh`]);
   const timeline = timelineFiles.length ? [`  timeline: ${timelineFiles.join(', ')}`] : [];
   return [`Stagecraft: ${outcomes.length} stage${outcomes.length === 1 ? '' : 's'}: ${total}`, ...lines, ...timeline, ...hints].join('\n');
+}
+
+function networked(outcome: StageOutcome): string {
+  return outcome.network ? `  ${networkMark(outcome.network)}` : '';
 }
 
 function seconds(ms: number): string {
