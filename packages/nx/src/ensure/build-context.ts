@@ -6,6 +6,7 @@ import type { StagePlan } from '../key/plan';
 import type { PreparedSource } from '../sources/prepare';
 import type { RecordedEntry } from '../sources/tree-manifest';
 import { verifiedPackageFiles } from './package-provenance';
+import { definingFile } from '../stage/definition-files';
 
 const SOURCE_DIR = 'source';
 
@@ -60,6 +61,24 @@ function consumedPackageEntries(plan: StagePlan, workspaceRoot: string, packageT
         source: { file: join(workspaceRoot, file), sha256 },
       }),
     ),
+  );
+}
+
+/**
+ * A Dockerfile stage's downloads at their context paths, taken from the
+ * content-addressed store by sha256 (fetched into it first when missing, as
+ * the `sources` target does ahead of builds) and checked again as packed.
+ */
+export async function downloadEntries(plan: StagePlan, cacheDir: string, workspaceRoot: string): Promise<ContextEntry[]> {
+  const { fetchArchive } = await import('../sources/fetch-archive');
+  const { resolveSourceUrl } = await import('../sources/prepare');
+  const downloads = plan.stage.build.downloads ?? [];
+  return Promise.all(
+    downloads.map(async (download, index): Promise<ContextEntry> => {
+      const what = `${definingFile(plan.stage)} at /build/downloads/${index}`;
+      const file = await fetchArchive(resolveSourceUrl(download.url, workspaceRoot), download.sha256, cacheDir, what);
+      return { path: download.path, mode: 0o644, source: { file, sha256: download.sha256 } };
+    }),
   );
 }
 

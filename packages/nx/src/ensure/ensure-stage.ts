@@ -1,6 +1,7 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { stageLabels } from '../docker/labels';
+import { buildArgValues } from '../dockerfile/dockerfile-args';
 import { definingFile } from '../stage/definition-files';
 import { KEY_FORMAT } from '../key/key';
 import type { KeyHistory } from './key-history';
@@ -138,7 +139,7 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
   // Loaded only when something is built, so a no-op run never pays for them.
   const { packContext } = await import('../docker/context');
   const { sourceTreeFor, renewedIfDamaged } = await import('./source-tree');
-  const { buildContextEntries } = await import('./build-context');
+  const { buildContextEntries, downloadEntries } = await import('./build-context');
   const stage = plan.stage;
   const remote = isRemoteSource(stage.source) ? stage.source : undefined;
   const sourceTree = await sourceTreeFor(plan, deps);
@@ -148,14 +149,15 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
   const { dockerfileForBuild } = await import('./build-base');
   const planned = await dockerfileForBuild(plan, deps.engine, deps.registry?.store.settings.registry);
   const dockerfile = `${planned.trimEnd()}\n${labelInstruction(labels)}\n`;
-  let entries = await buildContextEntries(plan, deps.workspaceRoot, sourceTree, dockerfile, deps.targetNames.package);
+  const downloads = await downloadEntries(plan, deps.cacheDir, deps.workspaceRoot);
+  let entries = [...(await buildContextEntries(plan, deps.workspaceRoot, sourceTree, dockerfile, deps.targetNames.package)), ...downloads];
   const network = networkOf(stage);
   const buildOnce = (noCache: boolean) =>
     deps.engine.build({
       tag: plan.tag,
       context: packContext(entries),
       labels: {},
-      buildArgs: machineBuildArgs(plan.dockerfile, network),
+      buildArgs: { ...machineBuildArgs(plan.dockerfile, network), ...buildArgValues(stage.build.args) },
       network,
       noCache,
       // The key names the platform, so the build must target it too.
@@ -172,7 +174,7 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
     buildOnce(noCache).catch(async (error: unknown) => {
       const renewed = sourceTree && (await renewedIfDamaged(plan, deps, sourceTree));
       if (!renewed) throw error;
-      entries = await buildContextEntries(plan, deps.workspaceRoot, renewed, dockerfile, deps.targetNames.package);
+      entries = [...(await buildContextEntries(plan, deps.workspaceRoot, renewed, dockerfile, deps.targetNames.package)), ...downloads];
       return buildOnce(noCache);
     });
   const result = await buildFromIntactSource(noCache)

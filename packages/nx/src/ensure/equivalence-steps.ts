@@ -258,7 +258,7 @@ export class EquivalenceRun {
   }
 
   /**
-   * The image's base: of its upstream stages' images and its external base, the one whose layers
+   * The image's base: of its upstream stages' images and its external images, the one whose layers
    * are the longest start of its own. Its identity in the hash is that stage's output hash, or the
    * external base's pinned digest; with none, every layer is the stage's own.
    */
@@ -267,8 +267,9 @@ export class EquivalenceRun {
       ref: tag,
       identity: async () => (await this.observe(upstream, 'image')).observed,
     }));
-    const external = plan.externalBase;
-    if (external?.ref && external.digest) candidates.push({ ref: external.ref, identity: async () => `digest:${external.digest}` });
+    for (const external of plan.externalImages) {
+      if (external.ref && external.digest) candidates.push({ ref: external.ref, identity: async () => `digest:${external.digest}` });
+    }
     let best: { identity: () => Promise<string>; layers: number } | undefined;
     for (const candidate of candidates) {
       const facts = await this.deps.reader.facts(candidate.ref);

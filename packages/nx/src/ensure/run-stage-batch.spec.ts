@@ -322,4 +322,42 @@ describe('the build core against a fake Engine', () => {
     expect(times.lib.startTime).toBeGreaterThanOrEqual(times.base.endTime!);
     expect(times.app.startTime).toBeGreaterThanOrEqual(times.lib.endTime!);
   });
+
+  it('refuses a Dockerfile stage with unpinned external images of every kind before any Engine request, naming them and the command that pins them', async () => {
+    const dockerfile = ['# syntax=docker/dockerfile:1.7', 'FROM golang:1.22 AS build', 'RUN --mount=from=tonistiigi/xx:1.4.0,target=/xx true', 'FROM base', 'COPY --from=docker/buildx-bin:0.14 /buildx /buildx', 'COPY --from=build /x /x', ''].join('\n');
+    mkdirSync(join(root, 'tool'));
+    writeFileSync(join(root, 'tool', 'Dockerfile'), dockerfile);
+    const stages = ['base', 'tool'].map((dir) => loadStage(root, dir));
+    const graph = buildStageGraph(stages, OPTIONS);
+    const hashCache = new FileHashCache(join(root, '.cache', 'file-hashes.json'));
+    const planner = new Planner({ workspaceRoot: root, graph, options: OPTIONS, now: new Date('2026-11-21T12:00:00Z'), env: {}, hashCache });
+    const calls: string[] = [];
+    const recording = new Proxy(engine, {
+      get: (target, property, receiver) => {
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? (...args: unknown[]) => (calls.push(String(property)), value.apply(target, args)) : value;
+      },
+    });
+    const events: StageRunEvent[] = [];
+    const generator = runStageBatch({
+      stages: { graph, planner, workspaceRoot: root, cacheDir: join(root, '.cache'), hashCache, options: OPTIONS },
+      projects: ['tool'],
+      engine: recording,
+      concurrency: 1,
+      isForced: () => false,
+      explain: false,
+      write: (line) => lines.push(line),
+    });
+    for await (const event of generator) events.push(event);
+    expect(events.map((event) => event.outcome.status)).toEqual(['failed']);
+    const message = events[0].outcome.message!;
+    for (const described of [
+      "the Dockerfile frontend (# syntax) 'docker/dockerfile:1.7'",
+      "the external image (FROM) 'golang:1.22'",
+      "the external image (RUN --mount=from) 'tonistiigi/xx:1.4.0'",
+      "the external image (COPY --from) 'docker/buildx-bin:0.14'",
+    ]) expect(message).toContain(described);
+    expect(message).toContain("Pin them with: nx g @stagecraft/nx:lock --include='^tool$'");
+    expect(calls).toEqual([]);
+  });
 });
