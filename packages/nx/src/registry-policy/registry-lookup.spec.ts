@@ -38,6 +38,9 @@ function fakeStore(remote: Record<string, 'workspace' | 'upstream'>, settings: P
     },
     clients: new RegistryClients({}),
     requests: () => 0,
+    recordsAt() {
+      throw new Error('no equivalence records in this fake');
+    },
   };
 }
 

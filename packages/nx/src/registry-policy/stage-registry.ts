@@ -10,6 +10,7 @@ import { RegistryError } from '../registry/errors';
 import { ImageRef, RegistryPrefix } from '../registry/reference';
 import type { EngineRegistryAuth } from '../docker/registry-transfer';
 import type { RegistrySettings } from './registry-options';
+import type { RecordLocation } from '../equivalence/registry-records';
 
 /** Where a tag was found. */
 export interface RemoteHit {
@@ -37,6 +38,8 @@ export interface StageRegistry {
   clients: RegistryClients;
   /** Registry round trips so far, every registry together. */
   requests(): number;
+  /** Where the equivalence records of the stage whose reference this is live (its repository in its registry). */
+  recordsAt(ref: string): RecordLocation;
 }
 
 export function stageRegistry(settings: RegistrySettings, clients = new RegistryClients()): StageRegistry {
@@ -86,5 +89,9 @@ export function stageRegistry(settings: RegistrySettings, clients = new Registry
     engineAuth: (ref) => clients.engineAuth(ref),
     clients,
     requests: () => clients.requests(),
+    recordsAt(ref) {
+      const { registry, registryRepository: repository } = ImageRef.parse(ref);
+      return { client: clients.for(registry), repository };
+    },
   };
 }

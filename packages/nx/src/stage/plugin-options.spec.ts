@@ -20,6 +20,7 @@ describe('checkPluginOptions', () => {
       verifyDeclaredTags: true,
       builder: 'legacy',
       skipDirectories: ['vendor', 'third_party'],
+      equivalence: false,
     };
     expect(checkPluginOptions(options)).toBe(options);
     expect(checkPluginOptions(undefined)).toEqual({});
@@ -47,6 +48,7 @@ describe('checkPluginOptions', () => {
     [{ targetNames: { run: 'package' } }, 'targetNames/run: "package" is already the name of the package target'],
     [{ declaredTags: '../tags.yml' }, 'declaredTags: expected a file path relative to the workspace root'],
     [{ verifyDeclaredTags: 1 }, 'verifyDeclaredTags: expected true or false'],
+    [{ equivalence: 'off' }, 'equivalence: expected true or false, got "off"'],
     [{ skipDirectories: 'vendor' }, 'skipDirectories: expected an array of directory names'],
     [{ skipDirectories: ['vendor', 'a/b'] }, 'skipDirectories/1: expected a directory name (no "/")'],
     [{ registy: 'r.example' }, 'registy: not an option of @stagecraft/nx; did you mean "registry"?'],

@@ -83,6 +83,7 @@ const OPTION_CHECKS: Record<keyof StagecraftOptions, Check> = {
   requireDeclaredTags: expectBoolean('requireDeclaredTags'),
   verifyDeclaredTags: expectBoolean('verifyDeclaredTags'),
   builder: expectOneOf('builder', BUILDER_CHOICES),
+  equivalence: expectBoolean('equivalence'),
   skipDirectories: (value, at) => {
     if (!Array.isArray(value)) throw new Error(`${at('skipDirectories')}: expected an array of directory names, like ["vendor"], got ${JSON.stringify(value)}`);
     value.forEach((entry, index) =>
