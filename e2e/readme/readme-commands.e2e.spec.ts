@@ -1,14 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeImagesNamed, uniqueImageName } from '../../packages/nx/testing/engine';
 import { REPO_ROOT, writeBusyboxBase } from '../../packages/nx/testing/workspace';
 
 /**
- * Runs the README's command blocks marked `<!-- readme-spec: run -->` (see the
- * note at the top of README.md) in a copy of the example workspace, in order,
- * and checks each command's exit status.
+ * Runs the command blocks marked `<!-- readme-spec: run -->` in README.md and then in
+ * each page of docs/ (see CONTRIBUTING.md, "Documentation that runs") in a copy of the
+ * example workspace, in order, and checks each command's exit status.
  *
  * The copy keeps the example's stages, names and graph, but builds them in
  * seconds: the base is Debian's static busybox instead of the debootstrap
@@ -21,22 +21,22 @@ const LIBRARIES = ['zlib', 'libpng', 'libyaml', 'fmt', 'fribidi'];
 const MARKER = '<!-- readme-spec: run -->';
 
 export interface ReadmeCommand {
-  /** The heading the block is under, for the failure message. */
+  /** The file and the heading the block is under, for the failure message. */
   section: string;
   command: string;
 }
 
 /** The commands of every marked ```sh block, a line each (backslash continuations joined, comments dropped). */
-export function markedCommands(markdown: string): ReadmeCommand[] {
+export function markedCommands(markdown: string, file = 'README.md'): ReadmeCommand[] {
   const lines = markdown.split('\n');
   const commands: ReadmeCommand[] = [];
   let section = '';
   for (let i = 0; i < lines.length; i++) {
-    if (lines[i].startsWith('#')) section = lines[i].replace(/^#+\s*/, '');
+    if (lines[i].startsWith('#')) section = `${file}: ${lines[i].replace(/^#+\s*/, '')}`;
     if (lines[i].trim() !== MARKER) continue;
     let start = i + 1;
     while (lines[start]?.trim() === '') start++;
-    if (!/^```(sh|bash)\s*$/.test(lines[start] ?? '')) throw new Error(`README.md:${i + 1}: ${MARKER} must come right before a \`\`\`sh block`);
+    if (!/^```(sh|bash)\s*$/.test(lines[start] ?? '')) throw new Error(`${file}:${i + 1}: ${MARKER} must come right before a \`\`\`sh block`);
     let end = start + 1;
     while (end < lines.length && !lines[end].startsWith('```')) end++;
     const block = lines.slice(start + 1, end).join('\n').replace(/\\\n\s*/g, '');
@@ -83,9 +83,10 @@ function copyExample(imageName: string): string {
   return root;
 }
 
-describe("the README's marked commands, run in (a quick copy of) the example workspace", () => {
+describe("the marked commands of the README and docs/, run in (a quick copy of) the example workspace", () => {
   const imageName = uniqueImageName('readme');
-  const commands = markedCommands(readFileSync(join(REPO_ROOT, 'README.md'), 'utf8'));
+  const pages = ['README.md', ...readdirSync(join(REPO_ROOT, 'docs')).filter((name) => name.endsWith('.md')).sort().map((name) => `docs/${name}`)];
+  const commands = pages.flatMap((page) => markedCommands(readFileSync(join(REPO_ROOT, page), 'utf8'), page));
   let root: string;
 
   beforeAll(() => {

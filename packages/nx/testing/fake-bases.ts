@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { BasePin } from '../src/bases/base-pin';
+import type { BasePin } from '../src/stage/base-pin';
 
 /**
  * Stands in for resolveBase in unit specs of generators, so they never reach a

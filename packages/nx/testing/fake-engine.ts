@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildRequest, BuildResult } from '../src/docker/build';
-import type { StageEngine } from '../src/build/engine';
+import type { StageEngine } from '../src/docker/stage-engine';
 import { PlatformMismatchError } from '../src/docker/image-platform';
 
 /** An Engine that keeps images in a map and builds by recording the request. */

@@ -472,7 +472,7 @@ function rewrittenFileFault(options: FaultOptions): Fault {
 /** Three processes take over one stale tag lock at the same instant (testing/lock-racer.js). */
 function lockRaceFault(options: FaultOptions): Fault {
   let root: string;
-  const lockModule = join(options.repoRoot, 'packages', 'nx', 'dist', 'build', 'tag-lock.js');
+  const lockModule = join(options.repoRoot, 'packages', 'nx', 'dist', 'ensure', 'tag-lock.js');
   const racer = join(options.repoRoot, 'packages', 'nx', 'testing', 'lock-racer.js');
   return {
     name: '3 processes race for a stale lock',

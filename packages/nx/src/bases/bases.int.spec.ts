@@ -6,7 +6,7 @@ import { startTestRegistry, type TestRegistry } from '../../testing/registry';
 import { createTestWorkspace, type TestWorkspace } from '../../testing/workspace';
 import { RegistryClient } from '../registry';
 import { resolveBase } from './resolve-base';
-import type { BasePin } from './base-pin';
+import type { BasePin } from '../stage/base-pin';
 
 const CLOCK = { STAGECRAFT_NOW: '2026-11-21T12:00:00Z' };
 

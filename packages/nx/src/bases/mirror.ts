@@ -4,7 +4,7 @@
  * as they are, so the digest (and every key) stays the same.
  */
 import { copyImage, parseRegistryRef } from '../registry';
-import type { BasePin } from './base-pin';
+import type { BasePin } from '../stage/base-pin';
 import { registryClientFor } from './resolve-base';
 
 /** Where the mirror keeps an image: the workspace registry's host and the repository under its path. */

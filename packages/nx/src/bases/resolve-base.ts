@@ -1,7 +1,7 @@
 /** What an external base's reference means now: the digest its registry serves, or a local-only image's id. */
 import type Docker from 'dockerode';
 import { RegistryClient, RegistryError, apiHost, parseRegistryRef, registryCredentials } from '../registry';
-import type { BasePin } from './base-pin';
+import type { BasePin } from '../stage/base-pin';
 
 /** A client for the registry a reference lives in (Docker Hub's API host for docker.io), with Docker's credentials. */
 export function registryClientFor(registry: string, env: NodeJS.ProcessEnv = process.env): RegistryClient {

@@ -1,7 +1,7 @@
 /** The build-time rule for external bases: no build starts on a base that no pin names. */
 import type { StagePlan } from '../key/plan';
 import { definingFile } from '../stage/definition-files';
-import { lockCommand } from '../lock/commands';
+import { lockCommand } from '../identity/commands';
 
 /** Why the stage must not be built, or undefined when its base (if external) is pinned. */
 export function unpinnedBaseRefusal(plan: StagePlan): string | undefined {

@@ -35,10 +35,10 @@ export async function runQueryCli(
   const stages = parsed.stages.length ? parsed.stages : Object.keys(workspace.stages).sort();
   for (const stage of stages) stageProjectNamed(workspace, stage);
 
-  const { stageContextFor } = await import('../build/stage-context');
+  const { stageContextFor } = await import('../ensure/stage-context');
   const stageContext = stageContextFor(workspace.context, stages);
   if (verb === 'status') {
-    const { workspaceStatuses, statusText } = await import('../build/stage-status');
+    const { workspaceStatuses, statusText } = await import('../ensure/stage-status');
     const statuses = await workspaceStatuses(stageContext, stages);
     answer(parsed.json ? `${JSON.stringify(statuses)}\n` : statusText(statuses));
     return 0;

@@ -1,5 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { executorName } from '../plugin/identity';
+import { executorName } from '../identity/identity';
 import { DEFAULT_OPTIONS } from '../stage/types';
 import { loadCliWorkspace, stageProjectNamed } from './workspace';
 
@@ -30,7 +30,7 @@ export async function runStageCli(args: string[], effects: CliEffects): Promise<
   if (built !== 0) throw new Error(`the image of stage ${stage} could not be built (nx run ${stage}:${dockerStage} exited with ${built})`);
 
   const context: ExecutorContext = { ...workspace.context, projectName: stage, targetName: run, target: project.targets?.[run] };
-  const { runInStageImage } = await import('../build/run-in-image');
+  const { runInStageImage } = await import('../run/run-in-image');
   const { exitCode } = await runInStageImage({ __unparsed__: rest }, context);
   return exitCode;
 }

@@ -1,6 +1,6 @@
 /** Comparing a stage's computed tag with its declaration, and the messages that say what to do. */
-import { generatorCommand } from '../plugin/identity';
-import { includeOnly } from '../lock/commands';
+import { generatorCommand } from '../identity/identity';
+import { includeOnly } from '../identity/commands';
 import type { DeclaredTags } from './declared-tags-file';
 import { bucketOf, keyMatchesTag, tagPartOf } from './tags';
 

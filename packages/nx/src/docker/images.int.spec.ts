@@ -2,7 +2,7 @@ import { randomBytes } from 'crypto';
 import { buildImage } from './build';
 import { packContext } from './context';
 import { connectEngine } from './engine';
-import { dockerEngine } from '../build/engine';
+import { dockerEngine } from './stage-engine';
 import { removeImages } from '../../testing/engine';
 import { imageExists, listLocalImages } from './images';
 

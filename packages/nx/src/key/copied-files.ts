@@ -6,7 +6,7 @@
  * directory moves no tag.
  */
 import { posix } from 'node:path';
-import { jsonFormArguments, leadingFlags, readInstructions, wordText } from '../render/dockerfile-instructions';
+import { jsonFormArguments, leadingFlags, readInstructions, wordText } from '../dockerfile/dockerfile-instructions';
 import { isLocalSource, type Stage } from '../stage/types';
 
 /** Every file of the context directory: a source that is the directory itself, or one computed from variables. */

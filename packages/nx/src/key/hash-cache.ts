@@ -1,5 +1,5 @@
 import { lstatSync, mkdirSync, readFileSync } from 'node:fs';
-import { writeFileAtomically } from '../sources/atomic';
+import { writeFileAtomically } from '../util/atomic';
 import { dirname, join } from 'node:path';
 import { hashFiles, type HashedFile } from './files';
 

@@ -14,7 +14,7 @@ import { stageTag } from './tag';
 import { definingFile } from '../stage/definition-files';
 import type { ResolvedOptions, Stage } from '../stage/types';
 import { staticSourceIdentity } from './static-source-identity';
-import { externalBaseOf, type ExternalBase } from '../bases/external-base';
+import { externalBaseOf, type ExternalBase } from './external-base';
 import { STAGE_DEFINITION_FILES } from '../stage/pins';
 
 export interface PlanContext {

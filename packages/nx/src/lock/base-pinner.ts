@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
-import type { BasePin } from '../bases/base-pin';
-import { describeBasePin } from '../bases/base-pin';
-import { digestIn } from '../bases/external-base';
+import type { BasePin } from '../stage/base-pin';
+import { describeBasePin } from '../stage/base-pin';
+import { digestIn } from '../key/external-base';
 import { definingFile } from '../stage/definition-files';
 import type { Pinner, PinnerContext } from './pinner';
 import type { Stage } from '../stage/types';

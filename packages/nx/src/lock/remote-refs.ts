@@ -1,4 +1,4 @@
-import { runCommand } from '../sources/process';
+import { runCommand } from '../util/process';
 import { GIT_ENV, GIT_SAFETY } from '../sources/git';
 
 /** A repository's branches and tags, each with the commit it points at (annotated tags peeled). */

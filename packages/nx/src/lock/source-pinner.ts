@@ -5,7 +5,7 @@ import type { Pinner, PinOutcome, PinRequest } from './pinner';
 import { listRemoteRefs, type RemoteRefs } from './remote-refs';
 import { resolveRev } from './resolve-rev';
 import { parseRev, type Rev } from './rev';
-import { concurrencyLimit } from './concurrency';
+import { concurrencyLimit } from '../util/concurrency';
 
 interface SourceWant {
   git: string;

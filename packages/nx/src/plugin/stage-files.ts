@@ -6,7 +6,7 @@ import { join, posix } from 'node:path';
 import { PluginCache } from 'nx/src/utils/plugin-cache-utils';
 import { workspaceDataDirectory } from 'nx/src/utils/cache-directory';
 import { KEY_FORMAT } from '../key/key';
-import { PLUGIN_VERSION } from './identity';
+import { PLUGIN_VERSION } from '../identity/identity';
 import { STAGE_FILE_NAME } from '../stage/definition-files';
 import type { Stage } from '../stage/types';
 import { STAGE_DEFINITION_FILES } from '../stage/pins';

@@ -1,5 +1,5 @@
 import type { ProjectConfiguration } from '@nx/devkit';
-import { isPluginExecutor } from './identity';
+import { isPluginExecutor } from '../identity/identity';
 
 /** True for projects this plugin inferred (they carry a Stagecraft executor). */
 export function isStageProject(project: Pick<ProjectConfiguration, 'targets'>): boolean {

@@ -2,7 +2,7 @@ import type { ProjectConfiguration, TargetConfiguration } from '@nx/devkit';
 import { isRemoteSource, type ResolvedOptions, type Stage } from '../stage/types';
 import { PIN_FILE_NAME } from '../stage/pins';
 import { copiedFileInputs } from '../key/copied-files';
-import { executorName } from './identity';
+import { executorName } from '../identity/identity';
 import { ignoredFilesInput } from './ignored-inputs';
 
 const TECHNOLOGIES = ['docker'];

@@ -1,5 +1,5 @@
 /** A stage's own images in the local Engine, and their removal. */
-import { repositoryOf } from '../bases/external-base';
+import { repositoryOf } from '../key/external-base';
 import type Docker from 'dockerode';
 import { LABEL_KEY, LABEL_STAGE } from '../docker/labels';
 import type { StageImage } from './select';

@@ -1,5 +1,5 @@
 /** prune: a stage's images that are not current go, locally and (with a registry) there too. */
-import { repositoryOf } from '../bases/external-base';
+import { repositoryOf } from '../key/external-base';
 import { tagPartOf } from '../declared-tags/tags';
 import type Docker from 'dockerode';
 import { imagesUsedByContainers, listStageImages, removeStageImage } from './local-images';

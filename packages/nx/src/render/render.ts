@@ -4,7 +4,7 @@
  * `packages/<upstream>/<file>` for package-consuming stages, and the `files`
  * returned here. Output is deterministic: the same input gives the same bytes.
  */
-import { rewriteDockerfileRefs } from './dockerfile-refs';
+import { rewriteDockerfileRefs } from '../dockerfile/dockerfile-refs';
 import { definingFile } from '../stage/definition-files';
 import { StageError } from '../stage/errors';
 import { ENV_NAME, runInstruction, shellEnvAssignment, shellJoin, shellQuote } from './shell';

@@ -1,6 +1,6 @@
 import { mkdir, mkdtemp, readdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { runChecked } from './process';
+import { runChecked } from '../util/process';
 
 /**
  * Unpacks a tar archive (plain, gzip, bzip2 or xz: GNU tar detects which) into

@@ -1,6 +1,6 @@
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathExists, temporarySibling } from './atomic';
+import { pathExists, temporarySibling } from '../util/atomic';
 import { downloadTo, type DownloadProgress } from './download';
 import { sha256OfFile } from './sha256-file';
 

@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { pathExists, publishDirectory } from './atomic';
-import { runChecked, runCommand, runPipeline } from './process';
-import { SOURCES_COMMAND } from '../lock/commands';
+import { pathExists, publishDirectory } from '../util/atomic';
+import { runChecked, runCommand, runPipeline } from '../util/process';
+import { SOURCES_COMMAND } from '../identity/commands';
 
 const FULL_COMMIT = /^[0-9a-fA-F]{40}$/;
 

@@ -1,7 +1,7 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { RemoteSource } from '../stage/types';
-import { pathExists, publishDirectory } from './atomic';
+import { pathExists, publishDirectory } from '../util/atomic';
 import { extractArchive } from './extract';
 import { fetchArchive, normaliseSha256 } from './fetch-archive';
 import { exportGitRev, resolveGitRev } from './git';

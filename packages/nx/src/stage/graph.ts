@@ -1,4 +1,4 @@
-import { parseDockerfileRefs } from '../render/dockerfile-refs';
+import { parseDockerfileRefs } from '../dockerfile/dockerfile-refs';
 import { definingFile } from './definition-files';
 import { StageError, StageErrors } from './errors';
 import type { ResolvedOptions, Stage } from './types';

@@ -6,7 +6,7 @@
  */
 import { StageError } from './errors';
 import { STAGE_FILE_NAMES } from './definition-files';
-import { orderedBasePin, parseBasePin, type BasePin } from '../bases/base-pin';
+import { orderedBasePin, parseBasePin, type BasePin } from './base-pin';
 
 export const PIN_FILE_NAME = 'stage.lock.json';
 

@@ -1,5 +1,5 @@
 import type { NxJsonConfiguration } from '@nx/devkit';
-import { PLUGIN_NAMES } from '../plugin/identity';
+import { PLUGIN_NAMES } from '../identity/identity';
 import type { StagecraftOptions } from './types';
 
 /** The options of the Stagecraft entry in nx.json's plugins, or {} when it is registered without options. */

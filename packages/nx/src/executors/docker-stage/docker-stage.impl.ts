@@ -1,9 +1,9 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
-import { isAvailable, type StageOutcome } from '../../build/ensure-stage';
-import { runStages } from '../../build/run-stages';
+import { isAvailable, type StageOutcome } from '../../report/outcome';
+import { runStages } from '../../ensure/run-stages';
 import type { DockerStageExecutorOptions } from './schema';
-import { runSummary } from '../../build/summary';
-import { dryRunStages } from '../../build/stage-status';
+import { runSummary } from '../../report/summary';
+import { dryRunStages } from '../../ensure/stage-status';
 import { stageTaskResult, type BatchTaskResult } from '../shared/stage-task-result';
 
 /** One stage: the same path as a batch of one. */

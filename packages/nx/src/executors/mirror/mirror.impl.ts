@@ -1,6 +1,6 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { stageContextFor } from '../../build/stage-context';
-import { registrySettings } from '../../build/registry-options';
+import { stageContextFor } from '../../ensure/stage-context';
+import { registrySettings } from '../../registry-policy/registry-options';
 import { unpinnedBaseRefusal } from '../../bases/unpinned';
 import { reportFailure } from '../shared/report-failure';
 import type { MirrorExecutorOptions } from './schema';

@@ -1,8 +1,8 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
-import { isAvailable, type StageOutcome } from '../../build/ensure-stage';
-import { packageStages } from '../../build/package-stages';
-import { batchParallelism } from '../../build/parallelism';
-import { runSummary } from '../../build/summary';
+import { isAvailable, type StageOutcome } from '../../report/outcome';
+import { packageStages } from '../../package/package-stages';
+import { batchParallelism } from '../../ensure/parallelism';
+import { runSummary } from '../../report/summary';
 import { stageTaskResult, type BatchTaskResult } from '../shared/stage-task-result';
 import type { PackageExecutorOptions } from './schema';
 

@@ -1,5 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { stageContextFor } from '../../build/stage-context';
+import { stageContextFor } from '../../ensure/stage-context';
 import { connectEngine, ensureEngineReachable } from '../../docker/engine';
 import { describePrune, pruneStage } from '../../prune/prune-stage';
 import { stageRegistryPruner } from '../../prune/registry-pruner';

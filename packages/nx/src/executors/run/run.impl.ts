@@ -1,5 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
-import { runInStageImage } from '../../build/run-in-image';
+import { runInStageImage } from '../../run/run-in-image';
 import { shellJoin } from '../../render/shell';
 import { reportFailure } from '../shared/report-failure';
 import type { RunExecutorOptions } from './schema';

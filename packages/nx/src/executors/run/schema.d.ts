@@ -1,3 +1,3 @@
-import type { RunRequest } from '../../build/run-arguments';
+import type { RunRequest } from '../../run/run-arguments';
 
 export type RunExecutorOptions = RunRequest;

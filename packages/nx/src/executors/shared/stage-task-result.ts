@@ -1,5 +1,5 @@
-import { isAvailable } from '../../build/ensure-stage';
-import type { StageRunEvent } from '../../build/run-stages';
+import { isAvailable } from '../../report/outcome';
+import type { StageRunEvent } from '../../ensure/run-stages';
 
 /** What a batch implementation yields to Nx for one task. */
 export interface BatchTaskResult {

@@ -1,7 +1,7 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
-import { stageContextFor } from '../../build/stage-context';
-import { fetchStageSource, sourcesSummary, type FetchOutcome } from '../../build/fetch-sources';
-import { concurrencyLimit } from '../../lock/concurrency';
+import { stageContextFor } from '../../ensure/stage-context';
+import { fetchStageSource, sourcesSummary, type FetchOutcome } from '../../fetch/fetch-sources';
+import { concurrencyLimit } from '../../util/concurrency';
 import { reportFailure } from '../shared/report-failure';
 import type { SourcesExecutorOptions } from './schema';
 

@@ -1,7 +1,7 @@
 import type { ExecutorContext } from '@nx/devkit';
 import { planJson, planText } from '../../key/plan-output';
 import { reportFailure } from '../shared/report-failure';
-import { stageContextFor } from '../../build/stage-context';
+import { stageContextFor } from '../../ensure/stage-context';
 import type { StagePlanExecutorOptions } from './schema';
 
 export default async function stagePlanExecutor(

@@ -2,7 +2,7 @@ import type { ExecutorContext } from '@nx/devkit';
 import { checkStageTag, ensureDeclaredStagesExist, readDeclaredTags, tagCheckFailure } from '../../declared-tags';
 import { isStageProject } from '../../plugin/stage-projects';
 import { reportFailure } from '../shared/report-failure';
-import { stageContextFor } from '../../build/stage-context';
+import { stageContextFor } from '../../ensure/stage-context';
 import type { TagCheckExecutorOptions } from './schema';
 
 /** Mesa's early tag check: the stage's computed tag against its declaration, with no Docker. */

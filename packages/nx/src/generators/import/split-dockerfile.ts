@@ -10,7 +10,7 @@ import {
   wordText,
   type Instruction,
   type Word,
-} from '../../render/dockerfile-instructions';
+} from '../../dockerfile/dockerfile-instructions';
 import { argDeclarations, expandArgs } from './build-args';
 
 export interface SplitOptions {

@@ -1,6 +1,6 @@
 import { formatFiles, readJson, readNxJson, updateNxJson, writeJson, type NxJsonConfiguration, type PluginConfiguration, type Tree } from '@nx/devkit';
 import { parseImageRef } from '../../docker/image-ref';
-import { PLUGIN_NAMES, PLUGIN_PACKAGE } from '../../plugin/identity';
+import { PLUGIN_NAMES, PLUGIN_PACKAGE } from '../../identity/identity';
 import { stageRepository } from '../../key/tag';
 import { DEFAULT_OPTIONS, REFRESH_PERIODS, type StagecraftOptions } from '../../stage/types';
 import { defaultImageName } from './default-image-name';

@@ -6,7 +6,7 @@ import { formatPins } from '../../stage/pins';
 import { planLock, type PinFileChange } from '../../lock/lock';
 import { stageProjectNames, workspaceContext } from '../shared/workspace-context';
 import type { LockGeneratorSchema } from './schema';
-import { generatorCommand } from '../../plugin/identity';
+import { generatorCommand } from '../../identity/identity';
 import { shellQuote } from '../../render/shell';
 
 /**

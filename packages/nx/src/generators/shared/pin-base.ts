@@ -5,9 +5,9 @@
  */
 import type { Tree } from '@nx/devkit';
 import { posix } from 'node:path';
-import type { BasePin } from '../../bases/base-pin';
-import { digestIn } from '../../bases/external-base';
-import { lockCommand } from '../../lock/commands';
+import type { BasePin } from '../../stage/base-pin';
+import { digestIn } from '../../key/external-base';
+import { lockCommand } from '../../identity/commands';
 import { resolveBases } from '../../lock/base-pinner';
 import { PIN_FILE_NAME, formatPins, parsePins } from '../../stage/pins';
 

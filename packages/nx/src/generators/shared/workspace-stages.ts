@@ -1,6 +1,6 @@
 import { readNxJson, visitNotIgnoredFiles, type Tree } from '@nx/devkit';
 import { posix } from 'node:path';
-import { PLUGIN_PACKAGE } from '../../plugin/identity';
+import { PLUGIN_PACKAGE } from '../../identity/identity';
 import { stageDirectories } from '../../plugin/stage-files';
 import { DOCKERFILE_NAME, STAGE_FILE_NAME, STAGE_FILE_NAMES } from '../../stage/definition-files';
 import { stageNameFromDirectory } from '../../stage/names';

@@ -10,10 +10,10 @@ import {
   type DeclaredTags,
   type TagCheck,
 } from '../../declared-tags';
-import { generatorCommand } from '../../plugin/identity';
+import { generatorCommand } from '../../identity/identity';
 import { stageProjectNames, workspaceContext } from '../shared/workspace-context';
 import { pluginOptionsFrom } from '../../stage/plugin-options';
-import { stageContextFor } from '../../build/stage-context';
+import { stageContextFor } from '../../ensure/stage-context';
 import { resolveOptions } from '../../stage/types';
 import type { UpdateTagsGeneratorSchema } from './schema';
 

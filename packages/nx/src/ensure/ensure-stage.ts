@@ -1,0 +1,177 @@
+import { cpus } from 'node:os';
+import { join } from 'node:path';
+import { stageLabels } from '../docker/labels';
+import { definingFile } from '../stage/definition-files';
+import { KEY_FORMAT } from '../key/key';
+import type { KeyHistory } from './key-history';
+import { isRemoteSource, type TargetKind } from '../stage/types';
+import type { Planner, StagePlan } from '../key/plan';
+import { writeStageManifest, type StageManifest } from '../report/manifest';
+import type { StageOutcome, StageStatus } from '../report/outcome';
+import { rebuildReasons } from './rebuild-reasons';
+import { withTagLock } from './tag-lock';
+import type { StageEngine } from '../docker/stage-engine';
+import { fromRegistry, pullUpstreams, pushTag, shouldPushPresent, type RegistryRun } from '../registry-policy/registry-steps';
+
+export interface EnsureStageDeps {
+  engine: StageEngine;
+  planner: Planner;
+  workspaceRoot: string;
+  /** Stagecraft's store of sources and git mirrors. */
+  cacheDir: string;
+  /** Local tags with their image ids, listed once per run and updated as stages are built. */
+  localImages: Map<string, string>;
+  /** Rebuild this stage even when present, without Docker's layer cache. */
+  isForced: (stage: string) => boolean;
+  /** Say which inputs changed since the stage's last build (--explain). */
+  explain: boolean;
+  history: KeyHistory;
+  /** The configured target names, for messages that say which target to run. */
+  targetNames: Record<TargetKind, string>;
+  /** Offer BuildKit the stage's earlier images as cache (set when a registry holds them). */
+  cacheFromEarlierTags?: boolean;
+  log: (stage: string, line: string) => void;
+  /** Set when a registry is configured. */
+  registry?: RegistryRun;
+}
+
+const PROXY_VARIABLES = ['HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY', 'ALL_PROXY'];
+
+/**
+ * Makes sure the image with the stage's content tag exists: present locally
+ * means done; otherwise the stage is built through the Engine and tagged only
+ * when the build succeeded.
+ */
+export async function ensureStage(name: string, deps: EnsureStageDeps): Promise<StageOutcome> {
+  const started = Date.now();
+  let plan: StagePlan | undefined;
+  try {
+    plan = await deps.planner.plan(name);
+    for (const notice of plan.notices) deps.log(name, notice);
+    const log = (line: string) => deps.log(name, line);
+    const present = deps.localImages.get(plan.tag);
+    if (present && !deps.isForced(name)) {
+      if (deps.explain) log(`image present: ${plan.tag}; nothing to rebuild`);
+      if (shouldPushPresent(plan.tag, deps.registry)) await pushTag(plan.tag, deps.registry, deps.engine, log);
+      const durationMs = Date.now() - started;
+      writeStageManifest(deps.workspaceRoot, manifestOf(plan, present, 'present', durationMs));
+      return { stage: name, status: 'present', tag: plan.tag, durationMs };
+    }
+    const fetched = deps.registry && !deps.isForced(name) ? await fromRegistry(plan, deps.registry, deps.engine, log) : undefined;
+    if (fetched) {
+      if (fetched.imageId) deps.localImages.set(plan.tag, fetched.imageId);
+      const durationMs = Date.now() - started;
+      writeStageManifest(deps.workspaceRoot, { ...manifestOf(plan, fetched.imageId, fetched.status, durationMs), digest: fetched.digest });
+      return { stage: name, status: fetched.status, tag: plan.tag, durationMs };
+    }
+    const built = await withTagLock(join(deps.cacheDir, 'locks'), plan.tag, async () => {
+      // Another run may have built this tag while we waited for the lock.
+      const builtMeanwhile = deps.isForced(name) ? undefined : await deps.engine.imageIdOf(plan!.tag);
+      if (builtMeanwhile) return { imageId: builtMeanwhile, status: 'present' as const };
+      if (deps.explain) explainRebuild(plan!, deps);
+      if (deps.registry) await pullUpstreams(plan!, deps.localImages, deps.registry, deps.engine, log);
+      const imageId = await build(plan!, deps);
+      // A forced rebuild moved the tag: the image it replaced would linger untagged.
+      if (present && present !== imageId) await deps.engine.removeImage(present);
+      deps.history.record(name, plan!.keyDocument, plan!.tag);
+      return { imageId, status: 'built' as const };
+    });
+    deps.localImages.set(plan.tag, built.imageId);
+    if (built.status === 'built' && deps.registry?.store.settings.push) await pushTag(plan.tag, deps.registry, deps.engine, log);
+    const durationMs = Date.now() - started;
+    writeStageManifest(deps.workspaceRoot, manifestOf(plan, built.imageId, built.status, durationMs));
+    return { stage: name, status: built.status, tag: plan.tag, durationMs };
+  } catch (error) {
+    return { stage: name, status: 'failed', tag: plan?.tag, durationMs: Date.now() - started, message: (error as Error).message };
+  }
+}
+
+function explainRebuild(plan: StagePlan, deps: EnsureStageDeps): void {
+  const name = plan.stage.name;
+  for (const reason of rebuildReasons(plan.keyDocument, deps.history.last(name), deps.isForced(name))) deps.log(name, `rebuilding: ${reason}`);
+}
+
+async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
+  // Loaded only when something is built, so a no-op run never pays for them.
+  const { packContext } = await import('../docker/context');
+  const { prepareSource } = await import('../sources/prepare');
+  const { buildContextEntries } = await import('./build-context');
+  const stage = plan.stage;
+  const remote = isRemoteSource(stage.source) ? stage.source : undefined;
+  const sourceTree = remote
+    ? (
+        await prepareSource(remote, {
+          workspaceRoot: deps.workspaceRoot,
+          cacheDir: deps.cacheDir,
+          what: `${definingFile(stage)} at /source`,
+          commit: plan.keyDocument.source?.['commit'],
+        })
+      ).dir
+    : undefined;
+  const source = remote ? ('url' in remote ? remote.url : remote.git) : undefined;
+  const rev = plan.keyDocument.source?.['commit'] ?? plan.keyDocument.source?.['rev'];
+  const labels = stageLabels({ stage: stage.name, key: plan.key, keyFormat: KEY_FORMAT, rev, source });
+  const { dockerfileForBuild } = await import('./build-base');
+  const planned = await dockerfileForBuild(plan, deps.engine, deps.registry?.store.settings.registry);
+  const dockerfile = `${planned.trimEnd()}\n${labelInstruction(labels)}\n`;
+  const entries = await buildContextEntries(plan, deps.workspaceRoot, sourceTree, dockerfile, deps.targetNames.package);
+  const buildOnce = (noCache: boolean) =>
+    deps.engine.build({
+      tag: plan.tag,
+      context: packContext(entries),
+      labels: {},
+      buildArgs: machineBuildArgs(plan.dockerfile),
+      noCache,
+      // The key names the platform, so the build must target it too.
+      platform: plan.keyDocument.platform,
+      onLine: (line) => deps.log(stage.name, line),
+      upstreamRefs: new Map(Object.entries(plan.imageUpstreamTags).map(([upstream, tag]) => [tag, upstream])),
+      upstreamTarget: deps.targetNames.dockerStage,
+      cacheFrom: deps.cacheFromEarlierTags ? earlierTags(plan, deps) : undefined,
+    });
+  const noCache = deps.isForced(stage.name);
+  const result = await buildOnce(noCache).catch(async (error: unknown) => {
+    const { isPlatformMismatch } = await import('../docker/image-platform');
+    if (noCache || !isPlatformMismatch(error)) throw error;
+    deps.log(stage.name, `the layer cache gave an image for ${error.got}, not ${error.wanted}: building again without it`);
+    return buildOnce(true);
+  });
+  return result.imageId;
+}
+
+/** The stage's earlier images: the tags its last builds recorded, and the ones of its repository present here. */
+function earlierTags(plan: StagePlan, deps: EnsureStageDeps): string[] {
+  const repository = plan.tag.slice(0, plan.tag.lastIndexOf(':') + 1);
+  const local = [...deps.localImages.keys()].filter((tag) => tag.startsWith(repository)).sort().reverse();
+  return [...new Set([...deps.history.previousTags(plan.stage.name), ...local])].filter((tag) => tag !== plan.tag).slice(0, 3);
+}
+
+/**
+ * All labels in one LABEL instruction of the built Dockerfile (after the key
+ * was computed, so the key never contains itself). The build API's labels
+ * option would cost the legacy builder one extra step per label.
+ */
+export function labelInstruction(labels: Record<string, string>): string {
+  const pairs = Object.entries(labels)
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([name, value]) => `${JSON.stringify(name)}=${JSON.stringify(value)}`);
+  return `LABEL ${pairs.join(' ')}`;
+}
+
+/**
+ * Values that differ per machine and never change the result: the make -j
+ * count and proxy settings. They reach the build as build args, outside the key.
+ */
+export function machineBuildArgs(dockerfile: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  const args: Record<string, string> = {};
+  if (/^ARG JOBS\b/m.test(dockerfile)) args['JOBS'] = String(cpus().length);
+  for (const name of PROXY_VARIABLES) {
+    const value = env[name] ?? env[name.toLowerCase()];
+    if (value) args[name] = value;
+  }
+  return args;
+}
+
+function manifestOf(plan: StagePlan, imageId: string | undefined, status: StageManifest['status'], durationMs: number): StageManifest {
+  return { stage: plan.stage.name, tag: plan.tag, imageId, key: plan.key, status, durationMs, keyDocument: plan.keyDocument };
+}

@@ -1,0 +1,26 @@
+import type { StageOutcome } from './outcome';
+
+/**
+ * One line per stage (status, time, name, tag) after a count per status, where the
+ * run's timeline is, and last, for each aggregate stage whose image is here, its tag
+ * and how to run it.
+ */
+export function runSummary(outcomes: StageOutcome[], aggregates: ReadonlySet<string> = new Set(), timelineFiles: string[] = []): string {
+  const counts = { built: 0, pulled: 0, copied: 0, remote: 0, present: 0, failed: 0, skipped: 0 };
+  for (const outcome of outcomes) counts[outcome.status]++;
+  const width = Math.max(0, ...outcomes.map((o) => o.stage.length));
+  const sorted = [...outcomes].sort((a, b) => a.stage.localeCompare(b.stage));
+  const lines = sorted.map((o) => `  ${o.status.padEnd(8)}${seconds(o.durationMs).padStart(8)}  ${o.stage.padEnd(width)}  ${o.tag ?? ''}`.trimEnd());
+  const total = Object.entries(counts)
+    .filter(([, count]) => count > 0)
+    .map(([status, count]) => `${count} ${status}`)
+    .join(', ');
+  const finals = sorted.filter((o) => aggregates.has(o.stage) && o.tag && ['built', 'pulled', 'present'].includes(o.status));
+  const hints = finals.flatMap((o) => [`Final image (${o.stage}): ${o.tag}`, `  docker run --rm -it --network=none ${o.tag} sh`]);
+  const timeline = timelineFiles.length ? [`  timeline: ${timelineFiles.join(', ')}`] : [];
+  return [`Stagecraft: ${outcomes.length} stage${outcomes.length === 1 ? '' : 's'}: ${total}`, ...lines, ...timeline, ...hints].join('\n');
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)}s`;
+}
