@@ -1,6 +1,5 @@
 import type { CreateNodesResult, CreateNodesV2 } from '@nx/devkit';
-// Not from @nx/devkit, which the plugin worker has not loaded (0.3 s); nx's worker has this module loaded already.
-import { AggregateCreateNodesError } from 'nx/src/project-graph/error-types';
+import { AggregateCreateNodesError } from '../nx-compat/nx-compat';
 import { definingFile, STAGE_FILES_GLOB } from '../stage/definition-files';
 import { buildStageGraph, type StageGraph } from '../stage/graph';
 import { StageErrors } from '../stage/errors';
@@ -20,7 +19,7 @@ export const createNodesV2: CreateNodesV2<StagecraftOptions> = [
     const options = resolveOptions(rawOptions);
     const cache = openStageCache();
     const { stages, errors, unloaded } = loadStagesCached(context.workspaceRoot, stageDirectories(configFiles), cache);
-    cache.writeToDisk();
+    cache.save();
 
     let graph: StageGraph | undefined;
     try {
@@ -42,5 +41,3 @@ export const createNodesV2: CreateNodesV2<StagecraftOptions> = [
     return results;
   },
 ];
-
-export const createNodes = createNodesV2;

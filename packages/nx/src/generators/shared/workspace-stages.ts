@@ -1,4 +1,5 @@
-import { readNxJson, visitNotIgnoredFiles, type Tree } from '@nx/devkit';
+import { readNxJson, type Tree } from '@nx/devkit';
+import { visitNotIgnoredFiles } from '../../nx-compat/nx-compat';
 import { posix } from 'node:path';
 import { PLUGIN_PACKAGE } from '../../identity/identity';
 import { stageDirectories } from '../../plugin/stage-files';
