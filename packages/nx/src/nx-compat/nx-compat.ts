@@ -40,6 +40,23 @@ export function createNodesExports<T>(nodes: CreateNodesV2<T>): { createNodes: C
   return { createNodes: nodes, createNodesV2: nodes };
 }
 
+export type BatchTaskStatus = 'success' | 'failure' | 'skipped';
+
+/** What a batch implementation yields to Nx for one task. */
+export interface BatchTaskResult {
+  task: string;
+  result: { success: boolean; status: BatchTaskStatus; terminalOutput: string; startTime: number; endTime: number };
+}
+
+/**
+ * One task's result from a batch, with its own start and end, which nx 22.6 and later take as the
+ * task's duration (and critical path). `status` tells a task skipped because an upstream failed from
+ * one that failed: nx 22.7.12 (not 22.7.0), 23.x and 24.x read it; earlier 22.x read `success` only.
+ */
+export function batchTaskResult(task: string, status: BatchTaskStatus, terminalOutput: string, startTime: number, endTime: number): BatchTaskResult {
+  return { task, result: { success: status === 'success', status, terminalOutput, startTime, endTime } };
+}
+
 export interface WorkspaceGraph {
   root: string;
   projectGraph: ProjectGraph;

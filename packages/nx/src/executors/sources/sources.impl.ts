@@ -1,6 +1,7 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { stageContextFor } from '../../ensure/stage-context';
 import { fetchStageSource, sourcesSummary, type FetchOutcome } from '../../fetch/fetch-sources';
+import { batchTaskResult, type BatchTaskResult } from '../../nx-compat/nx-compat';
 import { concurrencyLimit } from '../../util/concurrency';
 import { reportFailure } from '../shared/report-failure';
 import type { SourcesExecutorOptions } from './schema';
@@ -28,7 +29,7 @@ export async function* batchSources(
   inputs: Record<string, SourcesExecutorOptions>,
   overrides: SourcesExecutorOptions,
   context: ExecutorContext,
-): AsyncGenerator<{ task: string; result: { success: boolean; terminalOutput: string; startTime: number; endTime: number } }> {
+): AsyncGenerator<BatchTaskResult> {
   const taskOf = new Map(Object.values(taskGraph.tasks).map((task) => [task.target.project, task.id]));
   const parallel = overrides.parallel ?? Object.values(inputs).find((options) => options.parallel)?.parallel ?? DEFAULT_PARALLEL;
   const startTime = Date.now();
@@ -45,10 +46,7 @@ export async function* batchSources(
     outcomes.push(outcome);
     // Nx ends the batch process as soon as it has the last result, so the summary goes out first.
     if (!pending.size) process.stderr.write(`${sourcesSummary(outcomes)}\n`);
-    yield {
-      task: taskOf.get(outcome.stage)!,
-      result: { success: outcome.status !== 'failed', terminalOutput: line(outcome), startTime, endTime: Date.now() },
-    };
+    yield batchTaskResult(taskOf.get(outcome.stage)!, outcome.status === 'failed' ? 'failure' : 'success', line(outcome), startTime, Date.now());
   }
 }
 
