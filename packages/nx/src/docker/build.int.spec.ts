@@ -1,5 +1,7 @@
 import Docker from 'dockerode';
 import { randomBytes } from 'crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { buildImage, BuildError, BuildRequest } from './build';
 import { ContextEntry, packContext } from './context';
 import { connectEngine } from './engine';
@@ -157,6 +159,38 @@ describe('buildImage (real engine)', () => {
     results.forEach((r) => made.add(r.imageId));
     const tagged = await docker.getImage(tag).inspect();
     expect(results.map((r) => r.imageId)).toContain(tagged.Id);
+  });
+
+  describe('network', () => {
+    let server: Server;
+    const seen: string[] = [];
+    let url: string;
+
+    beforeAll(async () => {
+      server = createServer((request, response) => {
+        seen.push(request.url ?? '');
+        response.end(`served ${request.url}\n`);
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    });
+    afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+    it.each(['legacy', 'buildkit'] as const)('with %s, a RUN on the host network reaches a server on 127.0.0.1; without network it cannot', async (builder) => {
+      const fetch = (network: 'host' | 'none') =>
+        buildImage(
+          docker,
+          request(tagFor(`${builder}-${network}`), ['FROM scratch', 'COPY busybox /bin/busybox', `RUN ["/bin/busybox","wget","-O","/got","${url}/${builder}-${network}-${suffix}"]`], {
+            builder,
+            network,
+          }),
+        );
+      await fetch('host');
+      expect(seen).toContain(`/${builder}-host-${suffix}`);
+      const error = await buildError(fetch('none'));
+      expect(error.step).toMatch(/RUN .*wget/);
+      expect(seen).not.toContain(`/${builder}-none-${suffix}`);
+    });
   });
 
   describe('with BuildKit', () => {

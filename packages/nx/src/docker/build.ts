@@ -9,7 +9,7 @@ import { imageExists } from './images';
 import { requirePlatform } from './image-platform';
 import { BUILDER_CHATTER, BuildKitReader, LegacyReader, type ProgressReader } from './build-readers';
 import { readEngineMessages } from './progress';
-import { DEFAULT_OPTIONS } from '../stage/types';
+import { DEFAULT_OPTIONS, type NetworkMode } from '../stage/types';
 
 export interface BuildRequest {
   tag: string;
@@ -17,6 +17,8 @@ export interface BuildRequest {
   context: NodeJS.ReadableStream;
   labels: Record<string, string>;
   buildArgs: Record<string, string>;
+  /** The network RUN steps get (default: none). */
+  network?: NetworkMode;
   noCache: boolean;
   /** Each line of build output, without its newline. */
   onLine: (line: string) => void;
@@ -111,11 +113,11 @@ async function runBuild(docker: Docker, req: BuildRequest, abortSignal: AbortSig
   return imageId;
 }
 
-/** The same build for either builder: no network, no pull, no intermediate containers left. */
+/** The same build for either builder: the stage's network (none by default), no pull, no intermediate containers left. */
 function builderOptions(req: BuildRequest): Docker.ImageBuildOptions & Record<string, unknown> {
   const common = {
     dockerfile: 'Dockerfile',
-    networkmode: 'none',
+    networkmode: req.network ?? 'none',
     rm: true,
     forcerm: true,
     pull: false,

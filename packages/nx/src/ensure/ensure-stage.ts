@@ -4,7 +4,9 @@ import { stageLabels } from '../docker/labels';
 import { definingFile } from '../stage/definition-files';
 import { KEY_FORMAT } from '../key/key';
 import type { KeyHistory } from './key-history';
-import { isRemoteSource, type TargetKind } from '../stage/types';
+import { isRemoteSource, type NetworkMode, type TargetKind } from '../stage/types';
+import { networkOf } from '../stage/network';
+import { proxyBuildArgs } from './proxy-build-args';
 import type { Planner, StagePlan } from '../key/plan';
 import { writeStageManifest, type StageManifest } from '../report/manifest';
 import type { StageOutcome, StageStatus } from '../report/outcome';
@@ -34,8 +36,6 @@ export interface EnsureStageDeps {
   /** Set when a registry is configured. */
   registry?: RegistryRun;
 }
-
-const PROXY_VARIABLES = ['HTTP_PROXY', 'HTTPS_PROXY', 'FTP_PROXY', 'NO_PROXY', 'ALL_PROXY'];
 
 /**
  * Makes sure the image with the stage's content tag exists: present locally
@@ -115,12 +115,14 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
   const planned = await dockerfileForBuild(plan, deps.engine, deps.registry?.store.settings.registry);
   const dockerfile = `${planned.trimEnd()}\n${labelInstruction(labels)}\n`;
   const entries = await buildContextEntries(plan, deps.workspaceRoot, sourceTree, dockerfile, deps.targetNames.package);
+  const network = networkOf(stage);
   const buildOnce = (noCache: boolean) =>
     deps.engine.build({
       tag: plan.tag,
       context: packContext(entries),
       labels: {},
-      buildArgs: machineBuildArgs(plan.dockerfile),
+      buildArgs: machineBuildArgs(plan.dockerfile, network),
+      network,
       noCache,
       // The key names the platform, so the build must target it too.
       platform: plan.keyDocument.platform,
@@ -160,16 +162,14 @@ export function labelInstruction(labels: Record<string, string>): string {
 
 /**
  * Values that differ per machine and never change the result: the make -j
- * count and proxy settings. They reach the build as build args, outside the key.
+ * count, and for a networked build the proxy settings. They reach the build as
+ * build args, outside the key. A build without network gets no proxy: it could not use one.
  */
-export function machineBuildArgs(dockerfile: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-  const args: Record<string, string> = {};
-  if (/^ARG JOBS\b/m.test(dockerfile)) args['JOBS'] = String(cpus().length);
-  for (const name of PROXY_VARIABLES) {
-    const value = env[name] ?? env[name.toLowerCase()];
-    if (value) args[name] = value;
-  }
-  return args;
+export function machineBuildArgs(dockerfile: string, network: NetworkMode, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+  return {
+    ...(/^ARG JOBS\b/m.test(dockerfile) && { JOBS: String(cpus().length) }),
+    ...(network !== 'none' && proxyBuildArgs(env)),
+  };
 }
 
 function manifestOf(plan: StagePlan, imageId: string | undefined, status: StageManifest['status'], durationMs: number): StageManifest {

@@ -141,8 +141,8 @@ describe('the build core against a fake Engine', () => {
     expect(engine.removed).toEqual([before]);
   });
 
-  it('the CPU count and proxy settings reach the build as build args, and the tag is the same on every machine', async () => {
-    writeFileSync(join(root, 'other/stage.json'), JSON.stringify({ build: { type: 'make' } }));
+  it('the CPU count and proxy settings reach a networked build as build args, and the tag is the same on every machine', async () => {
+    writeFileSync(join(root, 'other/stage.json'), JSON.stringify({ build: { type: 'make' }, network: 'host' }));
     const buildOnMachine = async (cpuCount: number, proxy: string) => {
       const cpus = jest.spyOn(os, 'cpus').mockReturnValue(new Array(cpuCount).fill(os.cpus()[0]));
       const saved = process.env['HTTP_PROXY'];
@@ -159,9 +159,24 @@ describe('the build core against a fake Engine', () => {
     };
     const small = await buildOnMachine(2, 'http://127.0.0.1:3128');
     const large = await buildOnMachine(64, 'http://127.0.0.1:8080');
-    expect(small.buildArgs).toMatchObject({ JOBS: '2', HTTP_PROXY: 'http://127.0.0.1:3128' });
+    expect(small).toMatchObject({ network: 'host', buildArgs: { JOBS: '2', HTTP_PROXY: 'http://127.0.0.1:3128', http_proxy: 'http://127.0.0.1:3128' } });
     expect(large.buildArgs).toMatchObject({ JOBS: '64', HTTP_PROXY: 'http://127.0.0.1:8080' });
     expect(large.tag).toBe(small.tag);
+  });
+
+  it('a stage without network builds with network none and gets no proxy', async () => {
+    writeFileSync(join(root, 'other/stage.json'), JSON.stringify({ build: { type: 'make' } }));
+    const saved = process.env['HTTPS_PROXY'];
+    process.env['HTTPS_PROXY'] = 'http://127.0.0.1:3128';
+    try {
+      await batch(['base', 'other']).run();
+    } finally {
+      if (saved === undefined) delete process.env['HTTPS_PROXY'];
+      else process.env['HTTPS_PROXY'] = saved;
+    }
+    const request = engine.builds.find((r) => r.tag.startsWith('fake-other:'))!;
+    expect(request.network).toBe('none');
+    expect(Object.keys(request.buildArgs)).toEqual(['JOBS']);
   });
 
   it('ensureStage: a tag that appeared while waiting for the lock is taken as present', async () => {

@@ -33,7 +33,7 @@ export function stageContextFor(context: ExecutorContext, projectNames: string[]
   const projects = context.projectsConfigurations?.projects ?? {};
   const roots = upstreamClosure(context.projectGraph, projectNames)
     .filter((name) => projects[name] && isStageProject(projects[name]))
-    .map((name) => projects[name].root);
+    .map((name) => ({ root: projects[name].root, name }));
   // The plugin already loaded and validated these stages; its on-disk cache has them.
   const { stages, errors } = loadStagesCached(workspaceRoot, roots, openStageCache());
   if (errors.length) throw errors[0];

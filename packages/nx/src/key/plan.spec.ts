@@ -75,10 +75,44 @@ const stageFieldMutations: Array<[string, (json: Record<string, any>) => void]> 
   ['refresh', (j) => (j.refresh = 'day')],
   ['hashMode', (j) => (j.hashMode = 'git-commit')],
   ['consumePackages', (j) => (j.consumePackages = true)],
+  ['network (host)', (j) => (j.network = 'host')],
+  ['network (default)', (j) => (j.network = 'default')],
   ['optionalInputs (a glob that matches nothing)', (j) => (j.optionalInputs = ['patches/*.patch'])],
 ];
 
 const A_AND_DEPENDENTS = ['app', 'lib-a', 'lib-b'];
+
+describe('the refresh warning of a networked stage', () => {
+  let root: string;
+  beforeEach(() => {
+    root = mkdtempSync(join(tmpdir(), 'stagecraft-network-'));
+    writeWorkspace(root);
+  });
+  afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+  async function noticesOf(options = OPTIONS): Promise<string[]> {
+    const graph = buildStageGraph(DIRS.map((dir) => loadStage(root, dir)), options);
+    return (await new Planner({ workspaceRoot: root, graph, options, now: NOW, env: {} }).plan('lib-a')).notices;
+  }
+
+  it('names the stage file and /refresh when the stage says "never"', async () => {
+    editStageJson(root, 'lib-a', (j) => Object.assign(j, { network: 'host', refresh: 'never' }));
+    expect(await noticesOf()).toEqual([expect.stringMatching(/^warning: lib-a\/stage\.json at \/refresh: "never" on a stage with "network": "host": /)]);
+  });
+
+  it('names nx.json defaultRefresh and the stage file when "never" is the workspace default', async () => {
+    editStageJson(root, 'lib-a', (j) => (j.network = 'default'));
+    const [warning] = await noticesOf(resolveOptions({ ...OPTIONS, defaultRefresh: 'never' }));
+    expect(warning).toMatch(/^warning: nx\.json at defaultRefresh .*"never" applies to lib-a\/stage\.json, which declares "network": "default"/);
+  });
+
+  it('says nothing of a networked stage that refreshes, nor of a "never" stage without network', async () => {
+    editStageJson(root, 'lib-a', (j) => (j.network = 'host'));
+    expect(await noticesOf()).toEqual([]);
+    editStageJson(root, 'lib-a', (j) => Object.assign(j, { network: 'none', refresh: 'never' }));
+    expect(await noticesOf()).toEqual([]);
+  });
+});
 
 describe('stage keys under mutation', () => {
   let root: string;
@@ -195,6 +229,22 @@ describe('stage keys under mutation', () => {
     expect(changedStages(baseline, await tagsOf(root, undefined, new Date('2026-11-23T00:00:01Z')))).toEqual(
       DIRS.slice().sort(),
     );
+  });
+
+  it('"network": "none" keeps the tag of a stage that says nothing; host and default give different tags', async () => {
+    editStageJson(root, 'lib-a', (j) => (j.network = 'none'));
+    expect(changedStages(baseline, await tagsOf(root))).toEqual([]);
+    editStageJson(root, 'lib-a', (j) => (j.network = 'host'));
+    const host = await tagsOf(root);
+    editStageJson(root, 'lib-a', (j) => (j.network = 'default'));
+    expect(changedStages(host, await tagsOf(root))).toEqual(A_AND_DEPENDENTS);
+  });
+
+  it('proxy variables alter no tag of a networked stage', async () => {
+    editStageJson(root, 'lib-a', (j) => (j.network = 'host'));
+    const networked = await tagsOf(root);
+    const proxies = { HTTP_PROXY: 'http://127.0.0.1:3128', https_proxy: 'http://127.0.0.1:3128', NO_PROXY: 'localhost', ALL_PROXY: 'socks5://127.0.0.1:1080' };
+    expect(await tagsOf(root, { FEATURE_X: 'on', ...proxies })).toEqual(networked);
   });
 
   it('the checkout path and proxy variables alter no tag', async () => {

@@ -16,6 +16,7 @@ import type { ResolvedOptions, Stage } from '../stage/types';
 import { staticSourceIdentity } from './static-source-identity';
 import { externalBaseOf, type ExternalBase } from './external-base';
 import { STAGE_DEFINITION_FILES } from '../stage/pins';
+import { networkRefreshWarning } from '../stage/network';
 
 export interface PlanContext {
   workspaceRoot: string;
@@ -121,7 +122,9 @@ export class Planner {
       this.hashInputs(stage),
     ]);
 
-    const bucket = timeBucket(stage.refresh ?? options.defaultRefresh, now);
+    const refresh = stage.refresh ?? options.defaultRefresh;
+    const bucket = timeBucket(refresh, now);
+    const networkWarning = networkRefreshWarning(stage, refresh);
     const keyDocument: KeyDocument = {
       keyFormat: KEY_FORMAT,
       stage: stage.name,
@@ -149,7 +152,7 @@ export class Planner {
       dockerfile: forBuild.dockerfile,
       generated: forBuild.files,
       contextFiles,
-      notices,
+      notices: networkWarning ? [...notices, networkWarning] : notices,
       upstreamTags,
       imageUpstreamTags,
       externalBase,

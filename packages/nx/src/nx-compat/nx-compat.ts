@@ -13,6 +13,11 @@ import { AggregateCreateNodesError } from 'nx/src/project-graph/error-types';
 
 export { AggregateCreateNodesError };
 
+/** JSON as Nx reads project files (comments, trailing commas allowed), with nx's own parser, loaded on first use. */
+export function parseJsonAsNx(text: string): unknown {
+  return (require('nx/src/utils/json') as typeof import('nx/src/utils/json')).parseJson(text);
+}
+
 /** An on-disk cache in the workspace's data directory (.nx/workspace-data), as nx's own plugins keep theirs. */
 export interface WorkspaceCache<T> {
   get(key: string): T | undefined;

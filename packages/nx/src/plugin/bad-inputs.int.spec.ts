@@ -11,7 +11,7 @@ const cases: Array<[string, Record<string, string | object>, RegExp[]]> = [
   [
     'a duplicate name',
     { 'a/stage.json': { ...valid, name: 'same' }, 'b/stage.json': { ...valid, name: 'same' } },
-    [/b\/stage\.json at \/name: stage name 'same' is already used by a\/stage\.json/],
+    [/a\/stage\.json at \/name: stage name 'same' is also declared by b\/stage\.json/, /b\/stage\.json at \/name: stage name 'same' is also declared by a\/stage\.json/],
   ],
   [
     'a cycle',

@@ -4,13 +4,13 @@ import type { CreateDependencies, RawProjectGraphDependency } from '@nx/devkit';
 const STATIC = 'static' as RawProjectGraphDependency['type'];
 import { buildStageGraph } from '../stage/graph';
 import { resolveOptions, type StagecraftOptions } from '../stage/types';
-import { stageRootsOf } from './stage-projects';
+import { stageLocationsOf } from './stage-projects';
 import { loadStagesCached, openStageCache } from './stage-files';
 
 /** Static edges from `depends`, `from` (or the default base) and Dockerfile FROM / COPY --from, each with its file. */
 export const createDependencies: CreateDependencies<StagecraftOptions> = async (rawOptions, context) => {
   const options = resolveOptions(rawOptions);
-  const { stages, errors } = loadStagesCached(context.workspaceRoot, stageRootsOf(context.projects), openStageCache());
+  const { stages, errors } = loadStagesCached(context.workspaceRoot, stageLocationsOf(context.projects), openStageCache());
   if (errors.length) throw errors[0];
   // createNodes reports every stage that failed to load and what refers to it; the edges to such a stage are left out here.
   const graph = buildStageGraph(stages, options, () => true);

@@ -7,15 +7,7 @@ import { createDependencies } from './dependencies';
 import { createNodesV2 } from './nodes';
 
 // The on-disk stage cache goes to a temp directory, never to this repository's .nx.
-jest.mock('nx/src/utils/cache-directory', () => {
-  const fs: typeof import('node:fs') = jest.requireActual('node:fs');
-  const os: typeof import('node:os') = jest.requireActual('node:os');
-  const path: typeof import('node:path') = jest.requireActual('node:path');
-  return {
-    ...jest.requireActual('nx/src/utils/cache-directory'),
-    workspaceDataDirectory: fs.mkdtempSync(path.join(os.tmpdir(), 'stagecraft-plugin-data-')),
-  };
-});
+jest.mock('nx/src/utils/cache-directory', () => jest.requireActual('../../testing/temp-data-directory').cacheDirectoryInTemp());
 const dataDirectory: string = jest.requireMock('nx/src/utils/cache-directory').workspaceDataDirectory;
 
 const [STAGE_FILES_GLOB, createNodesFunction] = createNodesV2;
@@ -70,7 +62,7 @@ describe('the Nx plugin: createNodes and createDependencies on a file tree', () 
   afterAll(() => rmSync(dataDirectory, { recursive: true, force: true }));
 
   it('matches every stage.json and Dockerfile', () => {
-    expect(STAGE_FILES_GLOB).toBe('**/{stage.json,Dockerfile}');
+    expect(STAGE_FILES_GLOB).toBe('**/{stage.json,Dockerfile,project.json,package.json}');
   });
 
   it('infers one project per stage directory, with its targets, inputs and metadata', async () => {

@@ -43,17 +43,23 @@ export function definitionHash(workspaceRoot: string, dir: string, salt: string)
   return hash.digest('hex');
 }
 
+/** A stage directory, and the name it must take (its Nx project's) when that is known. */
+export interface StageLocation {
+  root: string;
+  name?: string;
+}
+
 /** Loads stages, reusing cached ones whose definition files did not change. */
 export function loadStagesCached(
   workspaceRoot: string,
-  dirs: string[],
+  locations: readonly StageLocation[],
   cache: { get(key: string): Stage | undefined; set(key: string, value: Stage): void },
 ): { stages: Stage[]; errors: Error[]; unloaded: Set<string> } {
   const stages: Stage[] = [];
   const errors: Error[] = [];
   const unloaded = new Set<string>();
-  for (const dir of dirs) {
-    const cacheKey = definitionHash(workspaceRoot, dir, CACHE_SALT);
+  for (const { root: dir, name } of locations) {
+    const cacheKey = definitionHash(workspaceRoot, dir, `${CACHE_SALT}\0${name ?? ''}`);
     const cached = cache.get(cacheKey);
     if (cached) {
       stages.push(cached);
@@ -62,28 +68,27 @@ export function loadStagesCached(
     try {
       // Loaded lazily: the validator (ajv) is only needed when a definition changed.
       const { loadStage } = require('../stage/load') as typeof import('../stage/load');
-      const stage = loadStage(workspaceRoot, dir);
+      const stage = loadStage(workspaceRoot, dir, name);
       cache.set(cacheKey, stage);
       stages.push(stage);
     } catch (error) {
       errors.push(error as Error);
-      unloaded.add(intendedStageName(workspaceRoot, dir));
+      unloaded.add(name ?? declaredStageName(workspaceRoot, dir) ?? posix.basename(dir));
     }
   }
   return { stages, errors, unloaded };
 }
 
 /**
- * The name a stage that failed to load was meant to have: its stage.json's
- * "name" when that much can be read, else its directory's name. Errors that
+ * The "name" a directory's stage.json declares, when that much of it can be
+ * read: what a stage that fails to load was meant to be called, so errors that
  * only follow from the failure (a dependent's "no stage named ...") leave it out.
  */
-function intendedStageName(workspaceRoot: string, dir: string): string {
+export function declaredStageName(workspaceRoot: string, dir: string): string | undefined {
   try {
-    const { name } = JSON.parse(readFileSync(join(workspaceRoot, dir, 'stage.json'), 'utf8')) as { name?: unknown };
-    if (typeof name === 'string') return name;
+    const { name } = JSON.parse(readFileSync(join(workspaceRoot, dir, STAGE_FILE_NAME), 'utf8')) as { name?: unknown };
+    return typeof name === 'string' ? name : undefined;
   } catch {
-    // No stage.json, or not JSON: the directory name it is.
+    return undefined;
   }
-  return posix.basename(dir);
 }

@@ -5,8 +5,6 @@ export const STAGE_FILE_NAME = 'stage.json';
 export const DOCKERFILE_NAME = 'Dockerfile';
 /** A directory with either of these is a stage. */
 export const STAGE_FILE_NAMES: readonly string[] = [STAGE_FILE_NAME, DOCKERFILE_NAME];
-/** The createNodes glob for them. */
-export const STAGE_FILES_GLOB = `**/{${STAGE_FILE_NAMES.join(',')}}`;
 
 /** The file that defines a stage: its stage.json, or its Dockerfile when it has no stage.json. */
 export function definingFile(stage: Pick<Stage, 'stageFile' | 'dockerfilePath' | 'root'>): string {

@@ -67,6 +67,7 @@ describe('loadStage', () => {
         exports: { copy: ['/usr/local/lib'], packages: ['/out/*.deb'] },
         refresh: 'month',
         hashMode: 'git-commit',
+        network: 'host',
         consumePackages: true,
       },
     });
@@ -84,6 +85,7 @@ describe('loadStage', () => {
       refresh: 'month',
       hashMode: 'git-commit',
       consumePackages: true,
+      network: 'host',
     };
     expect(loadStage(workspaceRoot, 'stages/OpenSSL')).toStrictEqual(expected);
   });
@@ -118,6 +120,20 @@ describe('loadStage', () => {
       refresh: 'never',
       env: ['HTTP_PROXY'],
     });
+  });
+
+  it('gives a Dockerfile stage the network its stage.json declares', () => {
+    writeStage('images/tools', { dockerfile: 'FROM base\nRUN apt-get update\n', stageJson: { network: 'default' } });
+    expect(loadStage(workspaceRoot, 'images/tools').network).toBe('default');
+  });
+
+  it('leaves network out of a stage that declares "none", so it loads as one that says nothing', () => {
+    writeStage('stages/quiet', { stageJson: { build: { type: 'make' }, network: 'none' } });
+    writeStage('stages/silent', { stageJson: { build: { type: 'make' } } });
+    const { name: _quiet, root: _q, stageFile: _qf, ...quiet } = loadStage(workspaceRoot, 'stages/quiet');
+    const { name: _silent, root: _s, stageFile: _sf, ...silent } = loadStage(workspaceRoot, 'stages/silent');
+    expect(quiet).toStrictEqual(silent);
+    expect('network' in quiet).toBe(false);
   });
 
   it('accepts build type dockerfile stated explicitly next to a Dockerfile', () => {

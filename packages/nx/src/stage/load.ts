@@ -10,10 +10,12 @@ import { parsePins, PIN_FILE_NAME } from './pins';
 
 /**
  * Loads the stage in `dir` (relative to the workspace root, '/' separators).
- * Throws a StageError naming the file and field of the problem, or StageErrors
- * with every problem of the stage's files.
+ * `givenName` is the name the plugin gave it (its Nx project's name); without
+ * one it is stage.json's "name", or the directory's. Throws a StageError naming
+ * the file and field of the problem, or StageErrors with every problem of the
+ * stage's files.
  */
-export function loadStage(workspaceRoot: string, dir: string): Stage {
+export function loadStage(workspaceRoot: string, dir: string, givenName?: string): Stage {
   const root = stageRoot(dir);
   const stageFile = posix.join(root, STAGE_FILE_NAME);
   const dockerfilePath = posix.join(root, DOCKERFILE_NAME);
@@ -38,7 +40,10 @@ export function loadStage(workspaceRoot: string, dir: string): Stage {
       return undefined;
     }
   };
-  const name = checked(() => definition.name ?? nameFromDirectory(root, describedBy));
+  const name = checked(() => givenName ?? definition.name ?? nameFromDirectory(root, describedBy));
+  if (givenName !== undefined && definition.name !== undefined && definition.name !== givenName) {
+    problems.push(new StageError(stageFile, '/name', `this stage is the Nx project '${givenName}' and takes its name; remove "name" or set it to "${givenName}"`));
+  }
   if (name !== undefined) checked(() => checkNotSelfReferencing(definition, name, stageFile));
   const build = checked(() => buildSpec(definition, dockerfile !== undefined, stageFile, root));
   if (name === undefined || build === undefined || problems.length) {
@@ -64,6 +69,7 @@ export function loadStage(workspaceRoot: string, dir: string): Stage {
     ...(definition.refresh !== undefined && { refresh: definition.refresh }),
     hashMode: definition.hashMode ?? 'content',
     consumePackages: definition.consumePackages ?? false,
+    ...(definition.network !== undefined && definition.network !== 'none' && { network: definition.network }),
     ...(pinText !== undefined && { pins: parsePins(pinText, pinFile) }),
   };
   return stage;

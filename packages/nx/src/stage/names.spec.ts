@@ -1,4 +1,4 @@
-import { describeNameRule, isValidStageName, MAX_STAGE_NAME_LENGTH, stageNameFromDirectory } from './names';
+import { describeNameRule, isValidStageName, MAX_STAGE_NAME_LENGTH, stageNameFromDirectory, stageNameFromPath } from './names';
 
 describe('isValidStageName', () => {
   it.each(['a', 'openssl', 'lib-fmt', 'a--b', 'a.b', 'a_b', 'a__b', 'boost1.84', '0'])('accepts %j', (name) => {
@@ -43,6 +43,25 @@ describe('stageNameFromDirectory', () => {
 
   it.each(['stages/---', 'stages/+++', 'stages/日本', ''])('throws when nothing valid remains of %j', (dir) => {
     expect(() => stageNameFromDirectory(dir)).toThrow(/gives no valid stage name/);
+  });
+});
+
+describe('stageNameFromPath', () => {
+  it.each([
+    ['apps/api/docker', 'apps-api-docker'],
+    ['vendor/github.com/Acme/tool/v2', 'vendor-github.com-acme-tool-v2'],
+    ['apps/_web_/Docker Files', 'apps-web-docker-files'],
+    ['apps/日本/docker', 'apps-docker'],
+  ])('%j -> %j', (dir, name) => {
+    expect(stageNameFromPath(dir)).toBe(name);
+  });
+
+  it('keeps the end of a long path and a hash of all of it, within 64 characters', () => {
+    const deep = `${'very-long-directory/'.repeat(5)}service/docker`;
+    const name = stageNameFromPath(deep);
+    expect(name).toMatch(/-service-docker-[0-9a-f]{8}$/);
+    expect(isValidStageName(name)).toBe(true);
+    expect(stageNameFromPath(deep.replace('very', 'vary'))).not.toBe(name);
   });
 });
 

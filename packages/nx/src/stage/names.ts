@@ -1,4 +1,5 @@
 /** Stage names: the Docker repository path component rule, and names derived from directories. */
+import { createHash } from 'node:crypto';
 
 export const MAX_STAGE_NAME_LENGTH = 64;
 
@@ -29,20 +30,38 @@ export function describeNameRule(): string {
  */
 export function stageNameFromDirectory(dirRelPath: string): string {
   const basename = dirRelPath.split(/[/\\]+/).filter((segment) => segment !== '').pop() ?? '';
-  const lowered = basename
-    .normalize('NFKD')
-    .replace(/[\u0300-\u036f]/g, '')
-    .toLowerCase();
-  const name = trimSeparators(
-    lowered
-      .replace(/[^a-z0-9._-]+/g, '-')
-      .replace(SEPARATOR_RUN, (run) => (VALID_SEPARATOR.test(run) ? run : '-')),
-  );
-  const shortened = trimSeparators(name.slice(0, MAX_STAGE_NAME_LENGTH));
+  const shortened = trimSeparators(sanitize(basename).slice(0, MAX_STAGE_NAME_LENGTH));
   if (!isValidStageName(shortened)) {
     throw new Error(`directory '${dirRelPath}' gives no valid stage name: ${describeNameRule()}`);
   }
   return shortened;
+}
+
+/**
+ * The stage name a directory gets from its whole path when its own name is
+ * already taken: apps/api/docker -> apps-api-docker. A path too long for a
+ * stage name keeps its end and a short hash of the whole path.
+ */
+export function stageNameFromPath(dirRelPath: string): string {
+  const segments = dirRelPath.split(/[/\\]+/).filter((segment) => segment !== '');
+  const name = segments.map((segment) => sanitize(segment)).filter((segment) => segment !== '').join('-');
+  if (name.length <= MAX_STAGE_NAME_LENGTH && isValidStageName(name)) return name;
+  const hash = createHash('sha256').update(segments.join('/')).digest('hex').slice(0, 8);
+  const tail = trimSeparators(name.slice(-(MAX_STAGE_NAME_LENGTH - hash.length - 1)));
+  return tail ? `${tail}-${hash}` : `stage-${hash}`;
+}
+
+/** Lowercased, accents dropped, every run of other characters turned into '-', separators trimmed. */
+function sanitize(segment: string): string {
+  const lowered = segment
+    .normalize('NFKD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .toLowerCase();
+  return trimSeparators(
+    lowered
+      .replace(/[^a-z0-9._-]+/g, '-')
+      .replace(SEPARATOR_RUN, (run) => (VALID_SEPARATOR.test(run) ? run : '-')),
+  );
 }
 
 function trimSeparators(s: string): string {

@@ -7,6 +7,10 @@ export type BuildType = (typeof BUILD_TYPES)[number];
 export const REFRESH_PERIODS = ['never', 'day', 'isoweek', 'month'] as const;
 export type Refresh = (typeof REFRESH_PERIODS)[number];
 
+/** The network a stage's build runs on: none (the default), the Engine's default network, or the host's. */
+export const NETWORK_MODES = ['none', 'default', 'host'] as const;
+export type NetworkMode = (typeof NETWORK_MODES)[number];
+
 export const HASH_MODES = ['content', 'git-commit'] as const;
 export type HashMode = (typeof HASH_MODES)[number];
 
@@ -78,6 +82,8 @@ export interface StageFile {
   exports?: ExportsSpec;
   refresh?: Refresh;
   hashMode?: HashMode;
+  /** The network its build runs on (default: none). */
+  network?: NetworkMode;
   /** Take upstream stages' packages (exports.packages) instead of their images. */
   consumePackages?: boolean;
 }
@@ -107,6 +113,12 @@ export interface Stage {
   refresh?: Refresh;
   hashMode: HashMode;
   consumePackages: boolean;
+  /**
+   * The network the build runs on, present only when the stage declares one
+   * ("default" or "host"): a stage without network keeps the key it had before
+   * the field existed.
+   */
+  network?: Exclude<NetworkMode, 'none'>;
   /** What the lock generator pinned for this stage (its stage.lock.json), when it has pins. */
   pins?: StagePins;
 }
@@ -137,6 +149,8 @@ export interface StagecraftOptions {
   verifyDeclaredTags?: boolean;
   /** auto (default): BuildKit where the Engine offers it, else the legacy builder. */
   builder?: 'auto' | 'buildkit' | 'legacy';
+  /** Directory names whose trees hold no Dockerfile-only stages (default: vendor, third_party, testdata). */
+  skipDirectories?: string[];
 }
 
 export type TargetKind = 'dockerStage' | 'package' | 'stagePlan' | 'tagCheck' | 'run' | 'sources' | 'prune' | 'mirror';

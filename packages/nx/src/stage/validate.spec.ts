@@ -1,7 +1,7 @@
 import { readFileSync } from 'fs';
 import { StageError, StageErrors } from './errors';
 import type { BuildSpec, ExportsSpec, StageFile } from './types';
-import { BUILD_TYPES, HASH_MODES, REFRESH_PERIODS } from './types';
+import { BUILD_TYPES, HASH_MODES, NETWORK_MODES, REFRESH_PERIODS } from './types';
 import { EXPLAINED_PATTERN_LOCATIONS, parseStageJson, STAGE_SCHEMA_PATH, validateStageFile } from './validate';
 
 type Schema = Record<string, any>;
@@ -30,6 +30,7 @@ const FULL: Required<StageFile> = {
   exports: FULL_EXPORTS,
   refresh: 'isoweek',
   hashMode: 'git-commit',
+  network: 'host',
   consumePackages: true,
 };
 const GIT_SOURCE = { git: 'https://example.org/repo.git', rev: '^1.2.0' };
@@ -120,6 +121,7 @@ describe('schemas/stage.json', () => {
     expect(schema.properties.build.properties.type.enum).toEqual([...BUILD_TYPES]);
     expect(schema.properties.refresh.enum).toEqual([...REFRESH_PERIODS]);
     expect(schema.properties.hashMode.enum).toEqual([...HASH_MODES]);
+    expect(schema.properties.network.enum).toEqual([...NETWORK_MODES]);
   });
 
   it('gives every property a title and a description, for editors', () => {
@@ -170,6 +172,7 @@ describe('schemas/stage.json', () => {
     '/exports/packages/0': '/out/*.deb',
     '/refresh': 'day',
     '/hashMode': 'content',
+    '/network': 'default',
   };
 
   it('constrains every string field with a pattern or an enum that rejects control characters', () => {
@@ -249,7 +252,7 @@ describe('validateStageFile', () => {
       const error = errorFor({ name: 'ok', foo: 1 });
       expect(error.pointer).toBe('/foo');
       expect(error.problem).toBe(
-        "unknown field 'foo'; expected one of: $schema, name, from, depends, source, build, inputs, optionalInputs, env, exports, refresh, hashMode, consumePackages",
+        "unknown field 'foo'; expected one of: $schema, name, from, depends, source, build, inputs, optionalInputs, env, exports, refresh, hashMode, network, consumePackages",
       );
     });
 
@@ -456,6 +459,14 @@ describe('validateStageFile', () => {
       });
       expect(errorFor({ hashMode: 'mtime' }).pointer).toBe('/hashMode');
     });
+
+    it('rejects an unknown network, naming the field and the choices', () => {
+      expect(errorFor({ network: 'bridge' })).toMatchObject({
+        pointer: '/network',
+        problem: 'expected one of: none, default, host; got "bridge"',
+      });
+      expect(errorFor({ network: true }).pointer).toBe('/network');
+    });
   });
 
   describe('control characters', () => {
@@ -483,8 +494,9 @@ describe('validateStageFile', () => {
       ['/exports/packages/0', FULL],
       ['/refresh', FULL],
       ['/hashMode', FULL],
+      ['/network', FULL],
     ];
-    const ENUM_FIELDS = ['/build/type', '/refresh', '/hashMode'];
+    const ENUM_FIELDS = ['/build/type', '/refresh', '/hashMode', '/network'];
     const CONTROLS: Array<[string, string]> = [
       ['\n', 'a newline (U+000A)'],
       ['\r', 'a carriage return (U+000D)'],

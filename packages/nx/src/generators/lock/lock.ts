@@ -20,7 +20,7 @@ export async function lockGenerator(tree: Tree, schema: LockGeneratorSchema): Pr
   const context = await workspaceContext(tree);
   const projects = context.projectsConfigurations!.projects;
   const selected = stageProjectNames(context).filter((name) => !include.length || include.some((pattern) => pattern.test(name)));
-  const { stages, errors: loadErrors } = loadStagesCached(tree.root, selected.map((name) => projects[name].root), openStageCache());
+  const { stages, errors: loadErrors } = loadStagesCached(tree.root, selected.map((name) => ({ root: projects[name].root, name })), openStageCache());
   if (loadErrors.length) throw new Error(loadErrors.map((error) => error.message).join('\n'));
 
   const options = pluginOptionsFrom(context.nxJsonConfiguration) ?? {};

@@ -1,10 +1,12 @@
 import { readNxJson, type Tree } from '@nx/devkit';
 import { visitNotIgnoredFiles } from '../../nx-compat/nx-compat';
 import { posix } from 'node:path';
+import { discoverFiles, PROJECT_FILE_NAMES } from '../../plugin/discovery';
+import { readExistingProjects } from '../../plugin/existing-projects';
 import { PLUGIN_PACKAGE } from '../../identity/identity';
 import { stageDirectories } from '../../plugin/stage-files';
+import { assignStageNames } from '../../plugin/stage-names';
 import { DOCKERFILE_NAME, STAGE_FILE_NAME, STAGE_FILE_NAMES } from '../../stage/definition-files';
-import { stageNameFromDirectory } from '../../stage/names';
 import { pluginOptionsFrom } from '../../stage/plugin-options';
 import { resolveOptions, type ResolvedOptions } from '../../stage/types';
 
@@ -16,22 +18,31 @@ export interface WorkspaceStages {
   options: ResolvedOptions;
 }
 
-/** Reads the stages from the generator's tree, so files written earlier in the same run count. */
+/** Reads the stages from the generator's tree, so files written earlier in the same run count, named as the plugin names them. */
 export function workspaceStages(tree: Tree): WorkspaceStages {
-  const definitionFiles: string[] = [];
+  const options = resolveOptions(pluginOptionsFrom(readNxJson(tree) ?? undefined));
+  const files: string[] = [];
   visitNotIgnoredFiles(tree, '', (path) => {
-    if (STAGE_FILE_NAMES.includes(posix.basename(path))) definitionFiles.push(path);
+    const name = posix.basename(path);
+    if (STAGE_FILE_NAMES.includes(name) || PROJECT_FILE_NAMES.includes(name)) files.push(path);
   });
+  const { stageFiles, projectFiles } = discoverFiles(files, options.skipDirectories);
+  const projects = readExistingProjects(tree.root, projectFiles);
+  const dirs = stageDirectories(stageFiles);
+  const fileOf = (dir: string) => (tree.exists(posix.join(dir, STAGE_FILE_NAME)) ? posix.join(dir, STAGE_FILE_NAME) : posix.join(dir, DOCKERFILE_NAME));
+  const { names } = assignStageNames(
+    dirs.map((root) => {
+      const declared = declaredName(tree, posix.join(root, STAGE_FILE_NAME));
+      const project = projects.get(root);
+      return { root, file: fileOf(root), ...(declared !== undefined && { declared }), ...(project && { project }) };
+    }),
+    projects,
+  );
   const byName = new Map<string, string>();
-  const roots = new Set<string>();
-  for (const dir of stageDirectories(definitionFiles)) {
-    roots.add(dir);
-    const stageFile = posix.join(dir, STAGE_FILE_NAME);
-    const file = tree.exists(stageFile) ? stageFile : posix.join(dir, DOCKERFILE_NAME);
-    const name = declaredName(tree, stageFile) ?? nameOf(dir);
-    if (name !== undefined && !byName.has(name)) byName.set(name, file);
+  for (const [root, name] of [...names].sort(([a], [b]) => a.localeCompare(b))) {
+    if (!byName.has(name)) byName.set(name, fileOf(root));
   }
-  return { byName, roots, options: resolveOptions(pluginOptionsFrom(readNxJson(tree) ?? undefined)) };
+  return { byName, roots: new Set(dirs), options };
 }
 
 function declaredName(tree: Tree, stageFile: string): string | undefined {
@@ -39,14 +50,6 @@ function declaredName(tree: Tree, stageFile: string): string | undefined {
   try {
     const name = (JSON.parse(tree.read(stageFile, 'utf8') ?? '') as { name?: unknown }).name;
     return typeof name === 'string' ? name : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function nameOf(dir: string): string | undefined {
-  try {
-    return stageNameFromDirectory(dir);
   } catch {
     return undefined;
   }

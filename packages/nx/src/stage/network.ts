@@ -1,0 +1,42 @@
+/** What a stage's `network` means for the people who build it: the refresh warning and the hint after a failed RUN. */
+import { posix } from 'path';
+import { definingFile, DOCKERFILE_NAME, STAGE_FILE_NAME } from './definition-files';
+import type { NetworkMode, Refresh, Stage } from './types';
+
+/** The network a stage builds on: "none" unless its stage.json declares one. */
+export function networkOf(stage: Pick<Stage, 'network'>): NetworkMode {
+  return stage.network ?? 'none';
+}
+
+/**
+ * A networked stage's result depends on what the servers held when it was
+ * built; with refresh "never" its tag never moves, so it never fetches again.
+ * The warning names the field that chose "never": the stage's own refresh, or
+ * the workspace's defaultRefresh in nx.json.
+ */
+export function networkRefreshWarning(stage: Stage, refresh: Refresh): string | undefined {
+  if (stage.network === undefined || refresh !== 'never') return undefined;
+  const declared = `"network": "${stage.network}"`;
+  const advice = 'give it a refresh period (day, isoweek or month) so that it downloads again, as OpenBMC refreshes its base weekly';
+  if (stage.refresh === 'never') {
+    return (
+      `warning: ${stage.stageFile} at /refresh: "never" on a stage with ${declared}: ` +
+      `its image keeps what the servers served at its first build and is never built again; ${advice}`
+    );
+  }
+  return (
+    `warning: nx.json at defaultRefresh (the @stagecraft/nx plugin options): "never" applies to ${stage.stageFile}, ` +
+    `which declares ${declared}: its image is never built again; set "refresh" in ${stage.stageFile}: ${advice}`
+  );
+}
+
+/** The last line of a failed RUN's message in a stage without network. */
+export function noNetworkHint(stage: Stage): string {
+  const where = stage.stageFile
+    ? `in ${stage.stageFile}`
+    : `in a ${STAGE_FILE_NAME} beside its ${DOCKERFILE_NAME} (${posix.join(stage.root, STAGE_FILE_NAME)})`;
+  return (
+    `stage ${stage.name} builds with no network (${definingFile(stage)}): ` +
+    `if this step downloads, declare "network": "host" (or "default") ${where}`
+  );
+}
