@@ -15,8 +15,10 @@ export class FakeEngine implements StageEngine {
   reachable = true;
   /** Lines each build prints. */
   output: string[] = [];
-  /** How long each build takes, so that concurrent builds overlap. */
+  /** How long each build takes, so that concurrent builds overlap; the request's signal ends it early, as the Engine does. */
   buildMs = 0;
+  /** Called as each build starts. */
+  onBuildStarted: (request: BuildRequest) => void = () => undefined;
   /** Builds running now, and the most that ever ran at once. */
   inFlight = 0;
   maxInFlight = 0;
@@ -39,8 +41,9 @@ export class FakeEngine implements StageEngine {
   async build(request: BuildRequest): Promise<BuildResult> {
     this.builds.push(request);
     this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+    this.onBuildStarted(request);
     try {
-      if (this.buildMs) await new Promise((resolve) => setTimeout(resolve, this.buildMs));
+      if (this.buildMs) await abortableDelay(this.buildMs, request.signal);
     } finally {
       this.inFlight--;
     }
@@ -76,3 +79,18 @@ export class FakeEngine implements StageEngine {
   }
 }
 
+
+function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const cancelled = () => {
+      clearTimeout(timer);
+      reject(new Error('the build was cancelled'));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', cancelled);
+      resolve();
+    }, ms);
+    if (signal?.aborted) cancelled();
+    signal?.addEventListener('abort', cancelled, { once: true });
+  });
+}

@@ -10,6 +10,7 @@ import { requirePlatform } from './image-platform';
 import { BUILDER_CHATTER, BuildKitReader, LegacyReader, type ProgressReader } from './build-readers';
 import { readEngineMessages } from './progress';
 import { DEFAULT_OPTIONS, type NetworkMode } from '../stage/types';
+import { engineRequest } from '../util/request-pools';
 
 export interface BuildRequest {
   tag: string;
@@ -33,6 +34,8 @@ export interface BuildRequest {
   cacheFrom?: string[];
   /** How often a line names the running step (default 10 s). */
   heartbeatMs?: number;
+  /** Aborting it ends the build request, which stops the build in the Engine; nothing is tagged. */
+  signal?: AbortSignal;
 }
 
 export interface BuildResult {
@@ -76,19 +79,42 @@ export async function buildImage(docker: Docker, req: BuildRequest): Promise<Bui
     contextError = err;
     abort.abort(err);
   });
+  const cancel = () => abort.abort(req.signal?.reason);
+  if (req.signal?.aborted) cancel();
+  req.signal?.addEventListener('abort', cancel, { once: true });
   try {
     const { repo, tag } = parseImageRef(req.tag);
     await requireUpstreams(docker, req);
     const imageId = await runBuild(docker, req, abort.signal, () => contextError);
-    if (req.platform) await requirePlatform(docker, imageId, req.tag, req.platform);
+    if (req.platform) {
+      await requirePlatform(docker, imageId, req.tag, req.platform).catch(async (error: unknown) => {
+        await removeUntagged(docker, imageId);
+        throw error;
+      });
+    }
+    if (req.signal?.aborted) {
+      await removeUntagged(docker, imageId);
+      throw new BuildError(`build of ${req.tag} cancelled before it was tagged`, req.tag, 'cancelled', undefined, []);
+    }
     await docker.getImage(imageId).tag({ repo, tag });
     return { imageId, durationMs: Date.now() - started };
   } catch (err) {
     // The upstream check and the tag call can meet an Engine that went away, too.
     throw engineErrorFor(err, engineLocation(docker)) ?? err;
   } finally {
+    req.signal?.removeEventListener('abort', cancel);
     // A build refused before it started leaves the context unread: release its open files.
     (req.context as Partial<Readable>).destroy?.();
+  }
+}
+
+/** Removes an image no tag names (one a build made but must not keep); an image a tag names, or one in use, stays. */
+async function removeUntagged(docker: Docker, imageId: string): Promise<void> {
+  try {
+    const image = (await docker.getImage(imageId).inspect()) as { RepoTags?: string[] };
+    if (!(image.RepoTags ?? []).some((tag) => tag !== '<none>:<none>')) await docker.getImage(imageId).remove();
+  } catch {
+    // gone already, or the Engine keeps it for another image or a container
   }
 }
 
@@ -100,6 +126,7 @@ async function runBuild(docker: Docker, req: BuildRequest, abortSignal: AbortSig
     const progress = await docker.buildImage(req.context, { ...builderOptions(req), abortSignal });
     await readEngineMessages(progress, (message) => reader.read(message));
   } catch (err) {
+    if (req.signal?.aborted) throw failure(req, log, reader, 'the build was cancelled');
     const unreadable = contextError();
     if (unreadable) throw failure(req, log, reader, `the build context could not be sent: ${unreadable.message}`);
     throw engineErrorFor(err, engineLocation(docker)) ?? failure(req, log, reader, engineMessageOf(err));
@@ -107,6 +134,7 @@ async function runBuild(docker: Docker, req: BuildRequest, abortSignal: AbortSig
     log.end();
   }
 
+  if (req.signal?.aborted) throw failure(req, log, reader, 'the build was cancelled');
   if (reader.engineMessage !== undefined) throw failure(req, log, reader, reader.engineMessage);
   const imageId = reader.imageId ?? (await idFromSuccessLine(docker, log.lines));
   if (!imageId) throw failure(req, log, reader, 'the Engine ended the build without reporting an image id');
@@ -193,7 +221,7 @@ function missingUpstreamMessage({ ref, stage, target }: MissingUpstream): string
 
 async function requireUpstreams(docker: Docker, req: BuildRequest): Promise<void> {
   const upstreams = [...(req.upstreamRefs ?? [])];
-  const present = await Promise.all(upstreams.map(([ref]) => imageExists(docker, ref)));
+  const present = await Promise.all(upstreams.map(([ref]) => engineRequest(() => imageExists(docker, ref))));
   const absent = upstreams.find((_, index) => !present[index]);
   if (absent) {
     const [ref, stage] = absent;

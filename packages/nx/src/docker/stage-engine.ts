@@ -2,6 +2,7 @@ import type Docker from 'dockerode';
 import type { BuildRequest, BuildResult } from './build';
 import type { Builder, BuilderChoice } from './builder';
 import type { EngineRegistryAuth } from './registry-transfer';
+import { engineRequest } from '../util/request-pools';
 
 /**
  * What ensuring stages asks of a Docker Engine: ensureStage and the batch run
@@ -56,7 +57,7 @@ export function dockerEngine(docker: Docker, builderChoice: BuilderChoice = 'aut
     },
     imageIdOf,
     async imagesOf(tags) {
-      const ids = await Promise.all(tags.map(imageIdOf));
+      const ids = await Promise.all(tags.map((tag) => engineRequest(() => imageIdOf(tag))));
       return new Map(tags.flatMap((tag, index) => (ids[index] ? [[tag, ids[index]] as const] : [])));
     },
     async build(request) {

@@ -35,6 +35,8 @@ export interface EnsureStageDeps {
   log: (stage: string, line: string) => void;
   /** Set when a registry is configured. */
   registry?: RegistryRun;
+  /** Aborted when the run is cancelled: a build in flight stops, a lock wait ends. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -75,7 +77,7 @@ export async function ensureStage(name: string, deps: EnsureStageDeps): Promise<
       if (present && present !== imageId) await deps.engine.removeImage(present);
       deps.history.record(name, plan!.keyDocument, plan!.tag);
       return { imageId, status: 'built' as const };
-    });
+    }, deps.signal);
     deps.localImages.set(plan.tag, built.imageId);
     if (built.status === 'built' && deps.registry?.store.settings.push) await pushTag(plan.tag, deps.registry, deps.engine, log);
     const durationMs = Date.now() - started;
@@ -130,6 +132,7 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
       upstreamRefs: new Map(Object.entries(plan.imageUpstreamTags).map(([upstream, tag]) => [tag, upstream])),
       upstreamTarget: deps.targetNames.dockerStage,
       cacheFrom: deps.cacheFromEarlierTags ? earlierTags(plan, deps) : undefined,
+      signal: deps.signal,
     });
   const noCache = deps.isForced(stage.name);
   const result = await buildOnce(noCache).catch(async (error: unknown) => {

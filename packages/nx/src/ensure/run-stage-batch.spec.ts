@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { FileHashCache } from '../key/hash-cache';
@@ -9,7 +9,7 @@ import { resolveOptions } from '../stage/types';
 import { FakeEngine } from '../../testing/fake-engine';
 import { ensureStage } from './ensure-stage';
 import { KeyHistory } from './key-history';
-import { runStageBatch, type StageRunEvent } from './run-stages';
+import { runStageBatch, type StageBatch, type StageRunEvent } from './run-stages';
 
 const OPTIONS = resolveOptions({ imageName: 'fake', defaultBase: 'base' });
 
@@ -34,7 +34,7 @@ describe('the build core against a fake Engine', () => {
   let lines: string[];
   let lastEvents: StageRunEvent[];
 
-  function batch(projects: string[], forced: string[] = [], terminal = false) {
+  function batch(projects: string[], forced: string[] = [], terminal = false, extra: Partial<StageBatch> = {}) {
     const stages = ['base', 'lib', 'app', 'other'].map((dir) => loadStage(root, dir));
     const graph = buildStageGraph(stages, OPTIONS);
     const cacheDir = join(root, '.cache');
@@ -53,6 +53,7 @@ describe('the build core against a fake Engine', () => {
           explain: false,
           write: (line) => lines.push(line),
           terminal,
+          ...extra,
         });
         for await (const event of generator) events.push(event);
         lastEvents = events;
@@ -106,10 +107,60 @@ describe('the build core against a fake Engine', () => {
     expect([...engine.images.keys()].some((tag) => tag.startsWith('fake-lib:'))).toBe(false);
   });
 
+  describe('every stage gets an answer, and the timeline is written, whatever happens', () => {
+    const timelineFile = () => join(root, 'dist', 'stagecraft', 'timeline.json');
+
+    it('a stage whose after-image step waits for a stage that waits for it is skipped, naming the cycle', async () => {
+      const cycle: Record<string, string[]> = { lib: ['other'], other: ['lib'] };
+      const step = { stages: new Set(['lib', 'other']), waitsFor: (stage: string) => cycle[stage] ?? [], run: async () => undefined };
+      expect(await batch(['base', 'lib', 'other'], [], false, { afterImage: step, timeline: true }).run()).toEqual({
+        base: 'built',
+        lib: 'skipped',
+        other: 'skipped',
+      });
+      expect(lines).toContain('lib: not built: it waits for other, which wait for each other in a cycle');
+      expect(lastEvents.at(-1)!.timelineFiles).toEqual([join('dist', 'stagecraft', 'timeline.json'), join('dist', 'stagecraft', 'timeline.svg')]);
+      expect(existsSync(timelineFile())).toBe(true);
+    });
+
+    it('a stage whose job rejects fails with the error, and its dependents are skipped', async () => {
+      const step = { stages: new Set(['lib']), waitsFor: () => [], run: async () => undefined };
+      const { planner, run } = batch(['base', 'lib', 'app'], [], false, { afterImage: step, timeline: true });
+      // The job asks for lib's plan again for its after-image step, outside ensureStage: a rejection there rejects the job itself.
+      const plan = planner.plan.bind(planner);
+      const libBuilt = () => [...engine.images.keys()].some((tag) => tag.startsWith('fake-lib:'));
+      jest.spyOn(planner, 'plan').mockImplementation(async (stage) => {
+        if (stage === 'lib' && libBuilt()) throw new Error('the plan of lib went away');
+        return plan(stage);
+      });
+      const statuses = await run();
+      expect(statuses).toEqual({ base: 'built', lib: 'failed', app: 'skipped' });
+      expect(lines).toContain('lib: failed: the plan of lib went away');
+      expect(lines).toContain('app: not built: upstream stage lib did not build');
+      expect(existsSync(timelineFile())).toBe(true);
+    });
+
+    it('a cancelled batch answers every stage: the build in flight fails as cancelled, the rest are skipped, nothing is tagged', async () => {
+      const cancel = new AbortController();
+      engine.buildMs = 60_000;
+      engine.onBuildStarted = () => cancel.abort();
+      expect(await batch(['app', 'base', 'lib', 'other'], [], false, { signal: cancel.signal, concurrency: 1, timeline: true }).run()).toEqual({
+        base: 'failed',
+        lib: 'skipped',
+        app: 'skipped',
+        other: 'skipped',
+      });
+      expect(engine.builds).toHaveLength(1);
+      expect(engine.images.size).toBe(0);
+      expect(lines).toContain('other: not built: the run was cancelled');
+      expect(existsSync(timelineFile())).toBe(true);
+    });
+  });
+
   it('an unreachable Engine fails every stage with its message and builds nothing', async () => {
     engine.reachable = false;
     expect(await batch(['base', 'lib']).run()).toEqual({ base: 'failed', lib: 'failed' });
-    expect(lines).toContain('base: cannot reach the Docker Engine at unix:///fake.sock: start it');
+    expect(lines).toContain('base: failed: cannot reach the Docker Engine at unix:///fake.sock: start it');
     expect(engine.builds).toEqual([]);
   });
 

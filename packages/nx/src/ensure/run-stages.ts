@@ -8,12 +8,13 @@ import { isAvailable, type StageOutcome } from '../report/outcome';
 import type { StagePlan } from '../key/plan';
 import { KeyHistory } from './key-history';
 import { batchParallelism } from './parallelism';
-import { runScheduled } from './scheduler';
+import { runScheduled, type JobOutcome, type SkipReason } from './scheduler';
 import { unpinnedBaseRefusal } from '../bases/unpinned';
 import { registrySettings } from '../registry-policy/registry-options';
 import type { RegistryRun } from '../registry-policy/registry-steps';
 import { stageRegistry, type StageRegistry } from '../registry-policy/stage-registry';
 import { TimelineRecorder } from '../report/timeline-recorder';
+import { cancelledOnSignals } from '../util/cancel-on-signals';
 
 export interface RunStagesOptions {
   /** How many stages build at once (default: from nx.json's parallel, else the CPU count). */
@@ -77,6 +78,8 @@ export interface StageBatch {
   /** Stages whose images the caller needs locally. */
   needImages?: string[];
   afterImage?: AfterImageStep;
+  /** Aborting it cancels the batch: builds in flight stop, stages not started are skipped. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -104,7 +107,7 @@ export async function* runStages(
     return;
   }
   const forceAll = process.env['STAGECRAFT_FORCE'] === '1';
-  yield* runStageBatch({
+  yield* cancelledOnSignals((signal) => runStageBatch({
     stages,
     projects,
     engine: engine ?? dockerEngine(connectEngine(), stages.options.builder),
@@ -117,7 +120,8 @@ export async function* runStages(
     registry,
     needImages: options.needImages,
     afterImage: options.afterImage,
-  });
+    signal,
+  }));
 }
 
 /** The batch itself: plan every stage while the Engine answers, then ensure them in dependency order. */
@@ -136,16 +140,29 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
     }
   };
 
+  const { graph, planner, workspaceRoot, cacheDir, options } = stages;
+  let reported = 0;
+  /** Every stage's answer goes out through here; the last one carries the registry line and the timeline files. */
+  const answer = (outcome: StageOutcome): StageRunEvent => {
+    if (outcome.message) log(outcome.stage, outcome.status === 'failed' ? `failed: ${outcome.message}` : outcome.message);
+    timeline.ended(outcome);
+    // Nx ends a batch at its last result: the registry line and the timeline files go out before it.
+    const last = ++reported === projects.length;
+    if (last && batch.registry) write(registryLine(batch.registry, projects.length));
+    const timelineFiles = last && batch.timeline ? writeTimeline(timeline, workspaceRoot, write) : undefined;
+    const aggregate = graph.stages.get(outcome.stage)?.build.type === 'aggregate';
+    return { project: outcome.stage, outcome, aggregate, output: outputs.get(outcome.stage)!, ...(timelineFiles ? { timelineFiles } : {}) };
+  };
+  const failAll = (message: string) => projects.map((project) => answer({ stage: project, status: 'failed', durationMs: 0, ...atOnce(), message }));
+
   const refusals = new Map([...(await unpinnedBaseRefusals(stages.planner, projects)), ...(batch.refusals ?? [])]);
   if (projects.every((project) => refusals.has(project))) {
     // Nothing to build: the Engine is never contacted.
-    for (const project of projects) {
-      log(project, `failed: ${refusals.get(project)}`);
-      yield { project, outcome: { stage: project, status: 'failed', durationMs: 0, message: refusals.get(project) }, output: outputs.get(project)! };
-    }
+    for (const project of projects) yield answer({ stage: project, status: 'failed', durationMs: 0, ...atOnce(), message: refusals.get(project) });
     return;
   }
   let localImages: Map<string, string>;
+  let registry: RegistryRun | undefined;
   try {
     // ensureStage picks the memoised plans up. The file hashes are saved as soon as
     // every plan is made: Nx ends a batch at its last result.
@@ -155,27 +172,25 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
     // The registry steps also look for tags outside the batch: they get the whole listing. Without a
     // registry, only the batch's own tags matter, and asking for each costs the same in any image store.
     localImages = batch.registry ? await engine.localImages() : await engine.imagesOf(tagsOf(await plans));
+    if (batch.registry) {
+      const { lookUpRegistry } = await import('../registry-policy/registry-lookup');
+      const lookup = { store: batch.registry, projects, planner, graph, localImages, isForced: batch.isForced, needImages: batch.needImages ?? [], warn: write };
+      registry = await lookUpRegistry(lookup);
+    }
   } catch (error) {
-    yield* failedBatch(projects, (error as Error).message, write);
+    yield* failAll((error as Error).message);
     return;
   }
 
-  const { graph, planner, workspaceRoot, cacheDir, options } = stages;
-  let registry: RegistryRun | undefined;
-  if (batch.registry) {
-    const { lookUpRegistry } = await import('../registry-policy/registry-lookup');
-    const lookup = { store: batch.registry, projects, planner, graph, localImages, isForced: batch.isForced, needImages: batch.needImages ?? [], warn: write };
-    registry = await lookUpRegistry(lookup);
-  }
   const history = new KeyHistory(cacheDir);
   const { isForced, explain, cacheFromEarlierTags } = batch;
   const deps = { engine, planner, workspaceRoot, cacheDir, localImages, isForced, explain, history, targetNames: options.targetNames, cacheFromEarlierTags, log, registry };
   const step = batch.afterImage;
   const jobs = projects.map((name) => ({ name, after: [...graph.imageUpstreamOf(name), ...(step?.waitsFor(name) ?? [])] }));
-  const ensure = async (name: string): Promise<StageOutcome> => {
+  const ensure = async (name: string, signal: AbortSignal): Promise<StageOutcome> => {
     const startTime = Date.now();
     timeline.started(name);
-    let outcome = await (refusedOutcome(name, refusals) ?? ensureStage(name, deps));
+    let outcome = await (refusedOutcome(name, refusals) ?? ensureStage(name, { ...deps, signal }));
     if (step?.stages.has(name) && isAvailable(outcome.status)) {
       outcome = await step.run(await planner.plan(name), (line) => log(name, line)).then(
         () => outcome,
@@ -185,27 +200,22 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
     return { ...outcome, startTime, endTime: Date.now() };
   };
 
-  let reported = 0;
-  for await (const job of runScheduled(jobs, batch.concurrency, ensure, (o) => o.status !== 'failed')) {
-    const outcome: StageOutcome =
-      'result' in job
-        ? job.result
-        : {
-            stage: job.name,
-            status: 'skipped',
-            durationMs: 0,
-            ...atOnce(),
-            message: `not built: upstream stage ${job.skippedBecause} did not build`,
-          };
-    if (outcome.message) log(job.name, outcome.status === 'failed' ? `failed: ${outcome.message}` : outcome.message);
-    timeline.ended(outcome);
-    // Nx ends a batch at its last result: the registry line and the timeline files go out before it.
-    const last = ++reported === projects.length;
-    if (last && batch.registry) write(registryLine(batch.registry, projects.length));
-    const timelineFiles = last && batch.timeline ? writeTimeline(timeline, workspaceRoot, write) : undefined;
-    const aggregate = graph.stages.get(job.name)?.build.type === 'aggregate';
-    yield { project: job.name, outcome, aggregate, output: outputs.get(job.name)!, ...(timelineFiles ? { timelineFiles } : {}) };
+  for await (const job of runScheduled(jobs, batch.concurrency, ensure, (o) => o.status !== 'failed', batch.signal)) {
+    yield answer(stageOutcomeOf(job));
   }
+}
+
+/** A job's answer as its stage's outcome: a job that rejected failed; one that never ran is skipped, saying why. */
+export function stageOutcomeOf(job: JobOutcome<StageOutcome>): StageOutcome {
+  if ('result' in job) return job.result;
+  if ('error' in job) return { stage: job.name, status: 'failed', durationMs: 0, ...atOnce(), message: job.error.message };
+  return { stage: job.name, status: 'skipped', durationMs: 0, ...atOnce(), message: `not built: ${whySkipped(job.skipped)}` };
+}
+
+function whySkipped(reason: SkipReason): string {
+  if ('upstreamFailed' in reason) return `upstream stage ${reason.upstreamFailed} did not build`;
+  if ('waitsForever' in reason) return `it waits for ${reason.waitsForever.join(', ')}, which wait for each other in a cycle`;
+  return 'the run was cancelled';
 }
 
 /** The tags of the stages that could be planned (the others fail in ensureStage with the planner's message). */

@@ -25,10 +25,10 @@ const POLL_MS = 100;
  * directory removed and made afresh in between, its n+1 would outrank the new
  * holder's generation 1, and both would hold the lock.
  */
-export async function withTagLock<T>(lockDir: string, tag: string, work: () => Promise<T>): Promise<T> {
+export async function withTagLock<T>(lockDir: string, tag: string, work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
   const dir = join(lockDir, createHash('sha256').update(tag).digest('hex').slice(0, 32));
   mkdirSync(dir, { recursive: true });
-  const generation = await acquire(dir);
+  const generation = await acquire(dir, tag, signal);
   try {
     return await work();
   } finally {
@@ -36,8 +36,9 @@ export async function withTagLock<T>(lockDir: string, tag: string, work: () => P
   }
 }
 
-async function acquire(dir: string): Promise<number> {
+async function acquire(dir: string, tag: string, signal: AbortSignal | undefined): Promise<number> {
   for (;;) {
+    if (signal?.aborted) throw new Error(`cancelled while waiting for the lock on ${tag}`);
     const newest = newestGeneration(dir);
     if (newest === 0 || isFree(dir, newest)) {
       const claimed = claim(dir, newest + 1);

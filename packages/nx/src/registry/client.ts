@@ -12,6 +12,7 @@ import { nextPageUrl } from './challenge';
 import type { RegistryCredentials } from './credentials';
 import { RegistryError, failureOfStatus, loginHint } from './errors';
 import { MANIFEST_ACCEPT, type ManifestDocument } from './media-types';
+import { registryRequest } from '../util/request-pools';
 
 export interface RegistryClientOptions {
   /** host[:port] as in an image reference: "127.0.0.1:5000", "ghcr.io". */
@@ -66,13 +67,16 @@ export class RegistryClient {
 
   /** The manifest a tag or digest names (an index for multi-platform images), or undefined when there is none. */
   async headManifest(repository: string, reference: string): Promise<ManifestInfo | undefined> {
-    const response = await this.request({
-      method: 'HEAD',
-      path: `/v2/${repository}/manifests/${reference}`,
-      scopes: [[repository, ['pull']]],
-      headers: { accept: MANIFEST_ACCEPT },
-      accept: [404],
-    });
+    // Look-ups fan out (every stage of a batch, every base): the process-wide pool bounds them.
+    const response = await registryRequest(() =>
+      this.request({
+        method: 'HEAD',
+        path: `/v2/${repository}/manifests/${reference}`,
+        scopes: [[repository, ['pull']]],
+        headers: { accept: MANIFEST_ACCEPT },
+        accept: [404],
+      }),
+    );
     if (response.status === 404) return undefined;
     return manifestInfo(response, reference);
   }

@@ -1,8 +1,9 @@
 import type { ExecutorContext, TaskGraph } from '@nx/devkit';
-import { stageContextFor } from '../../ensure/stage-context';
+import { stageContextFor, type StageContext } from '../../ensure/stage-context';
 import { fetchStageSource, sourcesSummary, type FetchOutcome } from '../../fetch/fetch-sources';
+import { runScheduled } from '../../ensure/scheduler';
 import { batchTaskResult, type BatchTaskResult } from '../../nx-compat/nx-compat';
-import { concurrencyLimit } from '../../util/concurrency';
+import { cancelledOnSignals } from '../../util/cancel-on-signals';
 import { reportFailure } from '../shared/report-failure';
 import type { SourcesExecutorOptions } from './schema';
 
@@ -23,7 +24,7 @@ export default async function sourcesExecutor(_options: SourcesExecutorOptions, 
   }
 }
 
-/** Every stage of the batch in one process, a few at once, with one summary at the end. */
+/** Every stage of the batch in one process, a few at once (the scheduler docker-stage uses), with one summary at the end. */
 export async function* batchSources(
   taskGraph: TaskGraph,
   inputs: Record<string, SourcesExecutorOptions>,
@@ -33,20 +34,32 @@ export async function* batchSources(
   const taskOf = new Map(Object.values(taskGraph.tasks).map((task) => [task.target.project, task.id]));
   const parallel = overrides.parallel ?? Object.values(inputs).find((options) => options.parallel)?.parallel ?? DEFAULT_PARALLEL;
   const startTime = Date.now();
-  const { graph, workspaceRoot, cacheDir } = stageContextFor(context, [...taskOf.keys()]);
-  const log = (stage: string, line: string) => process.stderr.write(`${stage}: ${line}\n`);
-  const limit = concurrencyLimit(parallel);
-  const pending = new Map(
-    [...taskOf.keys()].map((name) => [name, limit(() => fetchStageSource(graph.stages.get(name)!, { workspaceRoot, cacheDir, log }))]),
-  );
   const outcomes: FetchOutcome[] = [];
-  while (pending.size) {
-    const outcome = await Promise.race(pending.values());
-    pending.delete(outcome.stage);
+  for await (const outcome of fetchAll([...taskOf.keys()], parallel, context)) {
     outcomes.push(outcome);
     // Nx ends the batch process as soon as it has the last result, so the summary goes out first.
-    if (!pending.size) process.stderr.write(`${sourcesSummary(outcomes)}\n`);
+    if (outcomes.length === taskOf.size) process.stderr.write(`${sourcesSummary(outcomes)}\n`);
     yield batchTaskResult(taskOf.get(outcome.stage)!, outcome.status === 'failed' ? 'failure' : 'success', line(outcome), startTime, Date.now());
+  }
+}
+
+/** One outcome per stage, whatever happens: a workspace that cannot be read, or a cancelled run, fails the stages it stops. */
+async function* fetchAll(stages: string[], parallel: number, context: ExecutorContext): AsyncGenerator<FetchOutcome> {
+  let stageContext: StageContext;
+  try {
+    stageContext = stageContextFor(context, stages);
+  } catch (error) {
+    for (const stage of stages) yield { stage, status: 'failed', error: (error as Error).message };
+    return;
+  }
+  const { graph, workspaceRoot, cacheDir } = stageContext;
+  const log = (stage: string, text: string) => process.stderr.write(`${stage}: ${text}\n`);
+  const jobs = stages.map((name) => ({ name, after: [] }));
+  const fetch = (name: string) => fetchStageSource(graph.stages.get(name)!, { workspaceRoot, cacheDir, log });
+  const scheduled = cancelledOnSignals((signal) => runScheduled(jobs, parallel, fetch, (outcome) => outcome.status !== 'failed', signal));
+  for await (const job of scheduled) {
+    if ('result' in job) yield job.result;
+    else yield { stage: job.name, status: 'failed', error: 'error' in job ? job.error.message : 'not fetched: the run was cancelled' };
   }
 }
 
