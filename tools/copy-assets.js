@@ -10,7 +10,10 @@ const BUILD_STAMP = join(dist, '.built');
 function copyAssets(dir) {
   for (const entry of readdirSync(dir)) {
     const path = join(dir, entry);
-    if (statSync(path).isDirectory()) copyAssets(path);
+    // A corpus directory holds the specs' fixtures (Dockerfiles with their contexts), which no executor or generator reads.
+    if (statSync(path).isDirectory()) {
+      if (entry !== 'corpus') copyAssets(path);
+    }
     else if (entry.endsWith('.json') || path.slice(src.length).split(sep).includes('files')) {
       const target = join(dist, path.slice(src.length));
       mkdirSync(dirname(target), { recursive: true });

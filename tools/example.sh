@@ -11,7 +11,8 @@
 # 3. installs the Node packages (npm ci at the repository root when node_modules is missing), builds the plugin,
 #    links the example's node_modules to the repository's;
 # 4. checks the committed pins (lock --check), fetches sources ahead (run-many -t sources), then runs
-#    `nx run-many -t docker-stage` in the example workspace.
+#    `nx run-many -t docker-stage` in the example workspace. Its tools stage ("network": "host") installs packages
+#    with apt-get from the mirror debootstrap wrote into the base's /etc/apt/sources.list (the machine's own).
 # Delete base/rootfs.tar or a <stage>/source directory to fetch it again.
 set -euo pipefail
 

@@ -19,6 +19,9 @@ source tools/lib/common.sh
 ensure_command bzip2 bzip2
 ensure_command xz xz-utils
 ensure_command git git
+# The networked-stage spec builds a small Debian repository from .deb files.
+ensure_command dpkg-deb dpkg
+ensure_command dpkg-scanpackages dpkg-dev
 # The registry specs: a real registry with htpasswd auth, and a second engine (tools/extra-engine.sh).
 ensure_command docker-registry docker-registry
 ensure_command htpasswd apache2-utils

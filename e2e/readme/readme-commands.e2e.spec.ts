@@ -12,8 +12,9 @@ import { REPO_ROOT, writeBusyboxBase } from '../../packages/nx/testing/workspace
  *
  * The copy keeps the example's stages, names and graph, but builds them in
  * seconds: the base is Debian's static busybox instead of the debootstrap
- * rootfs, and each library's build is one small custom step instead of its
- * compiler run (the sources and the rootfs are not in git). What the commands
+ * rootfs, each library's build is one small custom step instead of its
+ * compiler run (the sources and the rootfs are not in git), and the tools
+ * stage installs nothing with apt-get (tests reach nothing but 127.0.0.1). What the commands
  * do with stages (plan, explain, print the tag, run, status) is the same.
  */
 const EXAMPLE = join(REPO_ROOT, 'examples', 'openbmc-mini');
@@ -68,6 +69,10 @@ function copyExample(imageName: string): string {
       build: { type: 'custom', steps: ['mkdir -p /usr/local/lib', `echo ${library} > /usr/local/lib/${library}.txt`] },
     });
   }
+  // The tools stage downloads (network "host"); here it downloads nothing, and settings' YAML check needs no python.
+  write('tools/Dockerfile', 'FROM base\nRUN mkdir -p /usr/local/share && echo tools > /usr/local/share/tools.txt\n');
+  const settings = JSON.parse(readFileSync(join(root, 'settings', 'stage.json'), 'utf8'));
+  write('settings/stage.json', { ...settings, build: { ...settings.build, steps: settings.build.steps.filter((step: string) => !step.startsWith('python3')) } });
   // The settings stage follows a branch of this script-made repository, as tools/example.sh makes it.
   const made = spawnSync(
     'bash',

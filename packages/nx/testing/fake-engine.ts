@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { BuildRequest, BuildResult } from '../src/docker/build';
 import type { StageEngine } from '../src/docker/stage-engine';
 import { PlatformMismatchError } from '../src/docker/image-platform';
+import * as tar from 'tar-stream';
 
 /** An Engine that keeps images in a map and builds by recording the request. */
 export class FakeEngine implements StageEngine {
@@ -17,6 +18,8 @@ export class FakeEngine implements StageEngine {
   output: string[] = [];
   /** How long each build takes, so that concurrent builds overlap; the request's signal ends it early, as the Engine does. */
   buildMs = 0;
+  /** Each build's context: every file's path and content. */
+  contexts: Array<Map<string, string>> = [];
   /** Called as each build starts. */
   onBuildStarted: (request: BuildRequest) => void = () => undefined;
   /** Builds running now, and the most that ever ran at once. */
@@ -42,6 +45,8 @@ export class FakeEngine implements StageEngine {
     this.builds.push(request);
     this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
     this.onBuildStarted(request);
+    // As the Engine does: the whole context is read, and a context that fails to pack fails the build.
+    this.contexts.push(await filesOf(request.context));
     try {
       if (this.buildMs) await abortableDelay(this.buildMs, request.signal);
     } finally {
@@ -92,5 +97,24 @@ function abortableDelay(ms: number, signal: AbortSignal | undefined): Promise<vo
     }, ms);
     if (signal?.aborted) cancelled();
     signal?.addEventListener('abort', cancelled, { once: true });
+  });
+}
+
+function filesOf(context: NodeJS.ReadableStream): Promise<Map<string, string>> {
+  return new Promise((resolve, reject) => {
+    const files = new Map<string, string>();
+    const extract = tar.extract();
+    extract.on('entry', (header, stream, next) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk) => chunks.push(chunk as Buffer));
+      stream.on('end', () => {
+        if (header.type === 'file') files.set(header.name, Buffer.concat(chunks).toString('utf8'));
+        next();
+      });
+    });
+    extract.on('finish', () => resolve(files));
+    extract.on('error', reject);
+    context.on('error', reject);
+    context.pipe(extract);
   });
 }

@@ -50,7 +50,7 @@ export async function loadAndPlan(tree: Tree, dirs: string[], options: Stagecraf
     const resolved = resolveOptions(options);
     const graph = buildStageGraph(stages, resolved);
     const planner = new Planner({ workspaceRoot: root, graph, options: resolved, now: new Date('2026-12-01T00:00:00Z'), env: {} });
-    return { stages, plans: await planner.planAll() };
+    return { stages, graph, plans: await planner.planAll() };
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -6,12 +6,12 @@ import * as tar from 'tar-stream';
 
 /**
  * `docker build` of a directory as the docker CLI does it with BuildKit (the
- * whole directory, .dockerignore applied by dockerode), through the Engine API.
+ * whole directory, .dockerignore applied by dockerode, --build-arg values), through the Engine API.
  * BuildKit leaves no untagged images of the Dockerfile's other stages behind.
  * Resolves when the image is tagged; rejects with the build's error.
  */
-export async function dockerBuildDirectory(docker: Docker, dir: string, tag: string): Promise<void> {
-  const stream = await docker.buildImage({ context: dir, src: filesUnder(dir) }, { t: tag, networkmode: 'none', version: '2' });
+export async function dockerBuildDirectory(docker: Docker, dir: string, tag: string, buildArgs: Record<string, string> = {}): Promise<void> {
+  const stream = await docker.buildImage({ context: dir, src: filesUnder(dir) }, { t: tag, networkmode: 'none', version: '2', buildargs: buildArgs });
   await new Promise<void>((resolve, reject) => {
     docker.modem.followProgress(stream, (error: Error | null, output: Array<{ error?: string }>) => {
       const failed = output?.find((event) => event.error);

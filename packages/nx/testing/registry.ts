@@ -14,6 +14,8 @@ export interface TestRegistry {
   storage: string;
   /** Stops it and starts it again on the same port and storage, with deletion enabled or not. */
   restart(options: { deletion?: boolean }): void;
+  /** Stops it and keeps its storage, so that restart serves what it held (a registry that is unreachable for a while). */
+  suspend(): void;
   stop(): void;
 }
 
@@ -56,6 +58,7 @@ export function startTestRegistry(
     url: `http://${host}`,
     storage,
     restart: (again) => start(again.deletion),
+    suspend: () => runTool([join(TOOLS, 'registry.sh'), 'stop', String(port)]),
     stop: () => {
       runTool([join(TOOLS, 'registry.sh'), 'stop', String(port)]);
       rmSync(dir, { recursive: true, force: true });

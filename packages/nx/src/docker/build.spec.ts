@@ -1,4 +1,7 @@
-import { buildFailure } from './build';
+import type Docker from 'dockerode';
+import { Readable } from 'node:stream';
+import { buildFailure, buildImage, failedInRun } from './build';
+import { isPlatformMismatch } from './image-platform';
 
 const upstream = '127.0.0.1:5000/stagecraft-zlib:2026-W47-0123456789abcdef';
 const upstreams = new Map([[upstream, 'zlib']]);
@@ -74,5 +77,53 @@ describe('buildFailure', () => {
     const upstreamOfZ = new Map([['stagecraft-z:2026-W47-0123456789abcdef', 'z']]);
     expect(buildFailure('app:1', 'No such image: stagecraft-zlib:2026-W47-0123456789abcdef', ['Step 1/1 : FROM x'], upstreamOfZ).missingUpstream).toBeUndefined();
     expect(buildFailure('app:1', 'pull access denied for stagecraft-zz, repository does not exist', ['Step 1/1 : FROM x'], upstreamOfZ).missingUpstream).toBeUndefined();
+  });
+});
+
+describe('buildImage and the platform check', () => {
+  /** An Engine whose build makes an image of the given architecture, which `tags` already name. */
+  function engineBuilding(architecture: string, tags: string[]) {
+    const calls: string[] = [];
+    const docker = {
+      buildImage: async () => Readable.from([`${JSON.stringify({ aux: { ID: 'sha256:made' } })}\n`]),
+      getImage: (id: string) => ({
+        inspect: async () => ({ Id: id, Os: 'linux', Architecture: architecture, RepoTags: tags }),
+        remove: async () => void calls.push(`remove ${id}`),
+        tag: async ({ repo, tag }: { repo: string; tag: string }) => void calls.push(`tag ${id} ${repo}:${tag}`),
+      }),
+      modem: { socketPath: '/fake.sock' },
+    } as unknown as Docker;
+    return { docker, calls };
+  }
+  const request = { tag: 'app:1', labels: {}, buildArgs: {}, noCache: false, onLine: () => undefined, platform: 'linux/amd64' };
+
+  it('removes an image that fails the check (no tag names it) and tags nothing', async () => {
+    const { docker, calls } = engineBuilding('arm64', []);
+    const error = await buildImage(docker, { ...request, context: Readable.from([]) }).catch((e: unknown) => e);
+    expect(isPlatformMismatch(error)).toBe(true);
+    expect(calls).toEqual(['remove sha256:made']);
+  });
+
+  it('keeps an image that fails the check when a tag names it (the cache gave another stage\'s image)', async () => {
+    const { docker, calls } = engineBuilding('arm64', ['other:1']);
+    const error = await buildImage(docker, { ...request, context: Readable.from([]) }).catch((e: unknown) => e);
+    expect(isPlatformMismatch(error)).toBe(true);
+    expect(calls).toEqual([]);
+  });
+
+  it('tags an image that passes the check', async () => {
+    const { docker, calls } = engineBuilding('amd64', []);
+    await buildImage(docker, { ...request, context: Readable.from([]) });
+    expect(calls).toEqual(['tag sha256:made app:1']);
+  });
+});
+
+describe('failedInRun', () => {
+  it('is true for a build that failed in a RUN step of either builder, and only then', () => {
+    expect(failedInRun(buildFailure('app:1', 'exit 1', ['Step 2/3 : RUN apt-get update']))).toBe(true);
+    expect(failedInRun(buildFailure('app:1', 'exit 1', [], undefined, undefined, '[stage-0 2/3] RUN wget http://127.0.0.1/x'))).toBe(true);
+    expect(failedInRun(buildFailure('app:1', 'no such file', ['Step 2/3 : COPY runner /']))).toBe(false);
+    expect(failedInRun(buildFailure('app:1', 'dockerfile parse error', []))).toBe(false);
+    expect(failedInRun(new Error('Step 2/3 : RUN make'))).toBe(false);
   });
 });

@@ -186,13 +186,23 @@ export function buildFailure(
   return new BuildError(`build of ${tag} failed${at}: ${engineMessage}${tail}`, tag, engineMessage, step, logTail);
 }
 
+/** The Dockerfile instruction of a step line, without the builder's "Step N/M : " or "[n/m] " prefix. */
+export function stepInstruction(step: string): string {
+  return step.replace(STEP_LINE, '').replace(BUILDKIT_STEP, '');
+}
+
+/** A build that failed in one of its RUN instructions. */
+export function failedInRun(error: unknown): error is BuildError {
+  return error instanceof BuildError && error.step !== undefined && /^RUN\s/i.test(stepInstruction(error.step));
+}
+
 function findMissingUpstream(
   engineMessage: string,
   step: string | undefined,
   upstreamRefs: Map<string, string>,
   target: string,
 ): MissingUpstream | undefined {
-  const instruction = step?.replace(STEP_LINE, '').replace(BUILDKIT_STEP, '');
+  const instruction = step === undefined ? undefined : stepInstruction(step);
   const pullsAnImage = instruction !== undefined && /^(FROM|COPY)\s/i.test(instruction);
   for (const [ref, stage] of upstreamRefs) {
     const namedByStep = pullsAnImage && mentions(instruction, ref);

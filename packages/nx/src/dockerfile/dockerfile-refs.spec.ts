@@ -34,11 +34,35 @@ describe('parseDockerfileRefs', () => {
     expect(names(text)).toEqual(['x', 'later', 'later']);
   });
 
-  it('leaves out scratch and ARG-substituted names', () => {
+  it('reports scratch like any name (the caller decides), and expands names with the global ARGs as BuildKit does (an ARG without a value is empty)', () => {
     const text = ['ARG BASE=debian:12', 'FROM scratch', 'FROM ${BASE}', 'FROM $BASE AS b', 'COPY --from=$TOOLS /a /b', 'COPY --from=${X}y /a /b'].join(
       '\n',
     );
-    expect(names(text)).toEqual([]);
+    expect(names(text)).toEqual(['scratch', 'debian:12', 'debian:12', 'y']);
+  });
+
+  it('expands nested defaults in order, build arguments over defaults, and the automatic platform arguments', () => {
+    const text = ['ARG UBUNTU=22.04', 'ARG BASE=ubuntu:${UBUNTU}', 'FROM ${BASE} AS base', 'FROM build-${TARGETOS}-${TARGETARCH}'].join('\n');
+    expect(names(text)).toEqual(['ubuntu:22.04', 'build-linux-amd64']);
+    expect(parseDockerfileRefs(text, { buildArgs: ['UBUNTU=24.04'], platform: 'linux/arm64' }).map((ref) => ref.name)).toEqual(['ubuntu:24.04', 'build-linux-arm64']);
+  });
+
+  it('finds RUN --mount=from (any mount type), the # syntax frontend and ONBUILD triggers, with their kinds', () => {
+    const text = [
+      '# syntax=docker/dockerfile:1.7',
+      'FROM base AS build',
+      'RUN --mount=type=cache,target=/root/.cache --mount=from=tools,source=/bin,target=/t make',
+      'RUN --mount=type=bind,from=golang:1.22,source=/usr/local/go,target=/go make',
+      'ONBUILD COPY --from=build /out /out',
+      'ONBUILD COPY --from=assets /a /a',
+    ].join('\n');
+    expect(parseDockerfileRefs(text)).toEqual([
+      { kind: 'syntax', name: 'docker/dockerfile:1.7', line: 1 },
+      { kind: 'from', name: 'base', line: 2 },
+      { kind: 'mount-from', name: 'tools', line: 3 },
+      { kind: 'mount-from', name: 'golang:1.22', line: 4 },
+      { kind: 'copy-from', name: 'assets', line: 6 },
+    ]);
   });
 
   it('reports external images as refs (the caller decides which are stages)', () => {
@@ -48,8 +72,8 @@ describe('parseDockerfileRefs', () => {
     ]);
   });
 
-  it('ignores comments, indented comments and instructions other than FROM and COPY', () => {
-    const text = ['# FROM commented', '   # COPY --from=commented /a /b', 'RUN echo FROM nope', 'ADD --from=nope x y', 'ONBUILD COPY --from=nope /a /b', '  FROM indented'].join(
+  it('ignores comments, indented comments and instructions other than FROM, COPY and RUN', () => {
+    const text = ['# FROM commented', '   # COPY --from=commented /a /b', 'RUN echo FROM nope', 'ADD --from=nope x y', 'ENV X=--from=nope', '  FROM indented'].join(
       '\n',
     );
     expect(parseDockerfileRefs(text)).toEqual([{ kind: 'from', name: 'indented', line: 6 }]);
@@ -76,7 +100,7 @@ describe('parseDockerfileRefs', () => {
   });
 
   it('accepts several directives and ignores escape once a non-directive line was seen', () => {
-    expect(names('# syntax=docker/dockerfile:1\n#escape = `\nFROM `\nbase')).toEqual(['base']);
+    expect(names('# syntax=docker/dockerfile:1\n#escape = `\nFROM `\nbase')).toEqual(['docker/dockerfile:1', 'base']);
     expect(names('# hello\n# escape=`\nFROM a \\\nAS b\nFROM b')).toEqual(['a']);
     expect(names('# unknown=1\n# escape=`\nFROM `\nbase')).toEqual(['`']);
   });
@@ -167,6 +191,26 @@ describe('rewriteDockerfileRefs', () => {
   it('returns the text unchanged when nothing resolves', () => {
     const text = '\uFEFF# escape=`\nFROM base `\n AS x\nCOPY --from=tools /a /b';
     expect(rewriteDockerfileRefs(text, () => undefined)).toBe(text);
+  });
+
+  it('rewrites the # syntax frontend, RUN --mount=from and ONBUILD COPY --from, and a name computed from the global ARGs', () => {
+    const pinned: Record<string, string> = { 'docker/dockerfile:1': 'docker/dockerfile@sha256:1', 'golang:1.22': 'golang@sha256:2', tools: 'reg/img-tools:2026-W01-bbbb' };
+    const text = [
+      '# syntax=docker/dockerfile:1',
+      'ARG GO=1.22',
+      'FROM golang:${GO} AS build',
+      'RUN --mount=type=cache,target=/c --mount=from=tools,target=/t make',
+      'ONBUILD COPY --from=tools /a /b',
+    ].join('\n');
+    expect(rewriteDockerfileRefs(text, (name) => pinned[name])).toBe(
+      [
+        '# syntax=docker/dockerfile@sha256:1',
+        'ARG GO=1.22',
+        'FROM golang@sha256:2 AS build',
+        'RUN --mount=type=cache,target=/c --mount=from=reg/img-tools:2026-W01-bbbb,target=/t make',
+        'ONBUILD COPY --from=reg/img-tools:2026-W01-bbbb /a /b',
+      ].join('\n'),
+    );
   });
 
   it('replaces a name split by a continuation as a whole', () => {

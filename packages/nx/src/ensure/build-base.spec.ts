@@ -9,7 +9,8 @@ function planOnLocalBase(): StagePlan {
     stage: { name: 'tool', dir: 'tool', from: 'busybox:local' },
     dockerfile: `FROM ${ID}\nRUN true\n`,
     externalBase: { image: 'busybox:local', digest: ID, ref: ID },
-    dockerfileFrom: (ref: string) => `FROM ${ref}\nRUN true\n`,
+    externalImages: [{ image: 'busybox:local', digest: ID, ref: ID }],
+    dockerfileWith: (refs: ReadonlyMap<string, string>) => `FROM ${refs.get('busybox:local')}\nRUN true\n`,
   } as unknown as StagePlan;
 }
 

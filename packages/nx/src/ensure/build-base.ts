@@ -1,39 +1,50 @@
-/** Where a build takes its pinned external base from: the Engine's copy, the workspace mirror, or the original registry. */
+/** Where a build takes each pinned external image from: the Engine's copy, the workspace mirror, or the original registry. */
 import type { StagePlan } from '../key/plan';
 import type { StageEngine } from '../docker/stage-engine';
 import { definingFile } from '../stage/definition-files';
+import type { ExternalBase } from '../key/external-base';
 import { repositoryOf } from '../key/external-base';
 import { lockCommand } from '../identity/commands';
 
 /**
- * The Dockerfile to build: as planned when the base is local, not by registry
- * digest, or no workspace registry is configured; else with the base taken from
- * the mirror when it holds the digest (the key is the same either way).
+ * The Dockerfile to build: as planned when no image needs another source;
+ * else with each image pinned to a local id named by a tag, and each image
+ * pinned by registry digest taken from the mirror when the Engine lacks it
+ * and a workspace registry is configured (the key is the same either way).
  */
 export async function dockerfileForBuild(plan: StagePlan, engine: StageEngine, registryPrefix: string | undefined): Promise<string> {
-  const base = plan.externalBase;
-  if (base?.ref?.startsWith('sha256:')) return plan.dockerfileFrom(await localBaseAlias(plan, base.image, base.ref, engine));
-  if (!base?.ref || !base.digest || !registryPrefix) return plan.dockerfile;
-  if (await engine.imageIdOf(base.ref)) return plan.dockerfile;
+  const refs = new Map<string, string>();
+  for (const image of plan.externalImages) {
+    const ref = await buildSource(plan, image, engine, registryPrefix);
+    if (ref !== undefined && ref !== image.ref) refs.set(image.image, ref);
+  }
+  if (!refs.size) return plan.dockerfile;
+  for (const image of plan.externalImages) if (!refs.has(image.image) && image.ref) refs.set(image.image, image.ref);
+  return plan.dockerfileWith(refs);
+}
+
+async function buildSource(plan: StagePlan, image: ExternalBase, engine: StageEngine, registryPrefix: string | undefined): Promise<string | undefined> {
+  if (image.ref?.startsWith('sha256:')) return localBaseAlias(plan, image.image, image.ref, engine);
+  if (!image.ref || !image.digest || !registryPrefix) return undefined;
+  if (await engine.imageIdOf(image.ref)) return undefined;
   const { baseSource, mirrorRef } = await import('../bases/mirror');
-  const mirrored = mirrorRef(registryPrefix, base.image, base.digest);
-  if (await engine.imageIdOf(mirrored)) return plan.dockerfileFrom(mirrored);
-  const ref = await baseSource({ image: base.image, digest: base.digest }, base.ref, registryPrefix, plan.stage.name);
-  return ref === base.ref ? plan.dockerfile : plan.dockerfileFrom(ref);
+  const mirrored = mirrorRef(registryPrefix, image.image, image.digest);
+  if (await engine.imageIdOf(mirrored)) return mirrored;
+  return baseSource({ image: image.image, digest: image.digest }, image.ref, registryPrefix, plan.stage.name);
 }
 
 /**
- * A tag for a base pinned by local image id (`<repository>:id-<hex>`, beside the
- * base's own tag): BuildKit reads `FROM sha256:<id>` as an image on Docker Hub,
- * so the build names the image by this tag instead.
+ * A tag for an image pinned by local image id (`<repository>:id-<hex>`, beside
+ * the image's own tag): BuildKit reads `FROM sha256:<id>` as an image on Docker
+ * Hub, so the build names the image by this tag instead.
  */
 async function localBaseAlias(plan: StagePlan, image: string, imageId: string, engine: StageEngine): Promise<string> {
   const alias = `${repositoryOf(image)}:id-${imageId.slice('sha256:'.length)}`;
   if ((await engine.imageIdOf(alias)) === imageId) return alias;
   if (!(await engine.imageIdOf(imageId))) {
     throw new Error(
-      `the external base '${image}' of ${definingFile(plan.stage)} is pinned to the local image ${imageId}, which this Engine does not have. ` +
-        `Load or build that image, or re-pin the base with: ${lockCommand(plan.stage.name, true)}`,
+      `the external image '${image}' of ${definingFile(plan.stage)} is pinned to the local image ${imageId}, which this Engine does not have. ` +
+        `Load or build that image, or re-pin it with: ${lockCommand(plan.stage.name, true)}`,
     );
   }
   await engine.tag(imageId, alias);

@@ -3,7 +3,10 @@ import { readlinkSync } from 'node:fs';
 import fg from 'fast-glob';
 import type { ContextEntry } from '../docker/context';
 import type { StagePlan } from '../key/plan';
+import type { PreparedSource } from '../sources/prepare';
+import type { RecordedEntry } from '../sources/tree-manifest';
 import { verifiedPackageFiles } from './package-provenance';
+import { definingFile } from '../stage/definition-files';
 
 const SOURCE_DIR = 'source';
 
@@ -16,7 +19,7 @@ const SOURCE_DIR = 'source';
 export async function buildContextEntries(
   plan: StagePlan,
   workspaceRoot: string,
-  sourceTree: string | undefined,
+  sourceTree: PreparedSource | undefined,
   dockerfile: string,
   packageTarget: string,
 ): Promise<ContextEntry[]> {
@@ -35,7 +38,7 @@ export async function buildContextEntries(
         : { path: file.contextPath, mode: file.mode === '755' ? 0o755 : 0o644, source: { file: full, sha256 } },
     );
   }
-  if (sourceTree) entries.push(...(await treeEntries(sourceTree, SOURCE_DIR)));
+  if (sourceTree) entries.push(...(sourceTree.recorded ? recordedTreeEntries(sourceTree.dir, sourceTree.recorded, SOURCE_DIR) : await treeEntries(sourceTree.dir, SOURCE_DIR)));
   if (plan.stage.consumePackages) entries.push(...consumedPackageEntries(plan, workspaceRoot, packageTarget));
   const copiesSource = plan.stage.build.type !== 'dockerfile' && plan.stage.build.type !== 'aggregate';
   if (copiesSource && !entries.some((entry) => entry.path.startsWith(SOURCE_DIR + '/'))) {
@@ -59,6 +62,34 @@ function consumedPackageEntries(plan: StagePlan, workspaceRoot: string, packageT
       }),
     ),
   );
+}
+
+/**
+ * A Dockerfile stage's downloads at their context paths, taken from the
+ * content-addressed store by sha256 (fetched into it first when missing, as
+ * the `sources` target does ahead of builds) and checked again as packed.
+ */
+export async function downloadEntries(plan: StagePlan, cacheDir: string, workspaceRoot: string): Promise<ContextEntry[]> {
+  const { fetchArchive } = await import('../sources/fetch-archive');
+  const { resolveSourceUrl } = await import('../sources/prepare');
+  const downloads = plan.stage.build.downloads ?? [];
+  return Promise.all(
+    downloads.map(async (download, index): Promise<ContextEntry> => {
+      const what = `${definingFile(plan.stage)} at /build/downloads/${index}`;
+      const file = await fetchArchive(resolveSourceUrl(download.url, workspaceRoot), download.sha256, cacheDir, what);
+      return { path: download.path, mode: 0o644, source: { file, sha256: download.sha256 } };
+    }),
+  );
+}
+
+/** A cached tree as its manifest recorded it: packing checks each file and link against its recorded sha256, so the tree is read once. */
+function recordedTreeEntries(dir: string, recorded: RecordedEntry[], prefix: string): ContextEntry[] {
+  return recorded.flatMap((entry): ContextEntry[] => {
+    const path = posix.join(prefix, entry.path);
+    if (entry.kind === 'link') return [{ path, mode: 0o777, source: { symlink: entry.target } }];
+    if (entry.kind === 'file') return [{ path, mode: entry.executable ? 0o755 : 0o644, source: { file: join(dir, entry.path), sha256: entry.sha256 } }];
+    return [];
+  });
 }
 
 async function treeEntries(dir: string, prefix: string): Promise<ContextEntry[]> {

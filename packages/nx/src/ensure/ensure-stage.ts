@@ -1,11 +1,12 @@
 import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { stageLabels } from '../docker/labels';
+import { buildArgValues } from '../dockerfile/dockerfile-args';
 import { definingFile } from '../stage/definition-files';
 import { KEY_FORMAT } from '../key/key';
 import type { KeyHistory } from './key-history';
 import { isRemoteSource, type NetworkMode, type TargetKind } from '../stage/types';
-import { networkOf } from '../stage/network';
+import { failedRunHint, networkOf } from '../stage/network';
 import { proxyBuildArgs } from './proxy-build-args';
 import type { Planner, StagePlan } from '../key/plan';
 import { writeStageManifest, type StageManifest } from '../report/manifest';
@@ -96,34 +97,26 @@ function explainRebuild(plan: StagePlan, deps: EnsureStageDeps): void {
 async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
   // Loaded only when something is built, so a no-op run never pays for them.
   const { packContext } = await import('../docker/context');
-  const { prepareSource } = await import('../sources/prepare');
-  const { buildContextEntries } = await import('./build-context');
+  const { sourceTreeFor, renewedIfDamaged } = await import('./source-tree');
+  const { buildContextEntries, downloadEntries } = await import('./build-context');
   const stage = plan.stage;
   const remote = isRemoteSource(stage.source) ? stage.source : undefined;
-  const sourceTree = remote
-    ? (
-        await prepareSource(remote, {
-          workspaceRoot: deps.workspaceRoot,
-          cacheDir: deps.cacheDir,
-          what: `${definingFile(stage)} at /source`,
-          commit: plan.keyDocument.source?.['commit'],
-        })
-      ).dir
-    : undefined;
+  const sourceTree = await sourceTreeFor(plan, deps);
   const source = remote ? ('url' in remote ? remote.url : remote.git) : undefined;
   const rev = plan.keyDocument.source?.['commit'] ?? plan.keyDocument.source?.['rev'];
   const labels = stageLabels({ stage: stage.name, key: plan.key, keyFormat: KEY_FORMAT, rev, source });
   const { dockerfileForBuild } = await import('./build-base');
   const planned = await dockerfileForBuild(plan, deps.engine, deps.registry?.store.settings.registry);
   const dockerfile = `${planned.trimEnd()}\n${labelInstruction(labels)}\n`;
-  const entries = await buildContextEntries(plan, deps.workspaceRoot, sourceTree, dockerfile, deps.targetNames.package);
+  const downloads = await downloadEntries(plan, deps.cacheDir, deps.workspaceRoot);
+  let entries = [...(await buildContextEntries(plan, deps.workspaceRoot, sourceTree, dockerfile, deps.targetNames.package)), ...downloads];
   const network = networkOf(stage);
   const buildOnce = (noCache: boolean) =>
     deps.engine.build({
       tag: plan.tag,
       context: packContext(entries),
       labels: {},
-      buildArgs: machineBuildArgs(plan.dockerfile, network),
+      buildArgs: { ...machineBuildArgs(plan.dockerfile, network), ...buildArgValues(stage.build.args) },
       network,
       noCache,
       // The key names the platform, so the build must target it too.
@@ -135,12 +128,27 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
       signal: deps.signal,
     });
   const noCache = deps.isForced(stage.name);
-  const result = await buildOnce(noCache).catch(async (error: unknown) => {
-    const { isPlatformMismatch } = await import('../docker/image-platform');
-    if (noCache || !isPlatformMismatch(error)) throw error;
-    deps.log(stage.name, `the layer cache gave an image for ${error.got}, not ${error.wanted}: building again without it`);
-    return buildOnce(true);
-  });
+  // A source tree damaged in the cache fails as it is packed: unpacked again, it gets one more build.
+  const buildFromIntactSource = (noCache: boolean) =>
+    buildOnce(noCache).catch(async (error: unknown) => {
+      const renewed = sourceTree && (await renewedIfDamaged(plan, deps, sourceTree));
+      if (!renewed) throw error;
+      entries = [...(await buildContextEntries(plan, deps.workspaceRoot, renewed, dockerfile, deps.targetNames.package)), ...downloads];
+      return buildOnce(noCache);
+    });
+  const result = await buildFromIntactSource(noCache)
+    .catch(async (error: unknown) => {
+      const { isPlatformMismatch } = await import('../docker/image-platform');
+      if (noCache || !isPlatformMismatch(error)) throw error;
+      deps.log(stage.name, `the layer cache gave an image for ${error.got}, not ${error.wanted}: building again without it`);
+      return buildOnce(true);
+    })
+    .catch(async (error: unknown) => {
+      const { failedInRun } = await import('../docker/build');
+      const hint = failedInRun(error) && failedRunHint(stage, error.engineMessage);
+      if (hint) (error as Error).message += `\n${hint}`;
+      throw error;
+    });
   return result.imageId;
 }
 

@@ -1,7 +1,12 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import fg from 'fast-glob';
+import { pathToFileURL } from 'node:url';
 import os, { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { FileHashCache } from '../key/hash-cache';
+import * as treeManifest from '../sources/tree-manifest';
 import { Planner } from '../key/plan';
 import { buildStageGraph } from '../stage/graph';
 import { loadStage } from '../stage/load';
@@ -157,6 +162,51 @@ describe('the build core against a fake Engine', () => {
     });
   });
 
+  describe('a url source tree in the cache', () => {
+    const data = 'the source, as published\n';
+    let sha256: string;
+
+    beforeEach(() => {
+      mkdirSync(join(root, 'vendor', 'pkg-1.0'), { recursive: true });
+      writeFileSync(join(root, 'vendor', 'pkg-1.0', 'data.txt'), data);
+      execFileSync('tar', ['-czf', 'pkg-1.0.tar.gz', 'pkg-1.0'], { cwd: join(root, 'vendor') });
+      sha256 = createHash('sha256').update(readFileSync(join(root, 'vendor', 'pkg-1.0.tar.gz'))).digest('hex');
+      const source = { url: pathToFileURL(join(root, 'vendor', 'pkg-1.0.tar.gz')).href, sha256 };
+      writeFileSync(join(root, 'other/stage.json'), JSON.stringify({ source, build: { type: 'custom', steps: ['true'] } }));
+    });
+
+    const sourceFileIn = (context: Map<string, string>) => [...context].find(([path]) => path.startsWith('source/') && path.endsWith('/data.txt'))?.[1];
+    const rebuildOther = async () => {
+      const { planner, run } = batch(['other']);
+      engine.images.delete((await planner.plan('other')).tag);
+      engine.builds = [];
+      engine.contexts = [];
+      return run();
+    };
+
+    it('is read once, as the context is packed: no check reads it first', async () => {
+      expect(await batch(['other']).run()).toEqual({ other: 'built' });
+      const check = jest.spyOn(treeManifest, 'treeIsIntact');
+      try {
+        expect(await rebuildOther()).toEqual({ other: 'built' });
+        expect(check).not.toHaveBeenCalled();
+        expect(engine.contexts.map(sourceFileIn)).toEqual([data]);
+      } finally {
+        check.mockRestore();
+      }
+    });
+
+    it('damaged in the cache, fails its packing and is unpacked again for one more build, which gets the published content', async () => {
+      expect(await batch(['other']).run()).toEqual({ other: 'built' });
+      const [damaged] = fg.sync(`.cache/**/trees/${sha256}/**/data.txt`, { cwd: root, dot: true });
+      writeFileSync(join(root, damaged), 'garbage of the same size..\n'.slice(0, data.length));
+      expect(await rebuildOther()).toEqual({ other: 'built' });
+      expect(engine.builds).toHaveLength(2);
+      expect(engine.contexts.at(-1) && sourceFileIn(engine.contexts.at(-1)!)).toBe(data);
+      expect(readFileSync(join(root, damaged), 'utf8')).toBe(data);
+    });
+  });
+
   it('an unreachable Engine fails every stage with its message and builds nothing', async () => {
     engine.reachable = false;
     expect(await batch(['base', 'lib']).run()).toEqual({ base: 'failed', lib: 'failed' });
@@ -213,6 +263,7 @@ describe('the build core against a fake Engine', () => {
     expect(small).toMatchObject({ network: 'host', buildArgs: { JOBS: '2', HTTP_PROXY: 'http://127.0.0.1:3128', http_proxy: 'http://127.0.0.1:3128' } });
     expect(large.buildArgs).toMatchObject({ JOBS: '64', HTTP_PROXY: 'http://127.0.0.1:8080' });
     expect(large.tag).toBe(small.tag);
+    expect(lastEvents.find((event) => event.project === 'other')!.outcome.network).toBe('host');
   });
 
   it('a stage without network builds with network none and gets no proxy', async () => {
@@ -228,6 +279,7 @@ describe('the build core against a fake Engine', () => {
     const request = engine.builds.find((r) => r.tag.startsWith('fake-other:'))!;
     expect(request.network).toBe('none');
     expect(Object.keys(request.buildArgs)).toEqual(['JOBS']);
+    expect(lastEvents.find((event) => event.project === 'other')!.outcome).not.toHaveProperty('network');
   });
 
   it('ensureStage: a tag that appeared while waiting for the lock is taken as present', async () => {
@@ -269,5 +321,43 @@ describe('the build core against a fake Engine', () => {
     }
     expect(times.lib.startTime).toBeGreaterThanOrEqual(times.base.endTime!);
     expect(times.app.startTime).toBeGreaterThanOrEqual(times.lib.endTime!);
+  });
+
+  it('refuses a Dockerfile stage with unpinned external images of every kind before any Engine request, naming them and the command that pins them', async () => {
+    const dockerfile = ['# syntax=docker/dockerfile:1.7', 'FROM golang:1.22 AS build', 'RUN --mount=from=tonistiigi/xx:1.4.0,target=/xx true', 'FROM base', 'COPY --from=docker/buildx-bin:0.14 /buildx /buildx', 'COPY --from=build /x /x', ''].join('\n');
+    mkdirSync(join(root, 'tool'));
+    writeFileSync(join(root, 'tool', 'Dockerfile'), dockerfile);
+    const stages = ['base', 'tool'].map((dir) => loadStage(root, dir));
+    const graph = buildStageGraph(stages, OPTIONS);
+    const hashCache = new FileHashCache(join(root, '.cache', 'file-hashes.json'));
+    const planner = new Planner({ workspaceRoot: root, graph, options: OPTIONS, now: new Date('2026-11-21T12:00:00Z'), env: {}, hashCache });
+    const calls: string[] = [];
+    const recording = new Proxy(engine, {
+      get: (target, property, receiver) => {
+        const value = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? (...args: unknown[]) => (calls.push(String(property)), value.apply(target, args)) : value;
+      },
+    });
+    const events: StageRunEvent[] = [];
+    const generator = runStageBatch({
+      stages: { graph, planner, workspaceRoot: root, cacheDir: join(root, '.cache'), hashCache, options: OPTIONS },
+      projects: ['tool'],
+      engine: recording,
+      concurrency: 1,
+      isForced: () => false,
+      explain: false,
+      write: (line) => lines.push(line),
+    });
+    for await (const event of generator) events.push(event);
+    expect(events.map((event) => event.outcome.status)).toEqual(['failed']);
+    const message = events[0].outcome.message!;
+    for (const described of [
+      "the Dockerfile frontend (# syntax) 'docker/dockerfile:1.7'",
+      "the external image (FROM) 'golang:1.22'",
+      "the external image (RUN --mount=from) 'tonistiigi/xx:1.4.0'",
+      "the external image (COPY --from) 'docker/buildx-bin:0.14'",
+    ]) expect(message).toContain(described);
+    expect(message).toContain("Pin them with: nx g @stagecraft/nx:lock --include='^tool$'");
+    expect(calls).toEqual([]);
   });
 });

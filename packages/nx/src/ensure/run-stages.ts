@@ -150,8 +150,10 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
     const last = ++reported === projects.length;
     if (last && batch.registry) write(registryLine(batch.registry, projects.length));
     const timelineFiles = last && batch.timeline ? writeTimeline(timeline, workspaceRoot, write) : undefined;
-    const aggregate = graph.stages.get(outcome.stage)?.build.type === 'aggregate';
-    return { project: outcome.stage, outcome, aggregate, output: outputs.get(outcome.stage)!, ...(timelineFiles ? { timelineFiles } : {}) };
+    const stage = graph.stages.get(outcome.stage);
+    const aggregate = stage?.build.type === 'aggregate';
+    const network = stage?.network;
+    return { project: outcome.stage, outcome: network ? { ...outcome, network } : outcome, aggregate, output: outputs.get(outcome.stage)!, ...(timelineFiles ? { timelineFiles } : {}) };
   };
   const failAll = (message: string) => projects.map((project) => answer({ stage: project, status: 'failed', durationMs: 0, ...atOnce(), message }));
 

@@ -57,6 +57,18 @@ describe('stageStatuses: present or to be built, and why, without building', () 
     );
   });
 
+  it('marks a networked stage with its network, in the text and the JSON', async () => {
+    write('lib/stage.json', { build: { type: 'custom', steps: ['true'] }, network: 'host' });
+    const statuses = await stageStatuses(stagesNow(), ['base', 'lib'], engineWith([]));
+    expect(statuses.map(({ stage, network }) => [stage, network])).toEqual([
+      ['base', 'none'],
+      ['lib', 'host'],
+    ]);
+    const [baseLine, , libLine] = statusText(statuses).split('\n');
+    expect(baseLine).toBe(`to-build base  ${statuses[0].tag}`);
+    expect(libLine).toBe(`to-build lib   ${statuses[1].tag}  (network: host)`);
+  });
+
   it('fails with the engine\'s message when the engine does not answer', async () => {
     const engine = { ensureReachable: async () => Promise.reject(new Error('cannot reach the Docker Engine')), imagesOf: async () => new Map() };
     await expect(stageStatuses(stagesNow(), ['base'], engine)).rejects.toThrow('cannot reach the Docker Engine');
@@ -101,7 +113,7 @@ describe('stageStatuses: present or to be built, and why, without building', () 
         ['lib', 'remote'],
       ]);
       expect(asked).toEqual([[lib.tag]]);
-      expect(lib).toEqual({ stage: 'lib', tag: lib.tag, status: 'remote', reasons: [], registry: 'reg.example:5000', ref: lib.tag });
+      expect(lib).toEqual({ stage: 'lib', tag: lib.tag, status: 'remote', network: 'none', reasons: [], registry: 'reg.example:5000', ref: lib.tag });
       expect(statusText([lib])).toBe(`remote   lib  ${lib.tag}\n         - in registry reg.example:5000: ${lib.tag}\n`);
       expect(warnings).toEqual([]);
     });

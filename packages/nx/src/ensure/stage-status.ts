@@ -5,6 +5,8 @@ import { rebuildReasons } from './rebuild-reasons';
 import { optionLocation, registrySettings, settingOfRegistry } from '../registry-policy/registry-options';
 import type { RemoteHit, StageRegistry } from '../registry-policy/stage-registry';
 import type { StageContext } from './stage-context';
+import { networkMark, networkOf } from '../stage/network';
+import type { NetworkMode } from '../stage/types';
 
 /**
  * What `docker-stage` would do with a stage, found without building anything:
@@ -17,6 +19,8 @@ export interface StageStatus {
   stage: string;
   tag: string;
   status: StageState;
+  /** The network its build runs on: a networked stage's image holds what the servers served when it was built. */
+  network: NetworkMode;
   /** Why a stage is to be built (the --explain reasons); empty otherwise. */
   reasons: string[];
   /** For a remote stage: the registry prefix that holds it and the reference there. */
@@ -33,7 +37,7 @@ export interface ImageFacts {
 }
 
 /** The one decision: present beats remote beats to-build. */
-export function decideStatus(stage: string, tag: string, facts: ImageFacts): StageStatus {
+export function decideStatus(stage: string, tag: string, facts: ImageFacts): Omit<StageStatus, 'network'> {
   if (facts.local) return { stage, tag, status: 'present', reasons: [] };
   if (facts.hit) return { stage, tag, status: 'remote', reasons: [], registry: facts.hit.registry, ref: facts.hit.ref };
   const unanswered = facts.unchecked.map((prefix) => `registry ${prefix} could not be checked; docker-stage would build without it`);
@@ -62,14 +66,15 @@ export async function stageStatuses(
   const missing = plans.map((plan) => plan.tag).filter((tag) => !localImages.has(tag));
   const { hits, unchecked } = registry && missing.length ? await lookUp(registry, missing, warn) : { hits: new Map<string, RemoteHit>(), unchecked: [] };
   const history = new KeyHistory(stages.cacheDir);
-  return plans.map((plan) =>
-    decideStatus(plan.stage.name, plan.tag, {
+  return plans.map((plan) => ({
+    ...decideStatus(plan.stage.name, plan.tag, {
       local: localImages.has(plan.tag),
       hit: hits.get(plan.tag),
       unchecked,
       reasons: () => rebuildReasons(plan.keyDocument, history.last(plan.stage.name)),
     }),
-  );
+    network: networkOf(plan.stage),
+  }));
 }
 
 async function lookUp(registry: Pick<StageRegistry, 'settings' | 'locate'>, tags: string[], warn: (line: string) => void) {
@@ -90,9 +95,10 @@ export async function workspaceStatuses(stages: StageContext, projects: string[]
   return stageStatuses(stages, projects, dockerEngine(connectEngine()), registry);
 }
 
-/** A status as lines for people: the state, stage and tag, then one line per reason. */
+/** A status as lines for people: the state, stage and tag (and a networked stage's network), then one line per reason. */
 export function statusLines(status: StageStatus, stageWidth = status.stage.length): string[] {
-  const head = `${status.status.padEnd(9)}${status.stage.padEnd(stageWidth)}  ${status.tag}`;
+  const network = status.network === 'none' ? '' : `  ${networkMark(status.network)}`;
+  const head = `${status.status.padEnd(9)}${status.stage.padEnd(stageWidth)}  ${status.tag}${network}`;
   const details = status.status === 'remote' ? [`in registry ${status.registry}: ${status.ref}`] : status.reasons;
   return [head, ...details.map((detail) => `${' '.repeat(9)}- ${detail}`)];
 }

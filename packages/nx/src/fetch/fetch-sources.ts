@@ -38,6 +38,25 @@ export async function fetchStageSource(stage: Stage, options: FetchSourcesOption
 }
 
 async function fetchSource(stage: Stage, options: FetchSourcesOptions): Promise<'fetched' | 'present'> {
+  const downloaded = await fetchDownloads(stage, options);
+  const source = await fetchRemoteSource(stage, options);
+  return downloaded === 'fetched' ? 'fetched' : source;
+}
+
+/** A Dockerfile stage's downloads (the import's ADD <url>), each into the store by its sha256. */
+async function fetchDownloads(stage: Stage, options: FetchSourcesOptions): Promise<'fetched' | 'present'> {
+  let status: 'fetched' | 'present' = 'present';
+  for (const [index, download] of (stage.build.downloads ?? []).entries()) {
+    const what = `${definingFile(stage)} at /build/downloads/${index}`;
+    if (await pathExists(archivePath(options.cacheDir, normaliseSha256(download.sha256, `${what}/sha256`)))) continue;
+    const url = resolveSourceUrl(download.url, options.workspaceRoot);
+    await withProgress(`downloading ${download.url}`, fetchArchive(url, download.sha256, options.cacheDir, what), (line) => options.log(stage.name, line));
+    status = 'fetched';
+  }
+  return status;
+}
+
+async function fetchRemoteSource(stage: Stage, options: FetchSourcesOptions): Promise<'fetched' | 'present'> {
   const { workspaceRoot, cacheDir, log } = options;
   const source = stage.source;
   if (!isRemoteSource(source)) return 'present';

@@ -2,7 +2,16 @@ import { generatorCommand } from './identity';
 
 /** A generator's --include option that selects exactly one stage. */
 export function includeOnly(stage: string): string {
-  return `--include='^${stage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$'`;
+  return `--include='^${escapeName(stage)}$'`;
+}
+
+/** A generator's --include option that selects exactly these stages. */
+export function includeAnyOf(stages: string[]): string {
+  return stages.length === 1 ? includeOnly(stages[0]) : `--include='^(${stages.map(escapeName).join('|')})$'`;
+}
+
+function escapeName(stage: string): string {
+  return stage.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /** The command that pins (or re-pins) one stage's floating revs and external base. */

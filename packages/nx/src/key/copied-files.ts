@@ -8,6 +8,7 @@
 import { posix } from 'node:path';
 import { jsonFormArguments, leadingFlags, readInstructions, wordText } from '../dockerfile/dockerfile-instructions';
 import { isLocalSource, type Stage } from '../stage/types';
+import { parseRunMount } from '../dockerfile/run-mounts';
 
 /** Every file of the context directory: a source that is the directory itself, or one computed from variables. */
 export type CopiedSources = string[] | 'all';
@@ -33,16 +34,25 @@ export function filesTheBuildReads(stage: Stage, files: string[]): string[] {
   return sendable.filter((file) => matchers.some((matches) => matches(file)));
 }
 
-/** The context paths a Dockerfile's COPY and ADD instructions (without --from) read, cleaned, in order. */
+/**
+ * The context paths a Dockerfile reads, cleaned, in order: the sources of its
+ * COPY and ADD instructions (without --from) and of its RUN --mount=type=bind
+ * mounts of the context (without from=).
+ */
 export function copiedSources(dockerfile: string): CopiedSources {
   const sources: string[] = [];
   for (const { keyword, args } of readInstructions(dockerfile)) {
-    if (keyword !== 'COPY' && keyword !== 'ADD') continue;
     const flags = leadingFlags(args).map(wordText);
-    if (flags.some((flag) => flag.startsWith('--from='))) continue;
-    const paths = jsonFormArguments(args) ?? args.slice(flags.length).map(wordText);
-    for (const source of paths.slice(0, -1)) {
-      if (source.startsWith('<<') || (keyword === 'ADD' && /^(?:[a-z]+:\/\/|git@)/i.test(source))) continue;
+    let paths: string[];
+    if (keyword === 'COPY' || keyword === 'ADD') {
+      if (flags.some((flag) => flag.startsWith('--from='))) continue;
+      paths = (jsonFormArguments(args) ?? args.slice(flags.length).map(wordText)).slice(0, -1);
+      paths = paths.filter((source) => !source.startsWith('<<') && !(keyword === 'ADD' && /^(?:[a-z]+:\/\/|git@)/i.test(source)));
+    } else if (keyword === 'RUN') {
+      const binds = flags.map(parseRunMount).filter((mount) => mount?.type === 'bind' && mount.fields['from'] === undefined);
+      paths = binds.map((mount) => mount!.fields['source'] ?? mount!.fields['src'] ?? '.');
+    } else continue;
+    for (const source of paths) {
       if (source.includes('$')) return 'all';
       const cleaned = posix.normalize(source.replace(/^\/+/, '')).replace(/\/+$/, '');
       if (cleaned === '.' || cleaned === '' || cleaned === '..' || cleaned.startsWith('../')) return 'all';

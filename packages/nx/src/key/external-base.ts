@@ -1,10 +1,13 @@
-/** What the key and the build make of a stage's external base: the digest it is pinned to, and the reference to build from. */
+/** What the key and the build make of a stage's external images: the digest each is pinned to, and the reference to build from. */
+import type { ExternalImageKind } from '../stage/external-images';
 import type { Stage } from '../stage/types';
 import { pinnedContent, type BasePin } from '../stage/base-pin';
 
 export interface ExternalBase {
-  /** The reference as the stage (or defaultBase) writes it. */
+  /** The reference as the stage (or defaultBase, or its Dockerfile) writes it. */
   image: string;
+  /** How the stage uses it (absent: as its stage.json base). */
+  kind?: ExternalImageKind;
   /** What the key holds: the manifest digest, or a local-only image's id; null when nothing pins it. */
   digest: string | null;
   /** The reference a build uses: repository@digest, or the image id; undefined when unpinned. */
@@ -33,10 +36,11 @@ export function digestIn(image: string): string | undefined {
  * names a digest needs no pin; a pin for another image (the stage's `from`
  * changed since the lock) pins nothing.
  */
-export function externalBaseOf(stage: Stage, image: string): ExternalBase {
+export function externalBaseOf(stage: Stage, image: string, kind: ExternalImageKind = 'base'): ExternalBase {
+  const used = kind === 'base' ? {} : { kind };
   const written = digestIn(image);
-  if (written) return { image, digest: written, ref: `${repositoryOf(image)}@${written}` };
-  const pin = stage.pins?.base;
-  if (!pin || pin.image !== image) return { image, digest: null };
-  return { image, digest: pinnedContent(pin), ref: pin.digest ? `${repositoryOf(image)}@${pin.digest}` : pin.imageId, pin };
+  if (written) return { image, ...used, digest: written, ref: `${repositoryOf(image)}@${written}` };
+  const pin = kind === 'base' ? stage.pins?.base : stage.pins?.images?.find((candidate) => candidate.image === image);
+  if (!pin || pin.image !== image) return { image, ...used, digest: null };
+  return { image, ...used, digest: pinnedContent(pin), ref: pin.digest ? `${repositoryOf(image)}@${pin.digest}` : pin.imageId, pin };
 }

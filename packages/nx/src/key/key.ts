@@ -34,6 +34,8 @@ export interface KeyDocument {
    * which no build accepts.
    */
   base?: { image: string; digest: string | null };
+  /** A Dockerfile stage's external images (FROM, COPY --from, RUN --mount=from, `# syntax`): each as written, with what it is pinned to (null: unpinned). */
+  images?: Record<string, string | null>;
 }
 
 /** JSON with object keys sorted at every level and no whitespace: the same document always gives the same bytes. */

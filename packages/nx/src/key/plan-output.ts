@@ -1,4 +1,5 @@
 import type { StagePlan } from './plan';
+import { networkOf } from '../stage/network';
 
 /** A stage plan as one JSON object (stage-plan --json, stagecraft plan --json). */
 export function planJson(plan: StagePlan) {
@@ -7,6 +8,7 @@ export function planJson(plan: StagePlan) {
     tag: plan.tag,
     key: plan.key,
     bucket: plan.bucket,
+    network: networkOf(plan.stage),
     notices: plan.notices,
     keyDocument: plan.keyDocument,
     dockerfile: plan.dockerfile,
@@ -19,6 +21,7 @@ export function planText(plan: StagePlan): string {
     `stage: ${plan.stage.name}`,
     `tag:   ${plan.tag}`,
     `key:   ${plan.key}`,
+    `network: ${networkOf(plan.stage)}`,
     '',
     '--- key document ---',
     JSON.stringify(plan.keyDocument, null, 2),

@@ -103,7 +103,7 @@ describe('the refresh warning of a networked stage', () => {
   it('names nx.json defaultRefresh and the stage file when "never" is the workspace default', async () => {
     editStageJson(root, 'lib-a', (j) => (j.network = 'default'));
     const [warning] = await noticesOf(resolveOptions({ ...OPTIONS, defaultRefresh: 'never' }));
-    expect(warning).toMatch(/^warning: nx\.json at defaultRefresh .*"never" applies to lib-a\/stage\.json, which declares "network": "default"/);
+    expect(warning).toMatch(/^warning: nx\.json at the @stagecraft\/nx plugin's options\/defaultRefresh: "never" applies to lib-a\/stage\.json, which declares "network": "default"/);
   });
 
   it('says nothing of a networked stage that refreshes, nor of a "never" stage without network', async () => {

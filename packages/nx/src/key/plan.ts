@@ -64,8 +64,10 @@ export interface StagePlan {
   imageUpstreamTags: Record<string, string>;
   /** The stage's external base (not `scratch`, not another stage), with its pin. */
   externalBase?: ExternalBase;
-  /** The Dockerfile to build with the external base taken from elsewhere (a mirror of the same digest). */
-  dockerfileFrom(baseRef: string): string;
+  /** Every external image the stage builds with (its base, or its Dockerfile's images), with its pin. */
+  externalImages: ExternalBase[];
+  /** The Dockerfile to build with external images taken from elsewhere (a mirror of the same digest, a local alias), by image as written. */
+  dockerfileWith(refs: ReadonlyMap<string, string>): string;
 }
 
 /** Where the package target puts a stage's package files, relative to the workspace root. */
@@ -108,12 +110,13 @@ export class Planner {
     const upstreamKeys = Object.fromEntries(upstreamPlans.map((p) => [p.stage.name, p.key]));
     const upstreamTags = Object.fromEntries(upstreamPlans.map((p) => [p.stage.name, p.tag]));
 
-    const base = graph.baseOf(name);
-    const externalBase = 'image' in base && base.image !== 'scratch' ? externalBaseOf(stage, base.image) : undefined;
-    const forKey = this.render(stage, upstreamPlans, (plan) => `<stage:${plan.stage.name}>`, declaredPackageFiles);
-    const renderForBuild = (baseRef: string | undefined) =>
-      this.render(stage, upstreamPlans, (plan) => plan.tag, (plan) => this.extractedPackageFiles(plan), baseRef);
-    const forBuild = renderForBuild(externalBase?.ref);
+    const externalImages = graph.externalImagesOf(name).map((use) => externalBaseOf(stage, use.image, use.kind));
+    const externalBase = externalImages.find((image) => image.kind === undefined);
+    const forKey = this.render(stage, upstreamPlans, (plan) => `<stage:${plan.stage.name}>`, declaredPackageFiles, new Map());
+    const renderForBuild = (refs: ReadonlyMap<string, string>) =>
+      this.render(stage, upstreamPlans, (plan) => plan.tag, (plan) => this.extractedPackageFiles(plan), refs);
+    const forBuild = renderForBuild(new Map(externalImages.flatMap((image) => (image.ref ? [[image.image, image.ref] as const] : []))));
+    const dockerfileImages = externalImages.filter((image) => image.kind !== undefined);
     const imageUpstreamTags = Object.fromEntries(graph.imageUpstreamOf(name).map((upstream) => [upstream, upstreamTags[upstream]]));
 
     const [source, { context, contextTree, contextFiles, notices }, inputs] = await Promise.all([
@@ -140,6 +143,7 @@ export class Planner {
       upstream: upstreamKeys,
       bucket,
       ...(externalBase && { base: { image: externalBase.image, digest: externalBase.digest } }),
+      ...(dockerfileImages.length && { images: Object.fromEntries(dockerfileImages.map((image) => [image.image, image.digest])) }),
     };
     const key = keyOf(keyDocument);
     const tag = stageTag({ registry: options.registry, imageName: options.imageName, stage: stage.name, bucket, key });
@@ -156,7 +160,8 @@ export class Planner {
       upstreamTags,
       imageUpstreamTags,
       externalBase,
-      dockerfileFrom: (baseRef) => renderForBuild(baseRef).dockerfile,
+      externalImages,
+      dockerfileWith: (refs) => renderForBuild(refs).dockerfile,
     };
   }
 
@@ -179,7 +184,8 @@ export class Planner {
       notices.push(`git-commit hash mode fell back to hashing content: ${state.fallback}`);
     }
     if (dir !== undefined && !existsSync(join(workspaceRoot, dir))) {
-      throw new StageError(definingFile(stage), '/source/path', `the source directory ${dir} does not exist`);
+      const field = stage.build.context !== undefined ? '/build/context' : '/source/path';
+      throw new StageError(definingFile(stage), field, `the ${field === '/build/context' ? 'build context' : 'source'} directory ${dir} does not exist`);
     }
     const files = dir === undefined ? [] : await this.listContextFiles(stage, dir);
     const hashed = await this.hashFiles(files.map((f) => f.file));
@@ -193,12 +199,12 @@ export class Planner {
     upstreamPlans: StagePlan[],
     imageOf: (plan: StagePlan) => string,
     packageFilesOf: (plan: StagePlan) => string[],
-    externalBaseRef?: string,
+    externalRefs: ReadonlyMap<string, string>,
   ) {
     const { graph, options } = this.context;
     const byName = new Map(upstreamPlans.map((p) => [p.stage.name, p]));
     const base = graph.baseOf(stage.name);
-    const baseImage = 'stage' in base ? imageOf(byName.get(base.stage)!) : 'image' in base ? (externalBaseRef ?? base.image) : 'scratch';
+    const baseImage = 'stage' in base ? imageOf(byName.get(base.stage)!) : 'image' in base ? (externalRefs.get(base.image) ?? base.image) : 'scratch';
     const copied = stage.build.type === 'dockerfile' ? graph.upstreamOf(stage.name) : stage.depends;
     const upstream: UpstreamImage[] = copied.map((name) => {
       const plan = byName.get(name)!;
@@ -210,7 +216,7 @@ export class Planner {
         packageFiles: stage.consumePackages ? packageFilesOf(plan) : undefined,
       };
     });
-    return renderDockerfile({ stage, prefix: options.prefix, base: baseImage, upstream });
+    return renderDockerfile({ stage, prefix: options.prefix, base: baseImage, upstream, externalRefs, platform: options.platform });
   }
 
   /** The package files the upstream's package target extracted, when it ran; else the declared names. */

@@ -5,6 +5,7 @@ import { digestIn } from '../key/external-base';
 import { definingFile } from '../stage/definition-files';
 import type { Pinner, PinnerContext } from './pinner';
 import type { Stage } from '../stage/types';
+import { externalImagesOf, type ExternalImageUse } from '../stage/external-images';
 
 interface BaseWant {
   image: string;
@@ -44,11 +45,12 @@ export const basePinner: Pinner<BaseWant, BasePin> = {
 
 /** The stage's external base as written, or undefined when it builds on a stage, on scratch, or is a Dockerfile stage. */
 export function externalBaseImage(stage: Stage, context: PinnerContext): string | undefined {
-  if (stage.build.type === 'dockerfile') return undefined;
-  const base = stage.from ?? context.options.defaultBase;
-  if (base === undefined || base === 'scratch' || base === stage.name) return undefined;
-  // Stage names have no ':' or '@'; an external image always has a tag or a digest.
-  return /[:@]/.test(base) ? base : undefined;
+  return externalImageUses(stage, context).find((use) => use.kind === 'base')?.image;
+}
+
+/** The external images the stage uses, by the workspace's one rule. */
+export function externalImageUses(stage: Stage, context: PinnerContext): ExternalImageUse[] {
+  return externalImagesOf(stage, context.options.defaultBase, context.isStage ?? (() => false), context.options.platform);
 }
 
 /**

@@ -4,13 +4,14 @@ import type { Stage } from '../stage/types';
 import type { Pinner, PinnerContext, PinRequest } from './pinner';
 import { basePinner } from './base-pinner';
 import { sourcePinner } from './source-pinner';
+import { imagesPinner } from './images-pinner';
 
 /** Any pinner: each has its own request and pin types. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyPinner = Pinner<any, any>;
 
 /** Every kind of pin the lock writes, each in its own field of stage.lock.json. */
-export const PINNERS: AnyPinner[] = [sourcePinner, basePinner];
+export const PINNERS: AnyPinner[] = [sourcePinner, basePinner, imagesPinner];
 
 export interface LockOptions {
   /** Re-resolve every floating rev and move pins the remote has moved (else only missing or stale pins are resolved). */

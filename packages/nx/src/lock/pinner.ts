@@ -33,4 +33,6 @@ export interface Pinner<Want, Pin> {
 export interface PinnerContext {
   workspaceRoot: string;
   options: StagecraftOptions;
+  /** Whether a name is a stage of the workspace (else a Dockerfile's untagged FROM is taken for an image). */
+  isStage?: (name: string) => boolean;
 }

@@ -5,6 +5,7 @@ import { definingFile, DOCKERFILE_NAME, STAGE_FILE_NAME } from '../stage/definit
 import { buildStageGraph, type StageGraph } from '../stage/graph';
 import { StageErrors } from '../stage/errors';
 import { resolveOptions, type StagecraftOptions } from '../stage/types';
+import { externalImagesOf } from '../stage/external-images';
 import { discoverFiles, DISCOVERY_GLOB } from './discovery';
 import { readExistingProjects } from './existing-projects';
 import { declaredStageName, loadStagesCached, openStageCache, stageDirectories } from './stage-files';
@@ -44,8 +45,11 @@ export const createNodesV2: CreateNodesV2<StagecraftOptions> = [
     } catch (error) {
       errors.push(error as Error);
     }
+    const names = new Set(stages.map((stage) => stage.name));
+    const usesExternalImages = (stage: (typeof stages)[number]) =>
+      externalImagesOf(stage, options.defaultBase, (name) => names.has(name) || unloaded.has(name), options.platform).length > 0;
     const results: Array<readonly [string, CreateNodesResult]> = stages.map((stage) => {
-      const project = stageProject(stage, options, graph?.imageUpstreamOf(stage.name));
+      const project = stageProject(stage, options, graph?.imageUpstreamOf(stage.name), usesExternalImages(stage));
       return [definingFile(stage), { projects: { [stage.root]: projects.has(stage.root) ? asAddition(project) : project } }];
     });
     if (errors.length) {

@@ -13,7 +13,7 @@ const TARGET_GROUP = 'Stagecraft';
  * metadata. `imageUpstreams` are the stages whose images its build needs (a
  * package-consuming stage needs its depends' packages instead).
  */
-export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstreams?: string[]): ProjectConfiguration {
+export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstreams?: string[], usesExternalImages = false): ProjectConfiguration {
   const names = options.targetNames;
   const files = stageFiles(stage);
   const cachedInputs = ['stagecraft', '^stagecraft', ...bucketInputs(stage, options)];
@@ -83,7 +83,7 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
       ),
     },
   };
-  if (isRemoteSource(stage.source)) {
+  if (isRemoteSource(stage.source) || stage.build.downloads?.length) {
     targets[names.sources] = {
       executor: executorName('sources'),
       cache: false,
@@ -95,13 +95,13 @@ export function stageProject(stage: Stage, options: ResolvedOptions, imageUpstre
       ),
     };
   }
-  if (hasExternalBase(stage, options)) {
+  if (usesExternalImages) {
     targets[names.mirror] = {
       executor: executorName('mirror'),
       cache: false,
       options: {},
       metadata: metadata(
-        `Copy the pinned external base of stage ${stage.name} into the workspace registry's mirror, by digest`,
+        `Copy the pinned external images of stage ${stage.name} into the workspace registry's mirror, by digest`,
         names.mirror,
         stage.name,
       ),
@@ -163,12 +163,6 @@ function stageFiles(stage: Stage): string[] {
     ...copiedFileInputs(stage),
     '{workspaceRoot}/nx.json',
   ];
-}
-
-/** Stage names never hold ':' or '@'; an external image always names a tag or a digest. */
-function hasExternalBase(stage: Stage, options: ResolvedOptions): boolean {
-  const base = stage.from ?? options.defaultBase;
-  return stage.build.type !== 'dockerfile' && base !== undefined && /[:@]/.test(base);
 }
 
 const BUCKET_COMMANDS = { day: 'date -u +%F', isoweek: 'date -u +%G-W%V', month: 'date -u +%Y-%m' } as const;

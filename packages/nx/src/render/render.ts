@@ -28,6 +28,10 @@ export interface RenderInput {
   base: string;
   /** The stage's upstream stages, in any order. */
   upstream: UpstreamImage[];
+  /** Dockerfile stages: the reference to build each external image from, by the name the Dockerfile gives it. */
+  externalRefs?: ReadonlyMap<string, string>;
+  /** The platform the automatic build arguments describe (default linux/amd64). */
+  platform?: string;
 }
 
 export interface RenderedStage {
@@ -58,7 +62,7 @@ export function renderDockerfile(input: RenderInput): RenderedStage {
 
   switch (stage.build.type) {
     case 'dockerfile':
-      return renderOwnDockerfile(stage, upstream);
+      return renderOwnDockerfile(stage, upstream, input.externalRefs ?? new Map(), input.platform);
     case 'aggregate':
       return renderAggregate(stage, input.base, input.prefix, upstream);
     default:
@@ -66,12 +70,13 @@ export function renderDockerfile(input: RenderInput): RenderedStage {
   }
 }
 
-function renderOwnDockerfile(stage: Stage, upstream: UpstreamImage[]): RenderedStage {
+function renderOwnDockerfile(stage: Stage, upstream: UpstreamImage[], externalRefs: ReadonlyMap<string, string>, platform: string | undefined): RenderedStage {
   if (stage.dockerfile === undefined) {
     throw new StageError(definingFile(stage), '/build/type', 'a dockerfile build needs a Dockerfile in the stage directory');
   }
   const images = new Map(upstream.map((u) => [u.name, u.image]));
-  return { dockerfile: rewriteDockerfileRefs(stage.dockerfile, (name) => images.get(name)), files: {} };
+  const resolve = (name: string) => images.get(name) ?? externalRefs.get(name);
+  return { dockerfile: rewriteDockerfileRefs(stage.dockerfile, resolve, { buildArgs: stage.build.args, platform }), files: {} };
 }
 
 function renderAggregate(stage: Stage, base: string, prefix: string, upstream: UpstreamImage[]): RenderedStage {

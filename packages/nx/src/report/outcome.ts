@@ -1,3 +1,5 @@
+import type { NetworkMode } from '../stage/types';
+
 /**
  * present: the image was local. remote: a registry holds it and nothing here needed it.
  * pulled: pulled from a registry. copied: copied from an upstream registry into the workspace
@@ -19,4 +21,6 @@ export interface StageOutcome {
   startTime?: number;
   endTime?: number;
   message?: string;
+  /** A networked stage's network (absent: none), which the summary shows. */
+  network?: Exclude<NetworkMode, 'none'>;
 }

@@ -35,6 +35,17 @@ describe('runSummary', () => {
     expect(runSummary([{ stage: 'final', status: 'failed', durationMs: 1, tag: 'x-final:t' }], new Set(['final']))).not.toContain('docker run');
   });
 
+  it('marks a networked stage with its network', () => {
+    const summary = runSummary([
+      { stage: 'tools', status: 'built', durationMs: 2000, tag: 'x-tools:2026-W47-0123456789abcdef', network: 'host' },
+      { stage: 'zlib', status: 'present', durationMs: 3, tag: 'x-zlib:2026-W47-fedcba9876543210' },
+    ]);
+    expect(summary.split('\n').slice(1)).toEqual([
+      '  built      2.00s  tools  x-tools:2026-W47-0123456789abcdef  (network: host)',
+      '  present    0.00s  zlib   x-zlib:2026-W47-fedcba9876543210',
+    ]);
+  });
+
   it('names the timeline files last', () => {
     const summary = runSummary([{ stage: 'zlib', status: 'built', durationMs: 10 }], new Set(), ['dist/stagecraft/timeline.json', 'dist/stagecraft/timeline.svg']);
     expect(summary.split('\n').at(-1)).toBe('  timeline: dist/stagecraft/timeline.json, dist/stagecraft/timeline.svg');

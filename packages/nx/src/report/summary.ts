@@ -1,4 +1,5 @@
 import type { StageOutcome } from './outcome';
+import { networkMark } from '../stage/network';
 
 /**
  * One line per stage (status, time, name, tag) after a count per status, where the
@@ -10,7 +11,7 @@ export function runSummary(outcomes: StageOutcome[], aggregates: ReadonlySet<str
   for (const outcome of outcomes) counts[outcome.status]++;
   const width = Math.max(0, ...outcomes.map((o) => o.stage.length));
   const sorted = [...outcomes].sort((a, b) => a.stage.localeCompare(b.stage));
-  const lines = sorted.map((o) => `  ${o.status.padEnd(8)}${seconds(o.durationMs).padStart(8)}  ${o.stage.padEnd(width)}  ${o.tag ?? ''}`.trimEnd());
+  const lines = sorted.map((o) => `  ${o.status.padEnd(8)}${seconds(o.durationMs).padStart(8)}  ${o.stage.padEnd(width)}  ${o.tag ?? ''}${networked(o)}`.trimEnd());
   const total = Object.entries(counts)
     .filter(([, count]) => count > 0)
     .map(([status, count]) => `${count} ${status}`)
@@ -19,6 +20,10 @@ export function runSummary(outcomes: StageOutcome[], aggregates: ReadonlySet<str
   const hints = finals.flatMap((o) => [`Final image (${o.stage}): ${o.tag}`, `  docker run --rm -it --network=none ${o.tag} sh`]);
   const timeline = timelineFiles.length ? [`  timeline: ${timelineFiles.join(', ')}`] : [];
   return [`Stagecraft: ${outcomes.length} stage${outcomes.length === 1 ? '' : 's'}: ${total}`, ...lines, ...timeline, ...hints].join('\n');
+}
+
+function networked(outcome: StageOutcome): string {
+  return outcome.network ? `  ${networkMark(outcome.network)}` : '';
 }
 
 function seconds(ms: number): string {

@@ -5,7 +5,7 @@ import { pathExists, publishDirectory } from '../util/atomic';
 import { extractArchive } from './extract';
 import { fetchArchive, normaliseSha256 } from './fetch-archive';
 import { exportGitRev, resolveGitRev } from './git';
-import { discardTree, manifestPathOf, treeIsIntact, writeTreeManifest } from './tree-manifest';
+import { discardTree, manifestPathOf, recordedTree, treeIsIntact, writeTreeManifest, type RecordedEntry } from './tree-manifest';
 
 export interface PrepareSourceOptions {
   workspaceRoot: string;
@@ -15,6 +15,11 @@ export interface PrepareSourceOptions {
   what: string;
   /** The commit the stage's key names (a pinned floating rev); without it the rev must be exact. */
   commit?: string;
+  /**
+   * The caller checks every file against `recorded` as it reads it (a build context is packed so):
+   * a cached tree is then not read here first. Without it, a cached tree is checked here.
+   */
+  checkedByReader?: boolean;
 }
 
 export interface PreparedSource {
@@ -22,6 +27,8 @@ export interface PreparedSource {
   dir: string;
   /** What identifies the source in the stage key. */
   identity: Record<string, string>;
+  /** With checkedByReader, for a cached tree: what its manifest recorded, for the reader to check against. */
+  recorded?: RecordedEntry[];
 }
 
 /** The unpacked tree for a sha256 or a commit: `<cacheDir>/trees/<id>`. */
@@ -40,21 +47,21 @@ export async function prepareSource(source: RemoteSource, options: PrepareSource
   if ('url' in source) {
     const sha256 = normaliseSha256(source.sha256, what);
     const dir = treePath(cacheDir, sha256);
-    await ensureTree(dir, async (temporary) => {
+    const recorded = await ensureTree(dir, options.checkedByReader, async (temporary) => {
       const archive = await fetchArchive(resolveSourceUrl(source.url, workspaceRoot), sha256, cacheDir, what);
       await extractArchive(archive, temporary);
     });
-    return { dir, identity: { sha256 } };
+    return { dir, identity: { sha256 }, recorded };
   }
 
   const repo = resolveGitRepo(source.git, workspaceRoot);
   try {
     const commit = options.commit ?? (await resolveGitRev(repo, source.rev, cacheDir));
     const dir = treePath(cacheDir, commit);
-    await ensureTree(dir, async (temporary) => {
+    const recorded = await ensureTree(dir, options.checkedByReader, async (temporary) => {
       await exportGitRev(repo, commit, temporary, cacheDir);
     });
-    return { dir, identity: { git: source.git, commit } };
+    return { dir, identity: { git: source.git, commit }, recorded };
   } catch (error) {
     throw new Error(`${what}: ${(error as Error).message}`);
   }
@@ -62,16 +69,23 @@ export async function prepareSource(source: RemoteSource, options: PrepareSource
 
 /**
  * Makes sure the unpacked tree at `dir` exists and matches its manifest: a
- * missing, damaged or unrecorded tree is (re)made by `populate` and published atomically.
+ * missing, damaged or unrecorded tree is (re)made by `populate` and published
+ * atomically. When the reader checks the files, a cached tree with a manifest
+ * is taken as it is, and its manifest returned for the reader.
  */
-async function ensureTree(dir: string, populate: (temporary: string) => Promise<void>): Promise<void> {
+async function ensureTree(dir: string, checkedByReader: boolean | undefined, populate: (temporary: string) => Promise<void>): Promise<RecordedEntry[] | undefined> {
   const manifest = manifestPathOf(dir);
-  if ((await pathExists(dir)) && (await treeIsIntact(dir, manifest))) return;
+  if (await pathExists(dir)) {
+    const recorded = checkedByReader ? await recordedTree(manifest) : undefined;
+    if (recorded) return recorded;
+    if (await treeIsIntact(dir, manifest)) return undefined;
+  }
   await discardTree(dir);
   await publishDirectory(dir, async (temporary) => {
     await populate(temporary);
     await writeTreeManifest(temporary, manifest);
   });
+  return undefined;
 }
 
 /** Turns a relative file: url (`file:vendor/zlib.tar.gz`) into an absolute one under the workspace root. */

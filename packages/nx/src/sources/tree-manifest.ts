@@ -40,6 +40,37 @@ export async function treeIsIntact(treeDir: string, manifestFile: string): Promi
   }
 }
 
+/** One entry of a tree as its manifest recorded it. */
+export type RecordedEntry =
+  | { path: string; kind: 'dir' }
+  | { path: string; kind: 'link'; target: string }
+  | { path: string; kind: 'file'; executable: boolean; size: number; sha256: string };
+
+/**
+ * What the manifest says the tree holds, without reading the tree: for a caller
+ * that checks each file as it reads it anyway (packing a build context), so the
+ * tree is read once. Undefined when there is no readable manifest.
+ */
+export async function recordedTree(manifestFile: string): Promise<RecordedEntry[] | undefined> {
+  let recorded: unknown;
+  try {
+    recorded = JSON.parse(await readFile(manifestFile, 'utf8'));
+  } catch {
+    return undefined;
+  }
+  if (!recorded || typeof recorded !== 'object' || Array.isArray(recorded)) return undefined;
+  const entries: RecordedEntry[] = [];
+  for (const [path, description] of Object.entries(recorded as Record<string, unknown>)) {
+    if (typeof description !== 'string') return undefined;
+    const file = /^file (644|755) (\d+) ([0-9a-f]{64})$/.exec(description);
+    if (description === 'dir') entries.push({ path, kind: 'dir' });
+    else if (description.startsWith('link ')) entries.push({ path, kind: 'link', target: description.slice('link '.length) });
+    else if (file) entries.push({ path, kind: 'file', executable: file[1] === '755', size: Number(file[2]), sha256: file[3] });
+    else return undefined;
+  }
+  return entries;
+}
+
 /** Moves a damaged tree and its manifest out of the way, so the next caller unpacks it again. */
 export async function discardTree(treeDir: string): Promise<void> {
   const trash = `${treeDir}.discarded-${randomUUID()}`;

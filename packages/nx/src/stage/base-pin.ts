@@ -18,22 +18,22 @@ export interface BasePin {
 const SHA256 = /^sha256:[0-9a-f]{64}$/;
 const FIELDS = ['image', 'digest', 'imageId'];
 
-/** Reads the `base` field of a pin file, naming the file and field of any problem. */
-export function parseBasePin(value: unknown, file: string): BasePin {
+/** Reads an image pin of a pin file (`base`, or an entry of `images` at `pointer`), naming the file and field of any problem. */
+export function parseBasePin(value: unknown, file: string, pointer = '/base'): BasePin {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new StageError(file, '/base', 'expected an object with image and digest (or imageId)');
+    throw new StageError(file, pointer, 'expected an object with image and digest (or imageId)');
   }
   const record = value as Record<string, unknown>;
   for (const field of Object.keys(record)) {
-    if (!FIELDS.includes(field)) throw new StageError(file, `/base/${field}`, `unknown field (expected ${FIELDS.join(', ')})`);
+    if (!FIELDS.includes(field)) throw new StageError(file, `${pointer}/${field}`, `unknown field (expected ${FIELDS.join(', ')})`);
   }
-  if (typeof record['image'] !== 'string' || !record['image']) throw new StageError(file, '/base/image', 'expected a non-empty string');
+  if (typeof record['image'] !== 'string' || !record['image']) throw new StageError(file, `${pointer}/image`, 'expected a non-empty string');
   const hasDigest = record['digest'] !== undefined;
   const hasImageId = record['imageId'] !== undefined;
-  if (hasDigest === hasImageId) throw new StageError(file, '/base', 'expected exactly one of digest and imageId');
+  if (hasDigest === hasImageId) throw new StageError(file, pointer, 'expected exactly one of digest and imageId');
   const field = hasDigest ? 'digest' : 'imageId';
   if (typeof record[field] !== 'string' || !SHA256.test(record[field] as string)) {
-    throw new StageError(file, `/base/${field}`, 'expected sha256: followed by 64 lowercase hexadecimal digits');
+    throw new StageError(file, `${pointer}/${field}`, 'expected sha256: followed by 64 lowercase hexadecimal digits');
   }
   return { image: record['image'], [field]: record[field] as string };
 }

@@ -1,4 +1,5 @@
 import { parseDockerfileRefs } from '../dockerfile/dockerfile-refs';
+import { externalImagesOf, isExternalImage, namesTagOrDigest, type ExternalImageUse } from './external-images';
 import { definingFile } from './definition-files';
 import { StageError, StageErrors } from './errors';
 import type { ResolvedOptions, Stage } from './types';
@@ -35,10 +36,11 @@ export interface StageGraph {
    */
   imageUpstreamOf(name: string): string[];
   baseOf(name: string): StageBase;
+  /** The external images the stage builds with (its base, or its Dockerfile's images), once each. */
+  externalImagesOf(name: string): ExternalImageUse[];
 }
 
 const DEFAULT_BASE_POINTER = '/from (defaultBase)';
-const EXTERNAL_IMAGE = /^[a-z0-9][a-z0-9._\-/:]*(:[A-Za-z0-9_][A-Za-z0-9_.-]*|@sha256:[0-9a-f]{64})$/;
 
 /**
  * Builds and checks the stage graph: duplicate names, missing upstreams and
@@ -98,6 +100,10 @@ export function buildStageGraph(stageList: Stage[], options: ResolvedOptions, un
       return all.filter((upstreamName) => !stage.depends.includes(upstreamName) || (base && 'stage' in base && base.stage === upstreamName));
     },
     baseOf: (name) => bases.get(name) ?? { none: true },
+    externalImagesOf: (name) => {
+      const stage = stages.get(name);
+      return stage ? externalImagesOf(stage, options.defaultBase, (other) => stages.has(other), options.platform) : [];
+    },
   };
 }
 
@@ -115,7 +121,7 @@ function resolveStage(stage: Stage, stages: Map<string, Stage>, options: Resolve
 
   let base: StageBase = { none: true };
   if (stage.build.type === 'dockerfile') {
-    for (const ref of parseDockerfileRefs(stage.dockerfile ?? '')) {
+    for (const ref of parseDockerfileRefs(stage.dockerfile ?? '', { buildArgs: stage.build.args, platform: options.platform })) {
       if (stages.has(ref.name) && ref.name !== stage.name) edge(ref.name, stage.dockerfilePath!, `line ${ref.line}`);
     }
   } else {
@@ -129,7 +135,7 @@ function resolveStage(stage: Stage, stages: Map<string, Stage>, options: Resolve
     } else if (stages.has(from) && from !== stage.name) {
       base = { stage: from };
       edge(from, file, pointer || DEFAULT_BASE_POINTER);
-    } else if (EXTERNAL_IMAGE.test(from) || from === 'scratch') {
+    } else if (from === 'scratch' || (isExternalImage(from, (name) => stages.has(name)) && namesTagOrDigest(from))) {
       base = { image: from };
     } else if (!unloaded(from)) {
       const where = explicit ? '' : ' (from the plugin option defaultBase)';

@@ -239,7 +239,7 @@ describe('loadStage', () => {
     writeStage('stages/bad', { stageJson: { build: { type: 'make', flags: [] } } });
     const error = loadError('stages/bad');
     expect(error.message).toBe(
-      "stages/bad/stage.json at /build/flags: unknown field 'flags'; expected one of: type, configFlags, configEnv, postDownload, steps, context",
+      "stages/bad/stage.json at /build/flags: unknown field 'flags'; expected one of: type, configFlags, configEnv, postDownload, steps, context, downloads, args",
     );
   });
 

@@ -127,6 +127,11 @@ function checkNotSelfReferencing(definition: StageFile, name: string, stageFile:
 function buildSpec(definition: StageFile, hasDockerfile: boolean, stageFile: string, root: string): BuildSpec {
   const given = definition.build;
   if (given?.context !== undefined) checkBuildContext(given, hasDockerfile, stageFile, root);
+  for (const [field, what] of [['args', 'build arguments'], ['downloads', 'downloads']] as const) {
+    if (given?.[field] !== undefined && (given.type !== 'dockerfile' || !hasDockerfile)) {
+      throw new StageError(stageFile, `/build/${field}`, `${what} are for dockerfile stages (a Dockerfile in ${root})`);
+    }
+  }
   if (hasDockerfile) {
     if (given && given.type !== 'dockerfile') {
       throw new StageError(
@@ -166,5 +171,7 @@ function copyBuild(build: BuildSpec): BuildSpec {
     ...(build.postDownload && { postDownload: [...build.postDownload] }),
     ...(build.steps && { steps: [...build.steps] }),
     ...(build.context !== undefined && { context: build.context }),
+    ...(build.args && { args: [...build.args] }),
+    ...(build.downloads && { downloads: build.downloads.map((download) => ({ ...download })) }),
   };
 }

@@ -2,10 +2,16 @@
 import { posix } from 'path';
 import { definingFile, DOCKERFILE_NAME, STAGE_FILE_NAME } from './definition-files';
 import type { NetworkMode, Refresh, Stage } from './types';
+import { PLUGIN_PACKAGE } from '../identity/identity';
 
 /** The network a stage builds on: "none" unless its stage.json declares one. */
 export function networkOf(stage: Pick<Stage, 'network'>): NetworkMode {
   return stage.network ?? 'none';
+}
+
+/** How status lines and the run summary mark a networked stage. */
+export function networkMark(network: Exclude<NetworkMode, 'none'>): string {
+  return `(network: ${network})`;
 }
 
 /**
@@ -25,18 +31,29 @@ export function networkRefreshWarning(stage: Stage, refresh: Refresh): string | 
     );
   }
   return (
-    `warning: nx.json at defaultRefresh (the @stagecraft/nx plugin options): "never" applies to ${stage.stageFile}, ` +
+    `warning: nx.json at the ${PLUGIN_PACKAGE} plugin's options/defaultRefresh: "never" applies to ${stage.stageFile}, ` +
     `which declares ${declared}: its image is never built again; set "refresh" in ${stage.stageFile}: ${advice}`
   );
 }
 
-/** The last line of a failed RUN's message in a stage without network. */
-export function noNetworkHint(stage: Stage): string {
-  const where = stage.stageFile
-    ? `in ${stage.stageFile}`
-    : `in a ${STAGE_FILE_NAME} beside its ${DOCKERFILE_NAME} (${posix.join(stage.root, STAGE_FILE_NAME)})`;
-  return (
-    `stage ${stage.name} builds with no network (${definingFile(stage)}): ` +
-    `if this step downloads, declare "network": "host" (or "default") ${where}`
-  );
+/**
+ * The line that ends the message of a RUN that failed, when the stage's
+ * network may be why: a stage without network (a download fails in many ways:
+ * no route, no DNS, a tool's own message), or "default" on an Engine without
+ * a bridge network (`dockerd --bridge=none`), where BuildKit cannot start the step.
+ */
+export function failedRunHint(stage: Stage, engineMessage: string): string | undefined {
+  if (stage.network === undefined) {
+    const where = stage.stageFile
+      ? `in ${stage.stageFile}`
+      : `in a ${STAGE_FILE_NAME} beside its ${DOCKERFILE_NAME} (${posix.join(stage.root, STAGE_FILE_NAME)})`;
+    return `stage ${stage.name} builds with no network (${definingFile(stage)}): if this step downloads, declare "network": "host" (or "default") ${where}`;
+  }
+  if (stage.network === 'default' && /network bridge not found/i.test(engineMessage)) {
+    return (
+      `${stage.stageFile} at /network: "default" is the Engine's bridge network, and this Engine has none (dockerd --bridge=none): ` +
+      'declare "network": "host", or start the Engine with a bridge'
+    );
+  }
+  return undefined;
 }

@@ -11,7 +11,7 @@ describe('stage.lock.json', () => {
 
   it('names the file and field of every problem', () => {
     expect(() => parsePins('{', 'f/stage.lock.json')).toThrow(/^f\/stage.lock.json: not valid JSON/);
-    expect(() => parsePins('{"sauce": {}}', 'f/stage.lock.json')).toThrow("f/stage.lock.json at /sauce: unknown pin 'sauce' (known: source, base)");
+    expect(() => parsePins('{"sauce": {}}', 'f/stage.lock.json')).toThrow("f/stage.lock.json at /sauce: unknown pin 'sauce' (known: source, base, images)");
     expect(() => parsePins(JSON.stringify({ source: { ...pin, commit: 'abc' } }), 'f/stage.lock.json')).toThrow(
       'f/stage.lock.json at /source/commit: expected a full commit id',
     );

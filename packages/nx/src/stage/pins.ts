@@ -1,8 +1,8 @@
 /**
  * A stage's pin file, `<stage dir>/stage.lock.json`: what the lock generator
  * resolved for that stage alone, so that moving one pin changes exactly that
- * stage's inputs. Each pinner owns one top-level field (`source` now; an
- * external base's digest can take its own field beside it).
+ * stage's inputs. Each pinner owns one top-level field: `source` (a floating
+ * git rev), `base` (an external base) and `images` (a Dockerfile stage's external images).
  */
 import { StageError } from './errors';
 import { STAGE_FILE_NAMES } from './definition-files';
@@ -29,6 +29,8 @@ export interface StagePins {
   source?: SourcePin;
   /** The external base, pinned to its digest (issue 13). */
   base?: BasePin;
+  /** A Dockerfile stage's external images (FROM, COPY --from, RUN --mount=from, `# syntax`), each pinned, sorted by image. */
+  images?: BasePin[];
 }
 
 const FULL_COMMIT = /^[0-9a-f]{40}$/;
@@ -47,8 +49,18 @@ export function parsePins(text: string, file: string): StagePins {
   for (const [field, value] of Object.entries(document)) {
     if (field === 'source') pins.source = parseSourcePin(value, file);
     else if (field === 'base') pins.base = parseBasePin(value, file);
-    else throw new StageError(file, `/${field}`, `unknown pin '${field}' (known: source, base)`);
+    else if (field === 'images') pins.images = parseImagePins(value, file);
+    else throw new StageError(file, `/${field}`, `unknown pin '${field}' (known: source, base, images)`);
   }
+  return pins;
+}
+
+function parseImagePins(value: unknown, file: string): BasePin[] {
+  if (!Array.isArray(value)) throw new StageError(file, '/images', 'expected an array of {image, digest} (or {image, imageId})');
+  const pins = value.map((item, index) => parseBasePin(item, file, `/images/${index}`));
+  pins.forEach((pin, index) => {
+    if (pins.findIndex((other) => other.image === pin.image) !== index) throw new StageError(file, `/images/${index}/image`, `'${pin.image}' is pinned twice`);
+  });
   return pins;
 }
 
@@ -76,6 +88,7 @@ export function formatPins(pins: StagePins): string {
     ordered['source'] = { git, rev, ref, commit };
   }
   if (pins.base) ordered['base'] = orderedBasePin(pins.base);
+  if (pins.images?.length) ordered['images'] = [...pins.images].sort((a, b) => (a.image < b.image ? -1 : a.image > b.image ? 1 : 0)).map(orderedBasePin);
   return `${JSON.stringify(ordered, null, 2)}\n`;
 }
 

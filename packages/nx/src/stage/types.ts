@@ -58,6 +58,21 @@ export interface BuildSpec {
    * and ADD read are keyed and sent.
    */
   context?: string;
+  /**
+   * Dockerfile stages: NAME=value build arguments (`docker build --build-arg`), passed to
+   * the build and part of the key; the import records the values it used.
+   */
+  args?: string[];
+  /** Dockerfile stages: files fetched on the host (by sha256) into the build context at `path` (the import's ADD <url>). */
+  downloads?: Download[];
+}
+
+/** A file a Dockerfile stage's build context gets from a URL, checked by its sha256. */
+export interface Download {
+  url: string;
+  sha256: string;
+  /** Its path in the build context. */
+  path: string;
 }
 
 export interface ExportsSpec {

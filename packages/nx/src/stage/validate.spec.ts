@@ -15,6 +15,8 @@ const FULL_BUILD: Required<BuildSpec> = {
   postDownload: ['./autogen.sh'],
   steps: ['make check'],
   context: '..',
+  args: ['GO_VERSION=1.22'],
+  downloads: [{ url: 'https://example.org/tini', sha256: 'a'.repeat(64), path: '.stagecraft/downloads/tini' }],
 };
 const FULL_EXPORTS: Required<ExportsSpec> = { copy: ['/usr/local'], packages: ['/out/*.deb'] };
 const FULL: Required<StageFile> = {
@@ -162,6 +164,10 @@ describe('schemas/stage.json', () => {
     '/build/type': 'cmake',
     '/build/configFlags/0': '--prefix=/usr/local',
     '/build/configEnv/0': 'CFLAGS=-O2',
+    '/build/args/0': 'GO_VERSION=1.22',
+    '/build/downloads/0/url': 'https://example.org/tini',
+    '/build/downloads/0/sha256': 'a'.repeat(64),
+    '/build/downloads/0/path': '.stagecraft/downloads/tini',
     '/build/postDownload/0': 'patch -p1 < ../fix.patch',
     '/build/steps/0': 'make install',
     '/build/context': '..',
@@ -259,7 +265,7 @@ describe('validateStageFile', () => {
     it('names a nested unknown field', () => {
       const error = errorFor({ build: { type: 'make', foo: [] } });
       expect(error.pointer).toBe('/build/foo');
-      expect(error.problem).toBe("unknown field 'foo'; expected one of: type, configFlags, configEnv, postDownload, steps, context");
+      expect(error.problem).toBe("unknown field 'foo'; expected one of: type, configFlags, configEnv, postDownload, steps, context, downloads, args");
     });
 
     it('names an unknown field in exports and in a source', () => {
@@ -483,6 +489,10 @@ describe('validateStageFile', () => {
       ['/build/type', FULL],
       ['/build/configFlags/0', FULL],
       ['/build/configEnv/0', FULL],
+      ['/build/args/0', FULL],
+      ['/build/downloads/0/url', FULL],
+      ['/build/downloads/0/sha256', FULL],
+      ['/build/downloads/0/path', FULL],
       ['/build/postDownload/0', FULL],
       ['/build/steps/0', FULL],
       ['/build/context', FULL],

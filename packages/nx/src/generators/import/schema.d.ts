@@ -3,4 +3,6 @@ export interface ImportGeneratorSchema {
   name?: string;
   directory?: string;
   context?: string;
+  /** NAME=VALUE, repeatable. */
+  buildArg?: string | string[];
 }

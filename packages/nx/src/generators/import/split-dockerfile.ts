@@ -3,23 +3,32 @@
  * stage, that refer to each other by stage name. Pure: text in, texts out,
  * or every reason the file cannot be translated faithfully.
  */
-import {
-  leadingFlags,
-  parserDirectives,
-  readInstructions,
-  wordText,
-  type Instruction,
-  type Word,
-} from '../../dockerfile/dockerfile-instructions';
-import { argDeclarations, expandArgs } from './build-args';
+import { posix } from 'node:path';
+import { jsonFormArguments, leadingFlags, parserDirectives, readInstructions, wordText, type Instruction, type Word } from '../../dockerfile/dockerfile-instructions';
+import { argDeclarations, expandArgs, globalArgValues } from '../../dockerfile/dockerfile-args';
+import { triggered, type DockerfileRefKind } from '../../dockerfile/dockerfile-refs';
+import { parseRunMount } from '../../dockerfile/run-mounts';
+import { isExternalImage } from '../../stage/external-images';
+import { downloadingCommand } from './downloads';
 
 export interface SplitOptions {
   /** The Dockerfile's path, for messages. */
   file: string;
-  /** The last stage's name, and the prefix of unnamed stages. */
+  /** The last stage's name, and the prefix of the other stages' names. */
   name: string;
-  /** The image reference to write for an external base (the pinning hook). */
-  pinBase?: (image: string) => string;
+  /** `--build-arg` values. */
+  buildArgs?: Readonly<Record<string, string>>;
+  /** The platform the automatic platform arguments describe (the workspace's). */
+  platform?: string;
+  /** Whether a name is a stage of the workspace already (a reference to it is no external image). */
+  isStage?: (name: string) => boolean;
+}
+
+/** An external image a stage names, as written after ARG expansion. */
+export interface SplitImage {
+  image: string;
+  kind: DockerfileRefKind;
+  line: number;
 }
 
 export interface SplitStage {
@@ -29,10 +38,24 @@ export interface SplitStage {
   /** The alias it had (AS name), if any. */
   alias?: string;
   dockerfile: string;
-  /** The stages it names in FROM and COPY --from. */
+  /** The stages it names in FROM, COPY --from and RUN --mount=from. */
   upstream: string[];
-  /** The external image its FROM names (ARGs expanded), if it is not another stage. */
-  externalBase?: string;
+  /** The external images it names (FROM, COPY --from, RUN --mount=from, `# syntax`). */
+  externalImages: SplitImage[];
+  /** The build arguments given that this stage declares (globally or in the stage). */
+  args: Record<string, string>;
+  /** A RUN that downloads, when one does (the first): the stage needs the network. */
+  downloading?: { line: number; command: string };
+  /** The files its `ADD <url>` lines fetch, now read from the build context at `path`. */
+  downloads: StageDownload[];
+}
+
+/** A URL an ADD fetched: the stage's download, with the sha256 `ADD --checksum` gave (else the import fetches it). */
+export interface StageDownload {
+  url: string;
+  sha256?: string;
+  path: string;
+  line: number;
 }
 
 /** A Dockerfile line that cannot be translated, and why. */
@@ -60,10 +83,18 @@ interface RawStage {
   from: Instruction;
   alias?: string;
   body: Instruction[];
-  /** [start, end) of the stage's text: the comments above its FROM, to its last instruction. */
+  /** [start, end) of the stage's text: the comments right above its FROM, to its own trailing comments. */
   start: number;
   end: number;
 }
+
+interface Edit {
+  start: number;
+  end: number;
+  replacement: string;
+}
+
+const DEFAULT_PLATFORM = 'linux/amd64';
 
 export function splitDockerfile(text: string, options: SplitOptions): SplitStage[] {
   const refusals: Refusal[] = [];
@@ -71,32 +102,20 @@ export function splitDockerfile(text: string, options: SplitOptions): SplitStage
     refusals.push({ line: instruction.line, text: firstLine(text.slice(instruction.start, instruction.end)), why });
 
   const directives = parserDirectives(text);
-  for (const directive of directives.filter((d) => d.name === 'syntax')) {
-    refusals.push({
-      line: directive.line,
-      text: `# syntax=${directive.value}`,
-      why:
-        `this parser directive makes BuildKit pull the frontend image ${directive.value} from a registry, and builds here run ` +
-        'without network; remove the line when the Dockerfile needs no feature of that frontend',
-    });
-  }
-  const header = directives.filter((d) => d.name !== 'syntax').map((d) => `# ${d.name}=${d.value}`);
+  const header = directives.map((d) => `# ${d.name}=${d.value}`);
+  const syntax = directives.find((d) => d.name === 'syntax');
+  const buildArgs = options.buildArgs ?? {};
 
   const instructions = readInstructions(text);
   const firstFrom = instructions.findIndex((i) => i.keyword === 'FROM');
   if (firstFrom === -1) throw new ImportRefused(options.file, [{ line: 1, text: firstLine(text), why: 'the file has no FROM instruction' }]);
   const globalArgs = instructions.slice(0, firstFrom);
-  const argValues = new Map<string, string>();
-  for (const instruction of globalArgs) {
-    if (instruction.keyword !== 'ARG') {
-      refuse(instruction, 'only ARG may come before the first FROM');
-      continue;
-    }
-    for (const { name, value } of argDeclarations(instruction.args.map(wordText))) if (value !== undefined) argValues.set(name, value);
-  }
+  for (const instruction of globalArgs) if (instruction.keyword !== 'ARG') refuse(instruction, 'only ARG may come before the first FROM');
+  const declaredGlobally = globalArgs.filter((i) => i.keyword === 'ARG').flatMap((i) => argDeclarations(i.args.map(wordText)));
+  const values = globalArgValues(declaredGlobally, buildArgs, options.platform ?? DEFAULT_PLATFORM);
 
-  const raw = rawStages(instructions.slice(firstFrom));
-  const names = stageNames(raw, options.name);
+  const raw = rawStages(text, instructions.slice(firstFrom));
+  const names = raw.map((stage, index) => (index === raw.length - 1 ? options.name : `${options.name}-${stage.alias ?? index}`));
   const byAlias = new Map(raw.filter((s) => s.alias).map((s) => [s.alias!, s.index]));
   const stageAt = (name: string, before: number): number | undefined => {
     const index = /^\d+$/.test(name) ? Number(name) : byAlias.get(name.toLowerCase());
@@ -104,73 +123,99 @@ export function splitDockerfile(text: string, options: SplitOptions): SplitStage
   };
 
   const result = raw.map((stage): SplitStage => {
-    const edits: Array<{ start: number; end: number; replacement: string }> = [];
+    const edits: Edit[] = [];
     const upstream = new Set<string>();
-    const imageWord = stage.from.args.filter((word) => !wordText(word).startsWith('--'))[0];
-    const fromFlags = leadingFlags(stage.from.args).map(wordText);
-    let externalBase: string | undefined;
-    let base = imageWord ? wordText(imageWord) : '';
-    const expanded = expandArgs(base, argValues);
-    if (expanded.missing.length) {
-      refuse(stage.from, `the base names ${describeArgs(expanded.missing)} with no default before the first FROM; give it a default`);
-    } else if (stageAt(expanded.value, stage.index) !== undefined && !/^\d+$/.test(expanded.value)) {
-      const target = names[stageAt(expanded.value, stage.index)!];
-      if (base.includes('$')) refuse(stage.from, argComputedStage(base));
-      base = target;
-      upstream.add(target);
-    } else {
-      externalBase = expanded.value;
-      const pinned = options.pinBase?.(expanded.value) ?? expanded.value;
-      if (pinned !== expanded.value) base = pinned;
-    }
-    edits.push({ start: stage.from.start, end: stage.from.end, replacement: ['FROM', ...fromFlags, base].join(' ') });
+    const externalImages: SplitImage[] = [];
+    const external = (image: string, kind: DockerfileRefKind, line: number) => {
+      if (!externalImages.some((known) => known.image === image)) externalImages.push({ image, kind, line });
+    };
+    /** A reference in a word: a stage becomes its name, an external image its ARG-expanded reference. */
+    const reference = (written: string, kind: DockerfileRefKind, chars: Word, instruction: Instruction): void => {
+      const expanded = expandArgs(written, values);
+      if (expanded.missing.length) {
+        refuse(instruction, `${written} names ${describeArgs(expanded.missing)}, which has no value; give it a default, or its value with --build-arg ${expanded.missing[0]}=<value>`);
+        return;
+      }
+      const index = stageAt(expanded.value, stage.index);
+      const replacement = index !== undefined ? names[index] : expanded.value;
+      if (index !== undefined) upstream.add(names[index]);
+      else if (isExternalImage(expanded.value, options.isStage ?? (() => false))) external(expanded.value, kind, chars[0].line);
+      if (replacement !== written) edits.push({ start: chars[0].offset, end: chars[chars.length - 1].offset + 1, replacement });
+    };
 
+    const imageWord = stage.from.args.filter((word) => !wordText(word).startsWith('--'))[0];
+    if (imageWord) reference(wordText(imageWord), 'from', imageWord, stage.from);
+    const aliasAt = stage.from.args.findIndex((word) => wordText(word).toUpperCase() === 'AS');
+    if (aliasAt !== -1) edits.push({ start: stage.from.args[aliasAt - 1][stage.from.args[aliasAt - 1].length - 1].offset + 1, end: stage.from.end, replacement: '' });
+
+    let downloading: SplitStage['downloading'];
+    const downloads: StageDownload[] = [];
     for (const instruction of stage.body) {
-      const flags = leadingFlags(instruction.args);
-      if (instruction.keyword === 'COPY' || instruction.keyword === 'ADD') {
-        for (const flag of flags.filter((word) => wordText(word).startsWith('--from='))) {
-          const value = wordText(flag).slice('--from='.length);
-          const resolved = expandArgs(value, argValues).value;
-          const index = stageAt(resolved, stage.index);
-          if (index === undefined) {
-            refuse(instruction, `COPY --from=${value} copies from an external image, not a stage of this Dockerfile; Stagecraft builds stages from their own base and context only. Make that image a stage (FROM ${value} AS ...) or copy the files from the build context`);
-          } else if (value.includes('$')) {
-            refuse(instruction, argComputedStage(value));
-          } else {
-            upstream.add(names[index]);
-            edits.push({ start: flag[0].offset + '--from='.length, end: flag[flag.length - 1].offset + 1, replacement: names[index] });
+      const onbuild = instruction.keyword === 'ONBUILD';
+      const { keyword, args } = triggered(instruction);
+      const flags = leadingFlags(args);
+      if (keyword === 'COPY' || keyword === 'ADD') {
+        const from = flags.find((word) => wordText(word).startsWith('--from='));
+        if (from) reference(wordText(from).slice('--from='.length), 'copy-from', from.slice('--from='.length), instruction);
+        else if (onbuild) refuse(instruction, `ONBUILD ${keyword} from the build context runs in the builds of the stages based on this one, whose contexts hold only the files they copy themselves; copy the files in the stages that need them`);
+        if (keyword === 'ADD' && !onbuild) {
+          const added = addedUrls(instruction, args, flags, stage.index, downloads.length);
+          if (typeof added === 'string') refuse(instruction, added);
+          else if (added) {
+            downloads.push(...added.downloads);
+            edits.push({ start: instruction.start, end: instruction.end, replacement: added.copy });
+          }
+        } else if (keyword === 'ADD' && args.slice(flags.length).some((word) => URL_SOURCE.test(wordText(word)))) {
+          refuse(instruction, 'ONBUILD ADD of a URL downloads in the builds of the stages based on this one; ADD it in the stages that need it');
+        }
+      } else if (keyword === 'RUN') {
+        for (const flag of flags) {
+          const mount = parseRunMount(wordText(flag));
+          if (!mount) continue;
+          if (mount.type === 'secret' || mount.type === 'ssh') {
+            refuse(instruction, `RUN --mount=type=${mount.type} gives the step a ${mount.type === 'ssh' ? 'forwarded SSH agent' : 'secret'} from the machine that runs docker build; a stage's key cannot hold it, and builds here get nothing from outside their context. Put what the step fetches with it into the build context (or a url source) instead`);
+          } else if (mount.fromAt) {
+            reference(wordText(flag).slice(mount.fromAt.start, mount.fromAt.end), 'mount-from', flag.slice(mount.fromAt.start, mount.fromAt.end), instruction);
           }
         }
-        if (instruction.keyword === 'ADD' && instruction.args.slice(flags.length).some((word) => /^(?:https?|git|ssh):\/\//i.test(wordText(word)))) {
-          refuse(instruction, 'ADD of a URL downloads at build time, and builds here run without network; download the file into the build context (or a url source) instead');
-        }
-      } else if (instruction.keyword === 'RUN' && flags.some((word) => /^--mount=.*\bfrom=/.test(wordText(word)))) {
-        refuse(instruction, 'RUN --mount=from= reads another image during the build; copy what it needs with COPY --from instead');
+        const command = downloadingCommand(args.slice(flags.length).map(wordText).join(' '));
+        if (command && !downloading) downloading = { line: instruction.line, command };
       }
     }
     const body = applyEdits(text, stage.start, stage.end, edits).replace(/^\s*\n/, '').trimEnd();
     const preamble = [...header, ...globalArgs.filter((i) => i.keyword === 'ARG').map((i) => text.slice(i.start, i.end))];
+    const declared = new Set([...declaredGlobally, ...stage.body.filter((i) => i.keyword === 'ARG').flatMap((i) => argDeclarations(i.args.map(wordText)))].map((d) => d.name));
     return {
       name: names[stage.index],
       index: stage.index,
       ...(stage.alias && { alias: stage.alias }),
       dockerfile: `${[...preamble, body].join('\n')}\n`,
       upstream: [...upstream].sort(),
-      ...(externalBase !== undefined && { externalBase }),
+      // Every stage's Dockerfile starts with the parser directives, so each is built by the `# syntax` frontend.
+      externalImages: [...(syntax ? [{ image: syntax.value, kind: 'syntax' as const, line: syntax.line }] : []), ...sortByLine(externalImages)],
+      args: Object.fromEntries(Object.entries(buildArgs).filter(([name]) => declared.has(name))),
+      downloads,
+      ...(downloading && { downloading }),
     };
   });
   if (refusals.length) throw new ImportRefused(options.file, refusals.sort((a, b) => a.line - b.line));
   return result;
 }
 
-function rawStages(instructions: Instruction[]): RawStage[] {
+/**
+ * The stages in order. A stage's text starts at the comment block right
+ * above its FROM (no blank line between) and ends with the comments that
+ * follow its last instruction, so comments stay with the stage they describe.
+ */
+function rawStages(text: string, instructions: Instruction[]): RawStage[] {
   const stages: RawStage[] = [];
   for (const instruction of instructions) {
     if (instruction.keyword === 'FROM') {
       const words = instruction.args.filter((word) => !wordText(word).startsWith('--')).map(wordText);
       const alias = words.length >= 3 && words[1].toUpperCase() === 'AS' ? words[2].toLowerCase() : undefined;
-      // A stage's text runs from the end of the previous stage, so the comments above a FROM stay with it.
-      const start = stages.length ? stages[stages.length - 1].end : instruction.start;
+      const previous = stages[stages.length - 1];
+      const start = previous ? commentBlockAbove(text, previous.end, instruction.start) : instruction.start;
+      if (previous) previous.end = start;
       stages.push({ index: stages.length, from: instruction, alias, body: [], start, end: instruction.end });
     } else {
       const stage = stages[stages.length - 1];
@@ -178,15 +223,24 @@ function rawStages(instructions: Instruction[]): RawStage[] {
       stage.end = instruction.end;
     }
   }
+  const last = stages[stages.length - 1];
+  if (last) last.end = text.length;
   return stages;
 }
 
-/** Named stages keep their names, the last stage takes `name`, the others `<name>-<index>`. */
-function stageNames(stages: RawStage[], name: string): string[] {
-  return stages.map((stage, index) => (index === stages.length - 1 ? name : (stage.alias ?? `${name}-${index}`)));
+/** Where the comment lines directly above `at` begin (`at` itself when a blank line or code comes first), no earlier than `floor`. */
+function commentBlockAbove(text: string, floor: number, at: number): number {
+  let start = at;
+  for (;;) {
+    const lineEnd = start - 1;
+    if (lineEnd <= floor) return start;
+    const lineStart = text.lastIndexOf('\n', lineEnd - 1) + 1;
+    if (lineStart < floor || !text.slice(lineStart, lineEnd).trimStart().startsWith('#')) return start;
+    start = lineStart;
+  }
 }
 
-function applyEdits(text: string, start: number, end: number, edits: Array<{ start: number; end: number; replacement: string }>): string {
+function applyEdits(text: string, start: number, end: number, edits: Edit[]): string {
   let out = '';
   let cursor = start;
   for (const edit of [...edits].sort((a, b) => a.start - b.start)) {
@@ -196,17 +250,53 @@ function applyEdits(text: string, start: number, end: number, edits: Array<{ sta
   return out + text.slice(cursor, end);
 }
 
-function argComputedStage(value: string): string {
-  return `the stage ${value} is computed from a build argument, so docker build picks it with --build-arg; Stagecraft needs the stage named in the file: write its name instead`;
+const URL_SOURCE = /^(?:[a-z][a-z0-9+.-]*:\/\/|git@)/i;
+const DOWNLOADS_DIR = '.stagecraft/downloads';
+
+/**
+ * An ADD of http(s) URLs becomes a COPY of each file from the build context,
+ * where the build puts the download (fetched on the host, checked by sha256),
+ * with the mode ADD gives a downloaded file (600). Undefined for an ADD of
+ * local files; a string says why it cannot be translated.
+ */
+function addedUrls(instruction: Instruction, args: Word[], flags: Word[], stage: number, earlier: number): { copy: string; downloads: StageDownload[] } | string | undefined {
+  const json = jsonFormArguments(args);
+  const operands = json ?? args.slice(flags.length).map(wordText);
+  const sources = operands.slice(0, -1);
+  if (!sources.some((source) => URL_SOURCE.test(source))) return undefined;
+  if (sources.some((source) => /^(?:git@|ssh:\/\/|git:\/\/)/i.test(source) || /\.git(?:#.*)?$/.test(source))) {
+    return 'ADD of a git repository clones it at build time; make it a stage with a git source ({ "git", "rev" }), or clone it into the build context';
+  }
+  if (!sources.every((source) => /^https?:\/\//i.test(source))) {
+    return 'ADD mixes URLs with other sources (or names a scheme other than http and https); give each URL its own ADD';
+  }
+  const flagTexts = flags.map(wordText);
+  const checksum = flagTexts.find((flag) => flag.startsWith('--checksum='))?.slice('--checksum='.length);
+  if (checksum !== undefined && (sources.length > 1 || !/^sha256:[0-9a-f]{64}$/i.test(checksum))) {
+    return 'ADD --checksum= names one URL\'s sha256 (sha256:<64 hexadecimal digits>)';
+  }
+  const kept = flagTexts.filter((flag) => !flag.startsWith('--checksum='));
+  if (!kept.some((flag) => flag.startsWith('--chmod='))) kept.push('--chmod=600');
+  const downloads = sources.map((url, index): StageDownload => {
+    const name = posix.basename(new URL(url).pathname) || 'download';
+    // A directory of its own keeps the URL's file name, which ADD gives the file when the destination is a directory.
+    const path = `${DOWNLOADS_DIR}/${stage}-${earlier + index}/${name}`;
+    return { url, ...(checksum && { sha256: checksum.slice('sha256:'.length).toLowerCase() }), path, line: instruction.line };
+  });
+  const operandsOut = [...downloads.map((download) => download.path), operands[operands.length - 1]];
+  const copy = ['COPY', ...kept, json ? JSON.stringify(operandsOut) : operandsOut.join(' ')].join(' ');
+  return { copy, downloads };
+}
+
+function sortByLine(images: SplitImage[]): SplitImage[] {
+  return [...images].sort((a, b) => a.line - b.line);
 }
 
 function describeArgs(names: string[]): string {
-  return names.map((name) => `$${name}`).join(', ');
+  return [...new Set(names)].map((name) => `$${name}`).join(', ');
 }
 
 function firstLine(text: string): string {
   const line = text.split('\n')[0].trim();
   return line.length > 120 ? `${line.slice(0, 117)}...` : line;
 }
-
-export type { Word };

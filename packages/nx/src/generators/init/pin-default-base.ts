@@ -4,6 +4,7 @@ import { posix } from 'node:path';
 import { STAGE_FILE_NAME } from '../../stage/definition-files';
 import { resolveExternalBases, writeBasePin } from '../shared/pin-base';
 import { workspaceStages } from '../shared/workspace-stages';
+import { isExternalImage, namesTagOrDigest } from '../../stage/external-images';
 
 /**
  * When defaultBase is an external image, resolves it (before init writes
@@ -12,9 +13,9 @@ import { workspaceStages } from '../shared/workspace-stages';
  * stage generator pins the default base into each stage it writes.
  */
 export async function defaultBasePins(tree: Tree, defaultBase: string | undefined): Promise<() => void> {
-  // Stage names have no ':' or '@'; an external image always has a tag or a digest.
-  if (defaultBase === undefined || !/[:@]/.test(defaultBase)) return () => undefined;
-  const users = [...workspaceStages(tree).byName].flatMap(([name, file]) =>
+  const stages = workspaceStages(tree).byName;
+  if (defaultBase === undefined || !isExternalImage(defaultBase, (name) => stages.has(name)) || !namesTagOrDigest(defaultBase)) return () => undefined;
+  const users = [...stages].flatMap(([name, file]) =>
     posix.basename(file) === STAGE_FILE_NAME && buildsOnDefaultBase(tree, file) ? [{ name, dir: posix.dirname(file) }] : [],
   );
   const pins = await resolveExternalBases(users.map((user) => ({ image: defaultBase, stage: user.name })));

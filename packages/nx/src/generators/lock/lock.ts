@@ -24,7 +24,9 @@ export async function lockGenerator(tree: Tree, schema: LockGeneratorSchema): Pr
   if (loadErrors.length) throw new Error(loadErrors.map((error) => error.message).join('\n'));
 
   const options = pluginOptionsFrom(context.nxJsonConfiguration) ?? {};
-  const { changes, errors } = await planLock(stages, { workspaceRoot: tree.root, options }, { update: schema.update || schema.check });
+  const stageNames = new Set(stageProjectNames(context));
+  const pinContext = { workspaceRoot: tree.root, options, isStage: (name: string) => stageNames.has(name) };
+  const { changes, errors } = await planLock(stages, pinContext, { update: schema.update || schema.check });
   if (errors.length) throw new Error(`nothing was pinned:\n${errors.map((error) => `  ${error.message}`).join('\n')}`);
 
   for (const change of changes) process.stdout.write(describe(change));

@@ -5,13 +5,11 @@ import { StageError } from '../../stage/errors';
 import { describeNameRule, isValidStageName } from '../../stage/names';
 import { validateStageFile } from '../../stage/validate';
 import { isLocalSource } from '../../stage/types';
+import { isExternalImage, namesTagOrDigest } from '../../stage/external-images';
 import { dockerfileBaseRef, resolveExternalBases, writeBasePin } from '../shared/pin-base';
 import { stageSchemaPath, workspaceDirectory, workspaceStages, type WorkspaceStages } from '../shared/workspace-stages';
 import { dependsList, sourceOf, stageDockerfile, stageDocument, type StageScaffold } from './stage-definition';
 import type { StageGeneratorSchema } from './schema';
-
-/** An external image names a tag or a digest, so a typo of a stage name is never taken for one. */
-const TAGGED_IMAGE = /(?:^|\/)[^/]*(?::[A-Za-z0-9_][A-Za-z0-9_.-]*|@sha256:[0-9a-f]{64})$/;
 
 /**
  * Scaffolds one stage. Every check runs before anything is written, so a
@@ -72,7 +70,7 @@ function planScaffold(tree: Tree, schema: StageGeneratorSchema): StageScaffold {
     type,
     from,
     dockerfileBase: base,
-    externalBase: base === 'scratch' || stages.byName.has(base) ? undefined : base,
+    externalBase: isExternalImage(base, (other) => stages.byName.has(other)) ? base : undefined,
     depends,
     source,
     schemaPath: stageSchemaPath(dir),
@@ -83,7 +81,8 @@ function planScaffold(tree: Tree, schema: StageGeneratorSchema): StageScaffold {
 function checkedBase(base: string, name: string, stages: WorkspaceStages, option: string): string {
   if (base === name) throw new Error(`stage '${name}' cannot be based on itself (${option})`);
   if (stages.byName.has(base) || base === 'scratch') return base;
-  if (!TAGGED_IMAGE.test(base)) {
+  // An external image names a tag or a digest, so a typo of a stage name is never taken for one.
+  if (!namesTagOrDigest(base)) {
     throw new Error(`${option}: '${base}' is neither a stage of this workspace nor an image reference with a tag or digest (such as debian:12)`);
   }
   try {

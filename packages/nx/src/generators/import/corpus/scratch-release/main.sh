@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "release $(cat /VERSION 2>/dev/null || echo dev)"
