@@ -16,7 +16,16 @@ describe('copiedSources', () => {
     expect(copiedSources(dockerfile)).toEqual(['go.mod', 'go.sum', 'cmd', 'static']);
   });
 
-  it.each([['COPY . /src'], ['COPY ./ /src'], ['COPY $SRC /src'], ['COPY ../x /x']])('reads the whole context for %s', (line) => {
+  it('lists what RUN --mount=type=bind mounts of the context read, and not cache, tmpfs or stage mounts', () => {
+    const dockerfile = [
+      'FROM base',
+      'RUN --mount=type=cache,target=/go/pkg/mod --mount=type=bind,source=go.sum,target=go.sum --mount=type=bind,src=./go.mod,target=go.mod go mod download',
+      'RUN --mount=from=build,source=/out,target=/out --mount=type=tmpfs,target=/tmp --mount=type=bind,from=tools,target=/t true',
+    ].join('\n');
+    expect(copiedSources(dockerfile)).toEqual(['go.sum', 'go.mod']);
+  });
+
+  it.each([['COPY . /src'], ['COPY ./ /src'], ['COPY $SRC /src'], ['COPY ../x /x'], ['RUN --mount=type=bind,target=. make'], ['RUN --mount=type=bind,source=.,target=/src make']])('reads the whole context for %s', (line) => {
     expect(copiedSources(`FROM base\n${line}\n`)).toBe('all');
   });
 });

@@ -207,6 +207,13 @@ describe('import generator', () => {
     expect(plans.map((plan) => plan.stage.build.context)).toEqual(['../../../legacy', '../../../legacy']);
   });
 
+  it('keeps a comment at the end of a stage with that stage, and the comments right above a FROM with the next', () => {
+    const text = ['FROM busybox:1 AS one', 'RUN true', '# the end of one', '', '# two: the second stage', 'FROM busybox:1', 'COPY --from=one /a /a', ''].join('\n');
+    const [one, two] = splitDockerfile(text, { file: 'Dockerfile', name: 'app' });
+    expect(one.dockerfile).toBe('FROM busybox:1\nRUN true\n# the end of one\n');
+    expect(two.dockerfile).toBe('# two: the second stage\nFROM busybox:1\nCOPY --from=app-one /a /a\n');
+  });
+
   describe('ARG like BuildKit', () => {
     it('expands nested defaults in order, takes the platform arguments from the workspace platform, and --build-arg over a default', () => {
       const text = ['ARG UBUNTU=22.04', 'ARG BASE=ubuntu:${UBUNTU}', 'FROM ${BASE} AS base', 'FROM base AS build-amd64', 'FROM base AS build-arm64', 'FROM build-${TARGETARCH}', ''].join('\n');

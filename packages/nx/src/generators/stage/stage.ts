@@ -80,7 +80,7 @@ function planScaffold(tree: Tree, schema: StageGeneratorSchema): StageScaffold {
 
 function checkedBase(base: string, name: string, stages: WorkspaceStages, option: string): string {
   if (base === name) throw new Error(`stage '${name}' cannot be based on itself (${option})`);
-  if (stages.byName.has(base) || base === 'scratch') return base;
+  if (!isExternalImage(base, (other) => stages.byName.has(other))) return base;
   // An external image names a tag or a digest, so a typo of a stage name is never taken for one.
   if (!namesTagOrDigest(base)) {
     throw new Error(`${option}: '${base}' is neither a stage of this workspace nor an image reference with a tag or digest (such as debian:12)`);
