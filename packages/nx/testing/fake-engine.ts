@@ -18,8 +18,8 @@ export class FakeEngine implements StageEngine {
   output: string[] = [];
   /** How long each build takes, so that concurrent builds overlap; the request's signal ends it early, as the Engine does. */
   buildMs = 0;
-  /** Each build's context: every file's path and content. */
-  contexts: Array<Map<string, string>> = [];
+  /** Each build's context: the tag, and every file's path and content. */
+  contexts: Array<{ tag: string; files: Map<string, string> }> = [];
   /** Called as each build starts. */
   onBuildStarted: (request: BuildRequest) => void = () => undefined;
   /** Builds running now, and the most that ever ran at once. */
@@ -46,7 +46,7 @@ export class FakeEngine implements StageEngine {
     this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
     this.onBuildStarted(request);
     // As the Engine does: the whole context is read, and a context that fails to pack fails the build.
-    this.contexts.push(await filesOf(request.context));
+    this.contexts.push({ tag: request.tag, files: await filesOf(request.context) });
     try {
       if (this.buildMs) await abortableDelay(this.buildMs, request.signal);
     } finally {

@@ -82,7 +82,7 @@ export async function downloadEntries(plan: StagePlan, cacheDir: string, workspa
   );
 }
 
-/** A cached tree as its manifest recorded it: packing checks each file and link against its recorded sha256, so the tree is read once. */
+/** A cached tree as its manifest recorded it: packing checks each file against its recorded sha256 (links go in as recorded), so the tree is read once. */
 function recordedTreeEntries(dir: string, recorded: RecordedEntry[], prefix: string): ContextEntry[] {
   return recorded.flatMap((entry): ContextEntry[] => {
     const path = posix.join(prefix, entry.path);

@@ -208,7 +208,7 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
 }
 
 /** A job's answer as its stage's outcome: a job that rejected failed; one that never ran is skipped, saying why. */
-export function stageOutcomeOf(job: JobOutcome<StageOutcome>): StageOutcome {
+function stageOutcomeOf(job: JobOutcome<StageOutcome>): StageOutcome {
   if ('result' in job) return job.result;
   if ('error' in job) return { stage: job.name, status: 'failed', durationMs: 0, ...atOnce(), message: job.error.message };
   return { stage: job.name, status: 'skipped', durationMs: 0, ...atOnce(), message: `not built: ${whySkipped(job.skipped)}` };
@@ -216,7 +216,7 @@ export function stageOutcomeOf(job: JobOutcome<StageOutcome>): StageOutcome {
 
 function whySkipped(reason: SkipReason): string {
   if ('upstreamFailed' in reason) return `upstream stage ${reason.upstreamFailed} did not build`;
-  if ('waitsForever' in reason) return `it waits for ${reason.waitsForever.join(', ')}, which wait for each other in a cycle`;
+  if ('waitsForever' in reason) return `it waits for ${reason.waitsForever.join(', ')}, which can never start: stages that wait for each other in a cycle`;
   return 'the run was cancelled';
 }
 

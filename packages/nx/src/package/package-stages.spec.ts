@@ -89,10 +89,12 @@ describe('package tasks of one batch share one scheduler', () => {
   });
 
   it("a stage consuming a batch-mate's packages is built only after they are copied out", async () => {
-    const { statuses } = await packageBatch(['consumer', 'app', 'other'], 3);
+    const { statuses, planner } = await packageBatch(['consumer', 'app', 'other'], 3);
     expect(statuses).toMatchObject({ app: 'built', consumer: 'built' });
-    // The consumer's build context holds app's verified package files: without the wait it would find none.
-    expect(engine.reads.map((read) => read.image.replace(/:.*$/, ''))).toEqual(expect.arrayContaining(['fake-app', 'fake-consumer']));
+    // The consumer's build context holds the package file copied out of app's image: built before the copy, it would hold none.
+    const consumerContext = engine.contexts.find((context) => context.tag.startsWith('fake-consumer:'))!;
+    const appImage = (await planner.plan('app')).tag;
+    expect(consumerContext.files.get('packages/app/app-0.pkg')).toBe(appImage);
     expect(readdirSync(join(root, 'dist/packages/consumer'))).toEqual(['consumer-0.pkg']);
   });
 

@@ -27,8 +27,9 @@ export const createNodesV2: CreateNodesV2<StagecraftOptions> = [
     const { stageFiles, projectFiles } = discoverFiles(configFiles, options.skipDirectories);
     const dirs = stageDirectories(stageFiles);
     const projects = readExistingProjects(workspaceRoot, projectFiles);
+    const stageFileSet = new Set(stageFiles);
     const naming = assignStageNames(
-      dirs.map((dir) => nameCandidate(workspaceRoot, dir, new Set(stageFiles), projects.get(dir))),
+      dirs.map((dir) => nameCandidate(workspaceRoot, dir, stageFileSet, projects.get(dir))),
       projects,
     );
     for (const warning of naming.warnings) console.warn(warning);

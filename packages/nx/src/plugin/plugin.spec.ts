@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import type { StagecraftOptions } from '../stage/types';
 import { createDependencies } from './dependencies';
 import { createNodesV2 } from './nodes';
+import fg from 'fast-glob';
 
 // The on-disk stage cache goes to a temp directory, never to this repository's .nx.
 jest.mock('nx/src/utils/cache-directory', () => jest.requireActual('../../testing/temp-data-directory').cacheDirectoryInTemp());
@@ -61,8 +62,13 @@ describe('the Nx plugin: createNodes and createDependencies on a file tree', () 
   afterEach(() => rmSync(root, { recursive: true, force: true }));
   afterAll(() => rmSync(dataDirectory, { recursive: true, force: true }));
 
-  it('matches every stage.json and Dockerfile', () => {
-    expect(STAGE_FILES_GLOB).toBe('**/{stage.json,Dockerfile,project.json,package.json}');
+  it('matches every stage.json and Dockerfile, and the project files a stage may join, and nothing else', () => {
+    const wanted = ['Dockerfile', 'apps/api/project.json', 'libs/ui/package.json'];
+    const unwanted = ['stages/base/Dockerfile.dev', 'stages/zlib/stage.json.bak', 'stages/zlib/stage.lock.json', 'docs/Dockerfile.md'];
+    for (const file of [...wanted, ...unwanted]) write(file, '{}');
+    const matched = fg.sync(STAGE_FILES_GLOB, { cwd: root, dot: true }).sort();
+    const stageFiles = Object.keys(FILES).filter((file) => /(^|\/)(stage\.json|Dockerfile)$/.test(file));
+    expect(matched).toEqual([...stageFiles, ...wanted].sort());
   });
 
   it('infers one project per stage directory, with its targets, inputs and metadata', async () => {
@@ -74,7 +80,43 @@ describe('the Nx plugin: createNodes and createDependencies on a file tree', () 
       'stages/web/Dockerfile',
       'stages/zlib/stage.json',
     ]);
-    expect(results).toMatchSnapshot();
+    const projects = projectsOf(results);
+    expect(Object.fromEntries(Object.values(projects).map((project) => [project.name, project.root]))).toEqual({
+      app: 'stages/app',
+      base: 'stages/base',
+      tool: 'stages/tool',
+      web: 'stages/web',
+      zlib: 'stages/zlib',
+    });
+    expect(projects['app'].tags).toEqual(['stagecraft', 'stagecraft:aggregate']);
+    expect(projects['zlib'].tags).toEqual(['stagecraft', 'stagecraft:autoconf']);
+    // Only a stage that exports packages gets package; only one with a url/git source gets sources.
+    const common = ['docker-stage', 'prune', 'run', 'stage-plan', 'tag-check'];
+    expect(Object.keys(projects['zlib'].targets!).sort()).toEqual([...common, 'package', 'sources'].sort());
+    expect(Object.keys(projects['app'].targets!).sort()).toEqual(common);
+    expect(Object.keys(projects['base'].targets!).sort()).toEqual(common);
+
+    const zlib = projects['zlib'].targets!;
+    expect(zlib['docker-stage']).toMatchObject({ executor: '@stagecraft/nx:docker-stage', cache: false, dependsOn: ['^docker-stage'] });
+    expect(projects['tool'].targets!['docker-stage'].dependsOn).toEqual([
+      { target: 'package', projects: ['zlib'] },
+      { target: 'docker-stage', projects: ['base'] },
+    ]);
+    // The key's inputs: the stage's files, its declared inputs (workspace and stage-relative), its env, its refresh bucket.
+    const stagecraftInputs = projects['zlib'].namedInputs!['stagecraft'];
+    expect(stagecraftInputs).toEqual(
+      expect.arrayContaining(['{projectRoot}/**/*', '{projectRoot}/stage.lock.json', '{workspaceRoot}/common/rules.mk', '{projectRoot}/patches/*.patch', { env: 'TARGET_ARCH' }]),
+    );
+    expect(zlib['stage-plan']).toMatchObject({ executor: '@stagecraft/nx:stage-plan', cache: true });
+    expect(zlib['stage-plan'].inputs).toEqual(expect.arrayContaining(['stagecraft', '^stagecraft', { runtime: 'date -u +%F' }]));
+    expect(zlib['package']).toMatchObject({
+      executor: '@stagecraft/nx:package',
+      cache: true,
+      outputs: ['{workspaceRoot}/dist/packages/zlib', '{workspaceRoot}/dist/packages/zlib.provenance.json'],
+    });
+    expect(zlib['tag-check'].inputs).toContain('{workspaceRoot}/stagecraft-tags.yml');
+    // refresh: never has no time bucket.
+    expect(JSON.stringify(projects['tool'].targets!['stage-plan'].inputs)).not.toContain('date -u');
   });
 
   it('names the targets after the targetNames option', async () => {
@@ -98,7 +140,17 @@ describe('the Nx plugin: createNodes and createDependencies on a file tree', () 
       filesToProcess: { projectFileMap: {}, nonProjectFiles: [] },
     } as CreateDependenciesContext);
     const sorted = [...dependencies].sort((a, b) => `${a.source}>${a.target}`.localeCompare(`${b.source}>${b.target}`));
-    expect(sorted).toMatchSnapshot();
+    const edges = sorted.map((edge) => `${edge.source} -> ${edge.target} (${edge.type}, ${'sourceFile' in edge ? edge.sourceFile : 'no file'})`);
+    expect(edges).toEqual([
+      'app -> tool (static, stages/app/stage.json)',
+      'app -> zlib (static, stages/app/stage.json)',
+      // tool's base is the default base: its edge is tool's own file's.
+      'tool -> base (static, stages/tool/stage.json)',
+      'tool -> zlib (static, stages/tool/stage.json)',
+      'web -> base (static, stages/web/Dockerfile)',
+      'web -> zlib (static, stages/web/Dockerfile)',
+      'zlib -> base (static, stages/zlib/stage.json)',
+    ]);
   });
 
   it('fails with every problem naming its file, and still gives the stages that loaded', async () => {

@@ -1,4 +1,5 @@
 import Docker from 'dockerode';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RegistryClient } from '../registry/client';
@@ -162,5 +163,40 @@ describe('docker-stage with a registry (real registry with htpasswd, real engine
     expect(result.output).toMatch(/^lib: warning: pull of .* failed: .*; building it instead$/m);
     expect(result.statuses).toEqual({ base: 'pulled', lib: 'built' });
     expect(result.status).toBe(0);
+  });
+
+  it('a stage built again under a new tag reuses its earlier image\'s layers from the registry (BuildKit cachefrom), with no local build cache for them', async () => {
+    const cachedName = uniqueImageName('cachefrom');
+    const stamped = createTestWorkspace({ imageName: cachedName, defaultBase: 'base', defaultRefresh: 'never', registry: fork.host, builder: 'buildkit' });
+    const marker = `sc-cachefrom-${randomBytes(6).toString('hex')}`;
+    const layersOf = async (tag: string) => ((await docker.getImage(tag).inspect()) as { RootFS: { Layers: string[] } }).RootFS.Layers;
+    try {
+      writeBusyboxBase(stamped);
+      // A step whose output differs on every run: the same layer in a later image means it came from a cache.
+      stamped.write('stamp/Dockerfile', `FROM base\nRUN head -c 16 /dev/urandom | od -An -tx1 > /stamp # ${marker}\n`);
+      // A new week is a new tag, with the same Dockerfile steps.
+      stamped.write('stamp/stage.json', { build: { type: 'dockerfile' }, refresh: 'isoweek' });
+      const first = run(stamped, [], { STAGECRAFT_PUSH: '1' });
+      expect({ statuses: first.statuses, output: first.status === 0 ? '' : first.output }).toEqual({ statuses: { base: 'built', stamp: 'built' }, output: '' });
+      const firstTag = manifestOf(stamped, 'stamp').tag;
+      const firstLayers = await layersOf(firstTag);
+
+      // Nothing of the step is left here: not the image, not BuildKit's record of the step.
+      await removeImagesNamed(cachedName);
+      const records = async () => ((await docker.df()) as { BuildCache?: Array<{ ID: string; Description?: string }> }).BuildCache ?? [];
+      const stepRecords = (await records()).filter((record) => record.Description?.includes(marker)).map((record) => record.ID);
+      expect(stepRecords.length).toBeGreaterThan(0);
+      for (const id of stepRecords) await docker.pruneBuilder({ filters: { id: [id] } } as object);
+      expect((await records()).filter((record) => stepRecords.includes(record.ID))).toEqual([]);
+
+      const later = run(stamped, [], { STAGECRAFT_NOW: '2026-12-01T12:00:00Z' });
+      expect(later.statuses).toEqual({ base: 'pulled', stamp: 'built' });
+      const laterTag = manifestOf(stamped, 'stamp').tag;
+      expect(laterTag).not.toBe(firstTag);
+      expect(await layersOf(laterTag)).toEqual(firstLayers);
+    } finally {
+      stamped.remove();
+      await removeImagesNamed(cachedName);
+    }
   });
 });

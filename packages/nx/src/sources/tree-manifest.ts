@@ -23,16 +23,10 @@ export async function writeTreeManifest(treeDir: string, manifestFile: string): 
 }
 
 export async function treeIsIntact(treeDir: string, manifestFile: string): Promise<boolean> {
-  let recorded: unknown;
-  try {
-    recorded = JSON.parse(await readFile(manifestFile, 'utf8'));
-  } catch {
-    return false;
-  }
-  if (!recorded || typeof recorded !== 'object' || Array.isArray(recorded)) return false;
+  const expected = await readManifest(manifestFile);
+  if (!expected) return false;
   try {
     const actual = await describeTree(treeDir);
-    const expected = recorded as Manifest;
     const paths = Object.keys(actual);
     return paths.length === Object.keys(expected).length && paths.every((path) => expected[path] === actual[path]);
   } catch {
@@ -52,13 +46,8 @@ export type RecordedEntry =
  * tree is read once. Undefined when there is no readable manifest.
  */
 export async function recordedTree(manifestFile: string): Promise<RecordedEntry[] | undefined> {
-  let recorded: unknown;
-  try {
-    recorded = JSON.parse(await readFile(manifestFile, 'utf8'));
-  } catch {
-    return undefined;
-  }
-  if (!recorded || typeof recorded !== 'object' || Array.isArray(recorded)) return undefined;
+  const recorded = await readManifest(manifestFile);
+  if (!recorded) return undefined;
   const entries: RecordedEntry[] = [];
   for (const [path, description] of Object.entries(recorded as Record<string, unknown>)) {
     if (typeof description !== 'string') return undefined;
@@ -69,6 +58,15 @@ export async function recordedTree(manifestFile: string): Promise<RecordedEntry[
     else return undefined;
   }
   return entries;
+}
+
+async function readManifest(manifestFile: string): Promise<Manifest | undefined> {
+  try {
+    const recorded: unknown = JSON.parse(await readFile(manifestFile, 'utf8'));
+    return recorded && typeof recorded === 'object' && !Array.isArray(recorded) ? (recorded as Manifest) : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Moves a damaged tree and its manifest out of the way, so the next caller unpacks it again. */
