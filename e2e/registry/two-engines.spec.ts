@@ -77,13 +77,39 @@ describe('CI across machines: engine A pushes, engine B reuses', () => {
     expect(await engineB.docker.listImages()).toEqual([]);
   });
 
-  it('after a leaf change B builds exactly it and its dependents, pulls only their bases and pushes the new tags', async () => {
+  it('after an output-identical change, B builds the leaf alone and takes its dependent as equivalent from the registry, pulling nothing for it', async () => {
+    const before = JSON.parse(readFileSync(join(machineA.root, 'dist/stagecraft/app.json'), 'utf8'));
+    // lib's directory is its source (copied to /usr/src/lib); app sees only what lib exports.
+    writeFileSync(join(cloneB, 'lib/notes.txt'), 'a note that changes nothing lib exports\n');
+    const b = runNx(cloneB, [...args, '--explain'], env(engineB.dockerHost));
+    expect(b.status).toBe(0);
+    // lib's resolved key is new (no record answers it), so base is pulled for its build; app needs nothing here.
+    expect(statuses(b)).toEqual({ base: 'pulled', lib: 'built', app: 'equivalent', other: 'remote' });
+    expect(b.stderr + b.stdout).toMatch(/^app: equivalent: \S+-app:ck-[0-9a-f]{64} was built for the same inputs and the same upstream outputs/m);
+    const stagesOnB = (await engineB.docker.listImages()).flatMap((image) => image.RepoTags ?? []).filter((tag) => !tag.includes(':ck-'));
+    expect(stagesOnB.map((tag) => tag.replace(/^.*-(\w+):.*$/, '$1')).sort()).toEqual(['base', 'lib']);
+    // The registry gave app's new tag A's image by a manifest copy: the same digest, nothing built or pulled.
+    const app = JSON.parse(readFileSync(join(cloneB, 'dist/stagecraft/app.json'), 'utf8'));
+    expect(app).toMatchObject({ status: 'equivalent', equivalentTo: expect.stringContaining(':ck-') });
+    expect(app.tag).not.toBe(before.tag);
+    const digestOf = async (tag: string) => {
+      const { repository, reference } = parseRegistryRef(tag);
+      return (await client().headManifest(repository, reference))?.digest;
+    };
+    expect(await digestOf(app.tag)).toBe(await digestOf(before.tag));
+    // The output hash records beside the images: an OCI manifest with no layers, keyed by the config digest.
+    const { repository } = parseRegistryRef(app.tag);
+    const libRepository = repository.replace(/-app$/, '-lib');
+    expect((await client().listTags(libRepository)).some((tag) => /^exp1-[0-9a-f]{64}$/.test(tag))).toBe(true);
+  });
+
+  it('after an output-changing change of the same leaf B builds it and its whole closure of dependents and pushes the new tags', async () => {
     writeFileSync(join(cloneB, 'lib/lib.txt'), 'lib two\n');
     const b = runNx(cloneB, args, env(engineB.dockerHost));
-    expect(statuses(b)).toEqual({ base: 'pulled', lib: 'built', app: 'built', other: 'remote' });
+    expect(statuses(b)).toEqual({ base: 'present', lib: 'built', app: 'built', other: 'remote' });
     expect(b.status).toBe(0);
     const tags = (await engineB.docker.listImages()).flatMap((image) => image.RepoTags ?? []).map((tag) => tag.replace(/^.*-(\w+):.*$/, '$1'));
-    expect(tags.sort()).toEqual(['app', 'base', 'lib']);
+    expect([...new Set(tags)].sort()).toEqual(['app', 'base', 'lib']);
     for (const stage of ['lib', 'app']) {
       const manifest = JSON.parse(readFileSync(join(cloneB, 'dist/stagecraft', `${stage}.json`), 'utf8'));
       expect(await registryKeyLabel(manifest.tag)).toBe(manifest.key);

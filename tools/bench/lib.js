@@ -10,8 +10,13 @@ function makeWorkspace(prefix, nxJson) {
   const root = mkdtempSync(join(tmpdir(), prefix));
   writeJson(root, 'package.json', { name: prefix.replace(/[^a-z]/g, ''), private: true });
   writeJson(root, 'nx.json', nxJson);
-  symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
+  symlinkNodeModules(root);
   return root;
+}
+
+/** The workspace's node_modules: this repository's (where @stagecraft/nx is packages/nx). */
+function symlinkNodeModules(root) {
+  symlinkSync(join(REPO_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
 }
 
 function writeFile(root, path, content) {
@@ -66,7 +71,7 @@ function nxPluginLoading() {
     : "Nx plugins isolated (Nx's default; NX_ISOLATE_PLUGINS=false loads them in-process)";
 }
 
-module.exports = { REPO_ROOT, makeWorkspace, writeFile, writeJson, nx, median, remove, seededRandom, nxPluginLoading };
+module.exports = { REPO_ROOT, makeWorkspace, symlinkNodeModules, writeFile, writeJson, nx, median, remove, seededRandom, nxPluginLoading };
 
 // ---- Engine benchmarks (noop, cold, multistage, affected) ----
 const { copyFileSync, chmodSync, readFileSync } = require('node:fs');
@@ -221,16 +226,16 @@ function runDockerStage(root, extraArgs = []) {
 
 /** The per-stage lines of Stagecraft's run summary ("  built  1.23s  stage  tag") as { stage: status }. */
 function summaryStatuses(output) {
-  const lines = output.split('\n').filter((line) => /^ {2}(built|present|remote|pulled|copied|failed|skipped) /.test(line));
+  const lines = output.split('\n').filter((line) => /^ {2}(built|equivalent|present|remote|pulled|copied|failed|skipped) /.test(line));
   return Object.fromEntries(lines.map((line) => {
     const [status, , stage] = line.trim().split(/\s+/);
     return [stage, status];
   }));
 }
 
-/** The summary's headline ("Stagecraft: N stages: ..."). */
+/** The summary's headline ("Stagecraft: N stages: ..."), not the registry line before it. */
 function summaryHeadline(output) {
-  return output.split('\n').find((line) => line.startsWith('Stagecraft: ')) ?? '(no summary)';
+  return output.split('\n').find((line) => /^Stagecraft: \d+ stages?:/.test(line)) ?? '(no summary)';
 }
 
 function timed(fn) {
@@ -316,7 +321,7 @@ function sleepDagWorkspace(purpose, packages) {
 
 /** The per-stage durations of Stagecraft's run summary, in seconds: { stage: seconds }. */
 function summaryDurations(output) {
-  const lines = output.split('\n').filter((line) => /^ {2}(built|present|remote|pulled|copied|failed|skipped) /.test(line));
+  const lines = output.split('\n').filter((line) => /^ {2}(built|equivalent|present|remote|pulled|copied|failed|skipped) /.test(line));
   return Object.fromEntries(lines.map((line) => {
     const [, time, stage] = line.trim().split(/\s+/);
     return [stage, Number(time.replace(/s$/, ''))];
@@ -381,13 +386,14 @@ function filesUnder(dir, prefix = '') {
 
 /**
  * Builds dir with BuildKit through the Engine API (version 2, no network), as Stagecraft does, and tags
- * the result; with `target`, only that stage of the Dockerfile and what it needs. Returns { seconds }.
+ * the result; with `target`, only that stage of the Dockerfile and what it needs; `buildArgs` as the
+ * Engine's buildargs. Returns { seconds }.
  */
-async function buildKitBuild(dir, tag, { noCache = false, target } = {}) {
+async function buildKitBuild(dir, tag, { noCache = false, target, buildArgs } = {}) {
   const Docker = require(join(REPO_ROOT, 'node_modules', 'dockerode'));
   const docker = new Docker();
   const started = process.hrtime.bigint();
-  const options = { version: '2', networkmode: 'none', t: tag, nocache: noCache, ...(target ? { target } : {}) };
+  const options = { version: '2', networkmode: 'none', t: tag, nocache: noCache, ...(target ? { target } : {}), ...(buildArgs ? { buildargs: buildArgs } : {}) };
   const stream = await docker.buildImage({ context: dir, src: filesUnder(dir) }, options);
   const messages = await new Promise((resolve, reject) => docker.modem.followProgress(stream, (err, out) => (err ? reject(err) : resolve(out))));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
@@ -404,3 +410,58 @@ function builderOf(output) {
 }
 
 Object.assign(module.exports, { builderOf });
+
+// ---- Machines: a registry and more engines (registry, equivalent-registry) ----
+const { cpSync, rmSync: removeSync } = require('node:fs');
+
+function tool(args, env = {}) {
+  const result = spawnSync('bash', args, { encoding: 'utf8', env: { ...process.env, ...env } });
+  if (result.status !== 0) throw new Error(`${args.join(' ')} failed:\n${result.stderr}${result.stdout}`);
+}
+
+/** A registry on 127.0.0.1:<port> (tools/registry.sh) with its own storage: { registry, stop }; stopped on exit too. */
+function startRegistry(port) {
+  const stateDir = mkdtempSync(join(tmpdir(), 'sc-bench-registry-'));
+  const env = { STAGECRAFT_REGISTRY_STATE: stateDir };
+  const stop = onExit(() => {
+    spawnSync('bash', [join(REPO_ROOT, 'tools/registry.sh'), 'stop', String(port)], { env: { ...process.env, ...env } });
+    removeSync(stateDir, { recursive: true, force: true });
+  });
+  tool([join(REPO_ROOT, 'tools/registry.sh'), 'start', String(port), join(stateDir, 'storage')], env);
+  return { registry: `127.0.0.1:${port}`, stop };
+}
+
+/** Another machine's engine: an empty dockerd (tools/extra-engine.sh): { dockerHost, socket, stop }; stopped on exit too. */
+function startEngine() {
+  const engineDir = mkdtempSync('/tmp/sce-bench-');
+  const stop = onExit(() => {
+    spawnSync('bash', [join(REPO_ROOT, 'tools/extra-engine.sh'), 'stop', engineDir]);
+    removeSync(engineDir, { recursive: true, force: true });
+  });
+  tool([join(REPO_ROOT, 'tools/extra-engine.sh'), 'start', engineDir]);
+  return { dockerHost: `unix://${engineDir}/docker.sock`, socket: `${engineDir}/docker.sock`, stop };
+}
+
+/** The tags of the images on an engine, through its socket. */
+function imagesOn(socket) {
+  const result = spawnSync('curl', ['-fsS', '--unix-socket', socket, 'http://localhost/images/json'], { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`listing images on ${socket} failed: ${result.stderr}`);
+  return JSON.parse(result.stdout).flatMap((image) => image.RepoTags ?? []).filter((tag) => tag !== '<none>:<none>');
+}
+
+/** A copy of a workspace at another path (another machine's checkout), node_modules linked: { root, remove }. */
+function copyWorkspace(root, prefix) {
+  const copy = join(mkdtempSync(join(tmpdir(), prefix)), 'elsewhere');
+  cpSync(root, copy, { recursive: true, filter: (path) => !/\/(node_modules|\.nx|dist)$/.test(path) });
+  symlinkNodeModules(copy);
+  return { root: copy, remove: () => remove(join(copy, '..')) };
+}
+
+/** How many stages have each status: { built: 1, equivalent: 7, ... }. */
+function countStatuses(statuses) {
+  const counts = {};
+  for (const status of Object.values(statuses)) counts[status] = (counts[status] ?? 0) + 1;
+  return counts;
+}
+
+Object.assign(module.exports, { startRegistry, startEngine, imagesOn, copyWorkspace, countStatuses });

@@ -73,6 +73,11 @@ export async function tagsNamed(prefix: string): Promise<string[]> {
   return images.flatMap((image) => image.RepoTags ?? []).filter((tag) => tag.startsWith(prefix)).sort();
 }
 
+/** The tags under the prefix without the equivalence aliases (`<repository>:ck-<resolved key>`) that builds add beside them. */
+export async function stageTagsNamed(prefix: string): Promise<string[]> {
+  return (await tagsNamed(prefix)).filter((tag) => !tag.includes(':ck-'));
+}
+
 /** An image built outside Stagecraft from busybox, standing in for an external base such as debian:12. */
 export async function buildExternalBase(tag: string, marker?: string): Promise<void> {
   const { buildImage } = await import('../src/docker/build');

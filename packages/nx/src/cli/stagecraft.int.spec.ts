@@ -40,9 +40,10 @@ describe('the stagecraft CLI: run with the exit code passed on, and tag, plan an
     expect(status.status).toBe(0);
     expect(JSON.parse(status.stdout)).toEqual([
       expect.objectContaining({ stage: 'base', status: 'to-build', reasons: ['no earlier build of this stage is recorded on this machine'] }),
-      expect.objectContaining({ stage: 'tool', status: 'to-build', tag: tag.stdout.trim() }),
+      // With equivalence, a stage whose upstream is to be built waits for its output: pending.
+      expect.objectContaining({ stage: 'tool', status: 'pending', pendingOn: ['base'], tag: tag.stdout.trim() }),
     ]);
-    expect(cli(['status', 'tool']).stdout).toMatch(/^to-build tool  \S+\n {9}- no earlier build/);
+    expect(cli(['status', 'tool']).stdout).toMatch(/^pending  tool  \S+\n {9}- pending base: built, or equivalent if its output comes out unchanged\n {9}- no earlier build/);
   });
 
   it("builds the image when needed and exits with the command's own exit code", () => {

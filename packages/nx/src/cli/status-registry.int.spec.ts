@@ -22,7 +22,7 @@ describe('stagecraft status with a workspace registry (real registry, real engin
   const statusJson = () => {
     const result = cli(['status', '--json']);
     expect(result.status).toBe(0);
-    return { stderr: result.stderr, statuses: JSON.parse(result.stdout) as Array<{ stage: string; status: string; tag: string; ref?: string; reasons: string[] }> };
+    return { stderr: result.stderr, statuses: JSON.parse(result.stdout) as Array<{ stage: string; status: string; tag: string; ref?: string; reasons: string[]; pendingOn?: string[] }> };
   };
   const useRegistry = (host: string) => workspace.write('nx.json', { plugins: [{ plugin: '@stagecraft/nx', options: { imageName, defaultBase: 'base', registry: host } }] });
 
@@ -64,12 +64,16 @@ describe('stagecraft status with a workspace registry (real registry, real engin
     expect(await tagsNamed(`${registry.host}/${imageName}`)).toEqual([]);
   });
 
-  it('a registry that does not answer: a warning naming it and its setting, and every missing stage to-build', () => {
+  it('a registry that does not answer: a warning naming it and its setting, and every missing stage to-build or pending on one', () => {
     useRegistry('127.0.0.1:15061');
     try {
       const { statuses, stderr } = statusJson();
       expect(stderr.match(/warning: could not check registry 127\.0\.0\.1:15061: .*\(configured in nx\.json at the @stagecraft\/nx plugin's options\/registry\)/g)).toHaveLength(1);
-      expect(statuses.map((status: { status: string }) => status.status)).toEqual(['to-build', 'to-build', 'to-build']);
+      expect(statuses.map((status) => [status.status, status.pendingOn])).toEqual([
+        ['to-build', undefined],
+        ['pending', ['base']],
+        ['pending', ['base']],
+      ]);
       expect(statuses[0].reasons[0]).toBe('registry 127.0.0.1:15061 could not be checked; docker-stage would build without it');
     } finally {
       useRegistry(registry.host);

@@ -2,6 +2,8 @@ import type Docker from 'dockerode';
 import type { BuildRequest, BuildResult } from './build';
 import type { Builder, BuilderChoice } from './builder';
 import type { EngineRegistryAuth } from './registry-transfer';
+import type { ImageFacts } from './image-output';
+import type { OutputEntry, OwnFilesystem } from '../equivalence/output-hash';
 import { engineRequest } from '../util/request-pools';
 
 /**
@@ -31,6 +33,17 @@ export interface StageEngine {
   tag(image: string, ref: string): Promise<void>;
   /** Copies the image's files matching the absolute globs into destDir without running it (see docker/archive); returns their names. */
   readFiles(image: string, globs: string[], destDir: string): Promise<string[]>;
+  /** What the output hash reads of images (see docker/image-output); an Engine without it gets no equivalence. */
+  outputs?: ImageOutputReader;
+}
+
+/** Reads images for their output hash, as streams. */
+export interface ImageOutputReader {
+  facts(ref: string): Promise<ImageFacts | undefined>;
+  /** The layers above the first `baseLayers`, stacked. */
+  ownFilesystem(image: ImageFacts, baseLayers: number): Promise<OwnFilesystem>;
+  /** The entries under each path of the image (undefined: absent). */
+  pathEntries(image: string, paths: string[]): Promise<Array<{ path: string; entries: OutputEntry[] | undefined }>>;
 }
 
 /**
@@ -87,6 +100,17 @@ export function dockerEngine(docker: Docker, builderChoice: BuilderChoice = 'aut
     async readFiles(image, globs, destDir) {
       const { readFilesFromImage } = await import('./archive');
       return readFilesFromImage(docker, image, globs, destDir);
+    },
+    outputs: {
+      async facts(ref) {
+        return (await import('./image-output')).inspectImageFacts(docker, ref);
+      },
+      async ownFilesystem(image, baseLayers) {
+        return (await import('./image-output')).readOwnFilesystem(docker, image, baseLayers);
+      },
+      async pathEntries(image, paths) {
+        return (await import('./image-output')).readPathEntries(docker, image, paths);
+      },
     },
   };
 }

@@ -15,6 +15,7 @@ import { rebuildReasons } from './rebuild-reasons';
 import { withTagLock } from './tag-lock';
 import type { StageEngine } from '../docker/stage-engine';
 import { fromRegistry, pullUpstreams, pushTag, shouldPushPresent, type RegistryRun } from '../registry-policy/registry-steps';
+import type { Equivalent, EquivalenceRun, Resolution } from './equivalence-steps';
 
 export interface EnsureStageDeps {
   engine: StageEngine;
@@ -36,6 +37,8 @@ export interface EnsureStageDeps {
   log: (stage: string, line: string) => void;
   /** Set when a registry is configured. */
   registry?: RegistryRun;
+  /** Set when equivalence is on: a missing stage may take an image built for the same resolved key. */
+  equivalence?: EquivalenceRun;
   /** Aborted when the run is cancelled: a build in flight stops, a lock wait ends. */
   signal?: AbortSignal;
 }
@@ -67,31 +70,69 @@ export async function ensureStage(name: string, deps: EnsureStageDeps): Promise<
       writeStageManifest(deps.workspaceRoot, { ...manifestOf(plan, fetched.imageId, fetched.status, durationMs), digest: fetched.digest });
       return { stage: name, status: fetched.status, tag: plan.tag, durationMs };
     }
+    const resolution = deps.equivalence && (await resolveFor(plan, deps.equivalence, log));
     const built = await withTagLock(join(deps.cacheDir, 'locks'), plan.tag, async () => {
       // Another run may have built this tag while we waited for the lock.
       const builtMeanwhile = deps.isForced(name) ? undefined : await deps.engine.imageIdOf(plan!.tag);
       if (builtMeanwhile) return { imageId: builtMeanwhile, status: 'present' as const };
-      if (deps.explain) explainRebuild(plan!, deps);
+      const equivalent = resolution && !deps.isForced(name) ? await deps.equivalence!.findEquivalent(plan!, resolution.resolvedKey, log) : undefined;
+      if (equivalent) return { imageId: equivalent.imageId, status: 'equivalent' as const, equivalent };
+      if (deps.explain) explainRebuild(plan!, deps, resolution);
       if (deps.registry) await pullUpstreams(plan!, deps.localImages, deps.registry, deps.engine, log);
       const imageId = await build(plan!, deps);
-      // A forced rebuild moved the tag: the image it replaced would linger untagged.
-      if (present && present !== imageId) await deps.engine.removeImage(present);
       deps.history.record(name, plan!.keyDocument, plan!.tag);
       return { imageId, status: 'built' as const };
     }, deps.signal);
+    if (built.status === 'equivalent') return await tookEquivalent(plan, resolution!, built.equivalent, deps, log, started);
     deps.localImages.set(plan.tag, built.imageId);
-    if (built.status === 'built' && deps.registry?.store.settings.push) await pushTag(plan.tag, deps.registry, deps.engine, log);
+    const pushing = built.status === 'built' && Boolean(deps.registry?.store.settings.push);
+    if (pushing) await pushTag(plan.tag, deps.registry!, deps.engine, log);
+    if (built.status === 'built' && resolution) await recordBuilt(plan, built.imageId, resolution, pushing, deps, log);
+    // A forced rebuild moved the tag (and its equivalence alias): the image it replaced would linger untagged.
+    if (built.status === 'built' && present && present !== built.imageId) await deps.engine.removeImage(present);
     const durationMs = Date.now() - started;
-    writeStageManifest(deps.workspaceRoot, manifestOf(plan, built.imageId, built.status, durationMs));
+    writeStageManifest(deps.workspaceRoot, { ...manifestOf(plan, built.imageId, built.status, durationMs), ...(resolution && { resolvedKey: resolution.resolvedKey }) });
     return { stage: name, status: built.status, tag: plan.tag, durationMs };
   } catch (error) {
     return { stage: name, status: 'failed', tag: plan?.tag, durationMs: Date.now() - started, message: (error as Error).message };
   }
 }
 
-function explainRebuild(plan: StagePlan, deps: EnsureStageDeps): void {
+function explainRebuild(plan: StagePlan, deps: EnsureStageDeps, resolution: Resolution | undefined): void {
   const name = plan.stage.name;
   for (const reason of rebuildReasons(plan.keyDocument, deps.history.last(name), deps.isForced(name))) deps.log(name, `rebuilding: ${reason}`);
+  if (resolution && deps.equivalence && !deps.isForced(name)) {
+    for (const reason of deps.equivalence.whyBuilt(plan, resolution)) deps.log(name, `not equivalent: ${reason}`);
+  }
+}
+
+/** The resolved key, or undefined (then the stage is built as without equivalence) when it cannot be had. */
+async function resolveFor(plan: StagePlan, equivalence: EquivalenceRun, log: (line: string) => void): Promise<Resolution | undefined> {
+  try {
+    return await equivalence.resolve(plan);
+  } catch (error) {
+    log(`warning: its resolved key could not be computed (${(error as Error).message}); building it`);
+    return undefined;
+  }
+}
+
+/** The stage took the image recorded for its resolved key (given its tag already): push it when pushing, say so, write its manifest. */
+async function tookEquivalent(plan: StagePlan, resolution: Resolution, found: Equivalent, deps: EnsureStageDeps, log: (line: string) => void, started: number): Promise<StageOutcome> {
+  if (deps.explain) log(`equivalent: ${found.ref} was built for the same inputs and the same upstream outputs (resolved key ${resolution.resolvedKey.slice(0, 16)}); no build`);
+  if (found.imageId && shouldPushPresent(plan.tag, deps.registry)) await pushTag(plan.tag, deps.registry, deps.engine, log);
+  const durationMs = Date.now() - started;
+  const manifest = manifestOf(plan, found.imageId, 'equivalent', durationMs);
+  writeStageManifest(deps.workspaceRoot, { ...manifest, digest: found.digest, resolvedKey: resolution.resolvedKey, equivalentTo: found.ref });
+  return { stage: plan.stage.name, status: 'equivalent', tag: plan.tag, durationMs };
+}
+
+/** The records that let later runs, here and (when pushing) elsewhere, take this image as equivalent. A failure only warns. */
+async function recordBuilt(plan: StagePlan, imageId: string, resolution: Resolution, pushed: boolean, deps: EnsureStageDeps, log: (line: string) => void): Promise<void> {
+  try {
+    await deps.equivalence!.recordBuilt(plan, imageId, resolution, pushed);
+  } catch (error) {
+    log(`warning: the equivalence records of this build could not be written (${(error as Error).message}); later runs build its dependents as usual`);
+  }
 }
 
 async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {

@@ -15,6 +15,8 @@ import type { RegistryRun } from '../registry-policy/registry-steps';
 import { stageRegistry, type StageRegistry } from '../registry-policy/stage-registry';
 import { TimelineRecorder } from '../report/timeline-recorder';
 import { cancelledOnSignals } from '../util/cancel-on-signals';
+import { EquivalenceRun, equivalenceEnabled } from './equivalence-steps';
+import { LocalRecords } from '../equivalence/local-records';
 
 export interface RunStagesOptions {
   /** How many stages build at once (default: from nx.json's parallel, else the CPU count). */
@@ -78,6 +80,8 @@ export interface StageBatch {
   /** Stages whose images the caller needs locally. */
   needImages?: string[];
   afterImage?: AfterImageStep;
+  /** A missing stage whose resolved key names an earlier image takes it (the plugin option equivalence). */
+  equivalence?: boolean;
   /** Aborting it cancels the batch: builds in flight stop, stages not started are skipped. */
   signal?: AbortSignal;
 }
@@ -97,11 +101,13 @@ export async function* runStages(
   let stages: StageContext;
   let refusals: Map<string, string>;
   let registry: StageRegistry | undefined;
+  let equivalence: boolean;
   try {
     stages = stageContextFor(context, projects);
     refusals = await declaredTagRefusals(stages, projects);
     const settings = registrySettings(stages.options, process.env, options.pull);
     registry = settings && stageRegistry(settings);
+    equivalence = equivalenceEnabled(stages.options.equivalence, process.env);
   } catch (error) {
     yield* failedBatch(projects, (error as Error).message, stderrLine);
     return;
@@ -120,6 +126,7 @@ export async function* runStages(
     registry,
     needImages: options.needImages,
     afterImage: options.afterImage,
+    equivalence,
     signal,
   }));
 }
@@ -165,6 +172,7 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
   }
   let localImages: Map<string, string>;
   let registry: RegistryRun | undefined;
+  const reader = batch.equivalence ? engine.outputs : undefined;
   try {
     // ensureStage picks the memoised plans up. The file hashes are saved as soon as
     // every plan is made: Nx ends a batch at its last result.
@@ -176,7 +184,7 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
     localImages = batch.registry ? await engine.localImages() : await engine.imagesOf(tagsOf(await plans));
     if (batch.registry) {
       const { lookUpRegistry } = await import('../registry-policy/registry-lookup');
-      const lookup = { store: batch.registry, projects, planner, graph, localImages, isForced: batch.isForced, needImages: batch.needImages ?? [], warn: write };
+      const lookup = { store: batch.registry, projects, planner, graph, localImages, isForced: batch.isForced, needImages: batch.needImages ?? [], warn: write, equivalence: Boolean(reader) };
       registry = await lookUpRegistry(lookup);
     }
   } catch (error) {
@@ -186,7 +194,15 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
 
   const history = new KeyHistory(cacheDir);
   const { isForced, explain, cacheFromEarlierTags } = batch;
-  const deps = { engine, planner, workspaceRoot, cacheDir, localImages, isForced, explain, history, targetNames: options.targetNames, cacheFromEarlierTags, log, registry };
+  const equivalence =
+    reader && new EquivalenceRun({ planner, graph, engine, reader, prefix: options.prefix, records: new LocalRecords(cacheDir), localImages, registry, warn: log });
+  if (registry && equivalence) {
+    // A forced stage counts as missing: its image is about to change.
+    const isMissing = (plan: StagePlan) => isForced(plan.stage.name) || (!localImages.has(plan.tag) && !registry!.hits.has(plan.tag));
+    const building = await equivalence.surelyBuilt(projects.filter((project) => !isForced(project) && !refusals.has(project)), isMissing).catch(() => []);
+    for (const stage of building) for (const upstream of graph.imageUpstreamOf(stage)) registry.need(upstream);
+  }
+  const deps = { engine, planner, workspaceRoot, cacheDir, localImages, isForced, explain, history, targetNames: options.targetNames, cacheFromEarlierTags, log, registry, equivalence };
   const step = batch.afterImage;
   const jobs = projects.map((name) => ({ name, after: [...graph.imageUpstreamOf(name), ...(step?.waitsFor(name) ?? [])] }));
   const ensure = async (name: string, signal: AbortSignal): Promise<StageOutcome> => {

@@ -81,6 +81,33 @@ describe('stageStatuses: present or to be built, and why, without building', () 
     expect(rebuildReasons(plan.keyDocument, plan.keyDocument, true)).toEqual(['forced (--force or STAGECRAFT_FORCE=1)']);
   });
 
+  describe('with equivalence', () => {
+    // An engine that can tell equivalent stages: it holds the given tags, and a `ck-` alias for `aliased` stages.
+    const equivalenceEngine = (tags: string[], aliased: string[] = []) => ({
+      ...engineWith(tags),
+      imageIdOf: async (ref: string) => (tags.includes(ref) || aliased.some((stage) => ref.startsWith(`fake-${stage}:ck-`)) ? 'sha256:x' : undefined),
+      outputs: {
+        facts: async () => ({ id: 'sha256:x', diffIds: [], config: {} }),
+        ownFilesystem: async () => ({ entries: new Map(), hidden: new Map() }),
+        pathEntries: async (_image: string, paths: string[]) => paths.map((path) => ({ path, entries: [] })),
+      },
+    });
+
+    it('a missing stage whose upstream is to be built is pending on it; the status says what it waits for', async () => {
+      const statuses = await stageStatuses(stagesNow(), ['lib'], equivalenceEngine([]), undefined, undefined, true);
+      expect(statuses.map(({ stage, status, pendingOn }) => [stage, status, pendingOn])).toEqual([['lib', 'pending', ['base']]]);
+      expect(statusText(statuses).split('\n')[1]).toBe('         - pending base: built, or equivalent if its output comes out unchanged');
+    });
+
+    it('a missing stage whose upstreams are there is equivalent when a record names an image for its resolved key', async () => {
+      const base = await stagesNow().planner.plan('base');
+      const [lib] = await stageStatuses(stagesNow(), ['lib'], equivalenceEngine([base.tag], ['lib']), undefined, undefined, true);
+      expect(lib).toMatchObject({ stage: 'lib', status: 'equivalent', ref: expect.stringMatching(/^fake-lib:ck-[0-9a-f]{64}$/) });
+      const [unrecorded] = await stageStatuses(stagesNow(), ['lib'], equivalenceEngine([base.tag]), undefined, undefined, true);
+      expect(unrecorded.status).toBe('to-build');
+    });
+  });
+
   describe('with a registry (a fake look-up)', () => {
     const settings: RegistrySettings = { registry: 'reg.example:5000', push: false, upstreamRegistries: ['up.example'], pullAlways: false };
     const fakeRegistry = (holds: (tag: string) => RemoteHit | undefined, down: string[] = []) => {

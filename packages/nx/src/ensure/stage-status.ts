@@ -1,4 +1,5 @@
 import type { ExecutorContext } from '@nx/devkit';
+import type { StagePlan } from '../key/plan';
 import type { StageEngine } from '../docker/stage-engine';
 import { KeyHistory } from './key-history';
 import { rebuildReasons } from './rebuild-reasons';
@@ -11,9 +12,11 @@ import type { NetworkMode } from '../stage/types';
 /**
  * What `docker-stage` would do with a stage, found without building anything:
  * its image is present in the local image store, a registry holds it (so it
- * would be used from there, or pulled when needed), or it is to be built.
+ * would be used from there, or pulled when needed), a record names an image
+ * built for its resolved key (equivalent), it waits for an upstream to be built
+ * before that can be known (pending), or it is to be built.
  */
-export type StageState = 'present' | 'remote' | 'to-build';
+export type StageState = 'present' | 'remote' | 'equivalent' | 'pending' | 'to-build';
 
 export interface StageStatus {
   stage: string;
@@ -25,7 +28,10 @@ export interface StageStatus {
   reasons: string[];
   /** For a remote stage: the registry prefix that holds it and the reference there. */
   registry?: string;
+  /** For a remote stage, the reference in the registry; for an equivalent one, the image its record names. */
   ref?: string;
+  /** For a pending stage: the upstreams to be built first; it is built, or equivalent when their output comes out unchanged. */
+  pendingOn?: string[];
 }
 
 /** What is known of one stage's image: local or not, where a registry holds it, which registries did not answer. */
@@ -44,21 +50,27 @@ export function decideStatus(stage: string, tag: string, facts: ImageFacts): Omi
   return { stage, tag, status: 'to-build', reasons: [...unanswered, ...facts.reasons()] };
 }
 
+/** The engine calls a status needs; with imageIdOf, tag and outputs it can also tell equivalent stages. */
+export type StatusEngine = Pick<StageEngine, 'ensureReachable' | 'imagesOf'> & Partial<StageEngine>;
+
 /**
  * The status of each given stage (in dependency order): planned like a build
  * plans it, checked against a look-up of each stage's tag in the Engine and, with a
- * registry, one look-up at once of every tag missing locally. This is the one
- * place a dry run and `stagecraft status` decide; nothing is built, pulled or pushed.
+ * registry, one look-up at once of every tag missing locally. With equivalence on, a
+ * missing stage whose upstreams are all there is looked up by its resolved key. This is the
+ * one place a dry run and `stagecraft status` decide; nothing is built, pulled or pushed.
  */
 export async function stageStatuses(
-  stages: Pick<StageContext, 'graph' | 'planner' | 'cacheDir' | 'hashCache'>,
+  stages: Pick<StageContext, 'graph' | 'planner' | 'cacheDir' | 'hashCache'> & Partial<Pick<StageContext, 'options'>>,
   projects: string[],
-  engine: Pick<StageEngine, 'ensureReachable' | 'imagesOf'>,
-  registry?: Pick<StageRegistry, 'settings' | 'locate'>,
+  engine: StatusEngine,
+  registry?: Pick<StageRegistry, 'settings' | 'locate'> & Partial<Pick<StageRegistry, 'recordsAt'>>,
   warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
+  equivalence = false,
 ): Promise<StageStatus[]> {
   const wanted = new Set(projects);
-  const ordered = stages.graph.order.filter((name) => wanted.has(name));
+  // Upstreams outside the set are planned too: whether a stage is pending depends on them.
+  const ordered = equivalence ? stages.graph.order.filter((name) => upstreamClosure(stages.graph, projects).has(name)) : stages.graph.order.filter((name) => wanted.has(name));
   const plans = await Promise.all(ordered.map((name) => stages.planner.plan(name)));
   stages.hashCache.save();
   await engine.ensureReachable();
@@ -66,15 +78,71 @@ export async function stageStatuses(
   const missing = plans.map((plan) => plan.tag).filter((tag) => !localImages.has(tag));
   const { hits, unchecked } = registry && missing.length ? await lookUp(registry, missing, warn) : { hits: new Map<string, RemoteHit>(), unchecked: [] };
   const history = new KeyHistory(stages.cacheDir);
-  return plans.map((plan) => ({
-    ...decideStatus(plan.stage.name, plan.tag, {
+  const equivalent = equivalence ? await equivalenceLookup(stages, engine, localImages, registry, hits, unchecked, warn) : undefined;
+  const statuses = new Map<string, StageStatus>();
+  for (const plan of plans) {
+    const decided = decideStatus(plan.stage.name, plan.tag, {
       local: localImages.has(plan.tag),
       hit: hits.get(plan.tag),
       unchecked,
       reasons: () => rebuildReasons(plan.keyDocument, history.last(plan.stage.name)),
-    }),
-    network: networkOf(plan.stage),
-  }));
+    });
+    const status = { ...decided, network: networkOf(plan.stage) };
+    statuses.set(plan.stage.name, equivalent && status.status === 'to-build' ? await equivalent(plan, status, statuses) : status);
+  }
+  return ordered.filter((name) => wanted.has(name)).map((name) => statuses.get(name)!);
+}
+
+/**
+ * The equivalence half of a status: a missing stage with an upstream still to be built is pending
+ * on it; one whose upstreams are all there is equivalent when a record names an image for its
+ * resolved key. Record look-ups only read (a local record of an output hash may be written).
+ */
+async function equivalenceLookup(
+  stages: Pick<StageContext, 'graph' | 'planner' | 'cacheDir'> & Partial<Pick<StageContext, 'options'>>,
+  engine: StatusEngine,
+  localImages: Map<string, string>,
+  registry: (Pick<StageRegistry, 'settings' | 'locate'> & Partial<Pick<StageRegistry, 'recordsAt'>>) | undefined,
+  hits: Map<string, RemoteHit>,
+  unchecked: string[],
+  warn: (line: string) => void,
+) {
+  if (!engine.outputs || !engine.imageIdOf) return undefined;
+  const { EquivalenceRun } = await import('./equivalence-steps');
+  const { LocalRecords } = await import('../equivalence/local-records');
+  const run =
+    registry?.recordsAt &&
+    ({ store: registry as StageRegistry, hits, checked: !unchecked.includes(registry.settings.registry), needed: () => false, need: () => undefined, pulls: new Map() } as const);
+  const equivalence = new EquivalenceRun({
+    planner: stages.planner,
+    graph: stages.graph,
+    engine: engine as StageEngine,
+    reader: engine.outputs,
+    prefix: stages.options?.prefix ?? '/usr/local',
+    records: new LocalRecords(stages.cacheDir),
+    localImages: new Map(localImages),
+    registry: run || undefined,
+    warn: (stage, line) => warn(`${stage}: ${line}`),
+  });
+  return async (plan: StagePlan, toBuild: StageStatus, decided: Map<string, StageStatus>): Promise<StageStatus> => {
+    const waiting = stages.graph.upstreamOf(plan.stage.name).filter((upstream) => ['to-build', 'pending'].includes(decided.get(upstream)?.status ?? ''));
+    if (waiting.length) return { ...toBuild, status: 'pending', pendingOn: waiting };
+    const { resolvedKey } = await equivalence.resolve(plan);
+    const found = await equivalence.findEquivalent(plan, resolvedKey, (line) => warn(`${plan.stage.name}: ${line}`), true);
+    return found ? { ...toBuild, status: 'equivalent', reasons: [], ref: found.ref } : toBuild;
+  };
+}
+
+function upstreamClosure(graph: StageContext['graph'], projects: string[]): Set<string> {
+  const seen = new Set<string>();
+  const queue = [...projects];
+  while (queue.length) {
+    const name = queue.pop()!;
+    if (seen.has(name) || !graph.stages.has(name)) continue;
+    seen.add(name);
+    queue.push(...graph.upstreamOf(name));
+  }
+  return seen;
 }
 
 async function lookUp(registry: Pick<StageRegistry, 'settings' | 'locate'>, tags: string[], warn: (line: string) => void) {
@@ -92,21 +160,34 @@ export async function workspaceStatuses(stages: StageContext, projects: string[]
   const { connectEngine } = await import('../docker/engine');
   const settings = registrySettings(stages.options, process.env);
   const registry = settings && (await import('../registry-policy/stage-registry')).stageRegistry(settings);
-  return stageStatuses(stages, projects, dockerEngine(connectEngine()), registry);
+  const { equivalenceEnabled } = await import('./equivalence-steps');
+  const equivalence = equivalenceEnabled(stages.options.equivalence, process.env);
+  return stageStatuses(stages, projects, dockerEngine(connectEngine()), registry, undefined, equivalence);
 }
 
 /** A status as lines for people: the state, stage and tag (and a networked stage's network), then one line per reason. */
-export function statusLines(status: StageStatus, stageWidth = status.stage.length): string[] {
+export function statusLines(status: StageStatus, stageWidth = status.stage.length, statusWidth = Math.max(9, status.status.length + 1)): string[] {
   const network = status.network === 'none' ? '' : `  ${networkMark(status.network)}`;
-  const head = `${status.status.padEnd(9)}${status.stage.padEnd(stageWidth)}  ${status.tag}${network}`;
-  const details = status.status === 'remote' ? [`in registry ${status.registry}: ${status.ref}`] : status.reasons;
-  return [head, ...details.map((detail) => `${' '.repeat(9)}- ${detail}`)];
+  const head = `${status.status.padEnd(statusWidth)}${status.stage.padEnd(stageWidth)}  ${status.tag}${network}`;
+  return [head, ...statusDetails(status).map((detail) => `${' '.repeat(9)}- ${detail}`)];
+}
+
+function statusDetails(status: StageStatus): string[] {
+  if (status.status === 'remote') return [`in registry ${status.registry}: ${status.ref}`];
+  if (status.status === 'equivalent') return [`equivalent to ${status.ref}: built for the same inputs and the same upstream outputs`];
+  if (status.status === 'pending') return [`${pendingLine(status.pendingOn ?? [])}`, ...status.reasons];
+  return status.reasons;
+}
+
+function pendingLine(upstreams: string[]): string {
+  return `pending ${upstreams.join(', ')}: built, or equivalent if ${upstreams.length === 1 ? 'its' : 'their'} output comes out unchanged`;
 }
 
 /** Every status as text, the stage names in one column. */
 export function statusText(statuses: StageStatus[]): string {
   const width = Math.max(0, ...statuses.map((status) => status.stage.length));
-  return statuses.flatMap((status) => statusLines(status, width)).map((line) => `${line}\n`).join('');
+  const statusWidth = Math.max(9, ...statuses.map((status) => status.status.length + 1));
+  return statuses.flatMap((status) => statusLines(status, width, statusWidth)).map((line) => `${line}\n`).join('');
 }
 
 /**
@@ -134,5 +215,8 @@ export async function dryRunStages(context: ExecutorContext, projects: string[])
 function dryRunLines(status: StageStatus): string[] {
   if (status.status === 'present') return [`image present: ${status.tag}; nothing to build`];
   if (status.status === 'remote') return [`in registry ${status.registry}: ${status.ref}; nothing to build`];
-  return [`would build ${status.tag}`, ...status.reasons.map((reason) => `because ${reason}`)];
+  if (status.status === 'equivalent') return [`equivalent: ${status.ref} was built for the same inputs and upstream outputs; nothing to build`];
+  const because = status.reasons.map((reason) => `because ${reason}`);
+  if (status.status === 'pending') return [`${pendingLine(status.pendingOn ?? [])} (${status.tag})`, ...because];
+  return [`would build ${status.tag}`, ...because];
 }

@@ -68,6 +68,12 @@ export interface StagePlan {
   externalImages: ExternalBase[];
   /** The Dockerfile to build with external images taken from elsewhere (a mirror of the same digest, a local alias), by image as written. */
   dockerfileWith(refs: ReadonlyMap<string, string>): string;
+  /**
+   * The key document with every trace of the upstream keys taken out (no upstream keys, and an
+   * aggregate's generated files naming a sourceless upstream by a placeholder instead of its key):
+   * what the resolved key hashes together with the upstreams' output hashes (see equivalence/).
+   */
+  equivalenceDocument: KeyDocument;
 }
 
 /** Where the package target puts a stage's package files, relative to the workspace root. */
@@ -112,7 +118,9 @@ export class Planner {
 
     const externalImages = graph.externalImagesOf(name).map((use) => externalBaseOf(stage, use.image, use.kind));
     const externalBase = externalImages.find((image) => image.kind === undefined);
-    const forKey = this.render(stage, upstreamPlans, (plan) => `<stage:${plan.stage.name}>`, declaredPackageFiles, new Map());
+    const placeholder = (plan: StagePlan) => `<stage:${plan.stage.name}>`;
+    const forKey = this.render(stage, upstreamPlans, placeholder, declaredPackageFiles, new Map());
+    const forEquivalence = this.render(stage, upstreamPlans, placeholder, declaredPackageFiles, new Map(), (plan) => sourceRev(plan) ?? placeholder(plan));
     const renderForBuild = (refs: ReadonlyMap<string, string>) =>
       this.render(stage, upstreamPlans, (plan) => plan.tag, (plan) => this.extractedPackageFiles(plan), refs);
     const forBuild = renderForBuild(new Map(externalImages.flatMap((image) => (image.ref ? [[image.image, image.ref] as const] : []))));
@@ -162,6 +170,7 @@ export class Planner {
       externalBase,
       externalImages,
       dockerfileWith: (refs) => renderForBuild(refs).dockerfile,
+      equivalenceDocument: { ...keyDocument, generated: forEquivalence.files, upstream: {} },
     };
   }
 
@@ -200,6 +209,7 @@ export class Planner {
     imageOf: (plan: StagePlan) => string,
     packageFilesOf: (plan: StagePlan) => string[],
     externalRefs: ReadonlyMap<string, string>,
+    revOf: (plan: StagePlan) => string = upstreamRev,
   ) {
     const { graph, options } = this.context;
     const byName = new Map(upstreamPlans.map((p) => [p.stage.name, p]));
@@ -212,7 +222,7 @@ export class Planner {
         name,
         image: imageOf(plan),
         copy: plan.stage.exports.copy.length ? plan.stage.exports.copy : [options.prefix],
-        rev: upstreamRev(plan),
+        rev: revOf(plan),
         packageFiles: stage.consumePackages ? packageFilesOf(plan) : undefined,
       };
     });
@@ -304,5 +314,9 @@ function declaredPackageFiles(plan: StagePlan): string[] {
 }
 
 function upstreamRev(plan: StagePlan): string {
-  return plan.keyDocument.source?.['commit'] ?? plan.keyDocument.source?.['rev'] ?? plan.key.slice(0, 16);
+  return sourceRev(plan) ?? plan.key.slice(0, 16);
+}
+
+function sourceRev(plan: StagePlan): string | undefined {
+  return plan.keyDocument.source?.['commit'] ?? plan.keyDocument.source?.['rev'];
 }

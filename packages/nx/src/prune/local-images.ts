@@ -3,6 +3,7 @@ import { repositoryOf } from '../key/external-base';
 import type Docker from 'dockerode';
 import { LABEL_KEY, LABEL_STAGE } from '../docker/labels';
 import type { StageImage } from './select';
+import { ALIAS_PREFIX } from '../equivalence/registry-records';
 
 /**
  * The images this workspace built for a stage: labelled with the stage's name
@@ -17,12 +18,11 @@ export async function listStageImages(docker: Docker, stage: string, repository:
   // What removing an image frees: its size less the layers other images share.
   const unique = new Map((usage.Images ?? []).map((image) => [image.Id, image.Size - Math.max(image.SharedSize, 0)]));
   return listed
-    .map((image) => ({
-      id: image.Id,
-      tags: (image.RepoTags ?? []).filter((tag) => repositoryOf(tag) === repository),
-      created: image.Created,
-      size: unique.get(image.Id) ?? image.Size,
-    }))
+    .map((image) => {
+      const own = (image.RepoTags ?? []).filter((tag) => repositoryOf(tag) === repository);
+      const isAlias = (tag: string) => tag.slice(tag.lastIndexOf(':') + 1).startsWith(ALIAS_PREFIX);
+      return { id: image.Id, tags: own.filter((tag) => !isAlias(tag)), aliases: own.filter(isAlias), created: image.Created, size: unique.get(image.Id) ?? image.Size };
+    })
     .filter((image) => image.tags.length > 0);
 }
 
@@ -33,11 +33,11 @@ export async function imagesUsedByContainers(docker: Docker): Promise<Set<string
 }
 
 /**
- * Untags the image's tags in the stage's repository; the Engine deletes the
+ * Untags the image's tags (and equivalence aliases) in the stage's repository; the Engine deletes the
  * image when no other tag holds it. Returns the bytes freed (0 when it stays).
  */
 export async function removeStageImage(docker: Docker, image: StageImage): Promise<number> {
-  for (const tag of image.tags) await docker.getImage(tag).remove({ noprune: false });
+  for (const tag of [...image.tags, ...(image.aliases ?? [])]) await docker.getImage(tag).remove({ noprune: false });
   try {
     await docker.getImage(image.id).inspect();
     return 0;

@@ -5,6 +5,8 @@ export interface StageImage {
   id: string;
   /** The image's tags in the stage's own repository ("acme-zlib:2026-W47-..."). */
   tags: string[];
+  /** Its equivalence aliases there ("acme-zlib:ck-<resolved key>"): removed with it, never listed. */
+  aliases?: string[];
   /** Seconds since the epoch. */
   created: number;
   size: number;

@@ -36,6 +36,9 @@ function fakeStore(remote: Record<string, 'workspace' | 'upstream'>, settings: P
       return undefined;
     },
     requests: () => 0,
+    recordsAt() {
+      throw new Error('no equivalence records in this fake');
+    },
   };
 }
 

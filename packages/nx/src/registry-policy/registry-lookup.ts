@@ -14,12 +14,16 @@ export interface LookupRequest {
   /** Stages whose image the caller needs locally (`run`, `package`). */
   needImages: string[];
   warn: (line: string) => void;
+  /** A missing stage may turn out equivalent: its upstreams are pulled only when it does build (pullUpstreams). */
+  equivalence?: boolean;
 }
 
 /**
  * Looks up every stage of the batch that is missing locally (and, when pushing, every present
  * one, so an image whose push failed earlier goes up now), and works out which images this run
- * needs locally: the bases of the stages it will build, what the caller asked for, or all with --pull.
+ * needs locally: the bases of the stages it will build (with equivalence, of the forced ones only:
+ * the others may take an equivalent image, see EquivalenceRun.surelyBuilt), what the caller
+ * asked for, or all with --pull.
  */
 export async function lookUpRegistry(request: LookupRequest): Promise<RegistryRun> {
   const { store, projects, planner, graph, localImages, isForced } = request;
@@ -41,7 +45,7 @@ export async function lookUpRegistry(request: LookupRequest): Promise<RegistryRu
   const needed = new Set(request.needImages);
   for (const project of projects) {
     const tag = tags.get(project);
-    const builds = tag !== undefined && (isForced(project) || (!localImages.has(tag) && !hits.has(tag)));
+    const builds = tag !== undefined && (isForced(project) || (!request.equivalence && !localImages.has(tag) && !hits.has(tag)));
     if (builds) for (const upstream of graph.imageUpstreamOf(project)) needed.add(upstream);
   }
   return {
@@ -49,6 +53,7 @@ export async function lookUpRegistry(request: LookupRequest): Promise<RegistryRu
     hits,
     checked,
     needed: (stage) => store.settings.pullAlways || needed.has(stage),
+    need: (stage) => needed.add(stage),
     pulls: new Map(),
   };
 }

@@ -18,6 +18,8 @@ export interface RegistryRun {
   checked: boolean;
   /** Stages whose image this run needs locally: bases of stages it builds, what `run` needs, every stage with --pull. */
   needed: (stage: string) => boolean;
+  /** Marks a stage's image as needed here (an upstream of a stage found to be built). */
+  need: (stage: string) => void;
   /** Pulls in flight or done, by tag: the local image id, or undefined when the pull failed. */
   pulls: Map<string, Promise<string | undefined>>;
 }

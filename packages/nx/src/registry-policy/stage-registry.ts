@@ -7,6 +7,7 @@
 import { RegistryClient, RegistryError, copyImage, engineAuthConfig, parseRegistryRef, registryCredentials, underRegistry } from '../registry';
 import type { EngineRegistryAuth } from '../docker/registry-transfer';
 import { hostOf, type RegistrySettings } from './registry-options';
+import type { RecordLocation } from '../equivalence/registry-records';
 
 /** Where a tag was found. */
 export interface RemoteHit {
@@ -32,6 +33,8 @@ export interface StageRegistry {
   engineAuth(ref: string): Promise<EngineRegistryAuth | undefined>;
   /** Registry round trips so far. */
   requests(): number;
+  /** Where the equivalence records of the stage whose reference this is live (its repository in its registry). */
+  recordsAt(ref: string): RecordLocation;
 }
 
 export function stageRegistry(settings: RegistrySettings, env: NodeJS.ProcessEnv = process.env): StageRegistry {
@@ -91,6 +94,10 @@ export function stageRegistry(settings: RegistrySettings, env: NodeJS.ProcessEnv
       return engineAuthConfig(host, await registryCredentials(host, env));
     },
     requests: () => [...clients.values()].reduce((sum, client) => sum + client.requests, 0),
+    recordsAt(ref) {
+      const { registry, repository } = parseRegistryRef(ref);
+      return { client: clientFor(registry), repository };
+    },
   };
 }
 

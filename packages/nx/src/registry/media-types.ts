@@ -26,4 +26,5 @@ export interface ManifestDocument {
   config?: Descriptor;
   layers?: Descriptor[];
   manifests?: Descriptor[];
+  annotations?: Record<string, string>;
 }

@@ -11,9 +11,13 @@ export interface StageManifest {
   /** The manifest digest in the registry, when a registry holds the tag. */
   digest?: string;
   key: string;
-  status: 'built' | 'present' | 'remote' | 'pulled' | 'copied';
+  status: 'built' | 'present' | 'remote' | 'pulled' | 'copied' | 'equivalent';
   durationMs: number;
   keyDocument: KeyDocument;
+  /** The key with each upstream's key replaced by its output hash, when equivalence is on. */
+  resolvedKey?: string;
+  /** For an equivalent stage: the image the record for its resolved key named. */
+  equivalentTo?: string;
 }
 
 export const MANIFEST_DIR = join('dist', 'stagecraft');

@@ -3,9 +3,10 @@ import type { NetworkMode } from '../stage/types';
 /**
  * present: the image was local. remote: a registry holds it and nothing here needed it.
  * pulled: pulled from a registry. copied: copied from an upstream registry into the workspace
- * registry. built, failed, skipped: as they say.
+ * registry. equivalent: an image built for the same inputs and upstream outputs got the tag.
+ * built, failed, skipped: as they say.
  */
-export type StageStatus = 'built' | 'present' | 'remote' | 'pulled' | 'copied' | 'failed' | 'skipped';
+export type StageStatus = 'built' | 'present' | 'remote' | 'pulled' | 'copied' | 'equivalent' | 'failed' | 'skipped';
 
 /** The stage's image exists (locally or in a registry): its task succeeded. */
 export function isAvailable(status: StageStatus): boolean {

@@ -7,16 +7,17 @@ import { networkMark } from '../stage/network';
  * and how to run it.
  */
 export function runSummary(outcomes: StageOutcome[], aggregates: ReadonlySet<string> = new Set(), timelineFiles: string[] = []): string {
-  const counts = { built: 0, pulled: 0, copied: 0, remote: 0, present: 0, failed: 0, skipped: 0 };
+  const counts = { built: 0, equivalent: 0, pulled: 0, copied: 0, remote: 0, present: 0, failed: 0, skipped: 0 };
   for (const outcome of outcomes) counts[outcome.status]++;
   const width = Math.max(0, ...outcomes.map((o) => o.stage.length));
   const sorted = [...outcomes].sort((a, b) => a.stage.localeCompare(b.stage));
-  const lines = sorted.map((o) => `  ${o.status.padEnd(8)}${seconds(o.durationMs).padStart(8)}  ${o.stage.padEnd(width)}  ${o.tag ?? ''}${networked(o)}`.trimEnd());
+  const statusWidth = Math.max(8, ...outcomes.map((o) => o.status.length + 1));
+  const lines = sorted.map((o) => `  ${o.status.padEnd(statusWidth)}${seconds(o.durationMs).padStart(8)}  ${o.stage.padEnd(width)}  ${o.tag ?? ''}${networked(o)}`.trimEnd());
   const total = Object.entries(counts)
     .filter(([, count]) => count > 0)
     .map(([status, count]) => `${count} ${status}`)
     .join(', ');
-  const finals = sorted.filter((o) => aggregates.has(o.stage) && o.tag && ['built', 'pulled', 'present'].includes(o.status));
+  const finals = sorted.filter((o) => aggregates.has(o.stage) && o.tag && ['built', 'equivalent', 'pulled', 'present'].includes(o.status));
   const hints = finals.flatMap((o) => [`Final image (${o.stage}): ${o.tag}`, `  docker run --rm -it --network=none ${o.tag} sh`]);
   const timeline = timelineFiles.length ? [`  timeline: ${timelineFiles.join(', ')}`] : [];
   return [`Stagecraft: ${outcomes.length} stage${outcomes.length === 1 ? '' : 's'}: ${total}`, ...lines, ...timeline, ...hints].join('\n');

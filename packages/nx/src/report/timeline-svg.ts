@@ -4,6 +4,7 @@ import { criticalPath, lastUpstream, timelineRows, type TimelineEntry } from './
 
 export const STATUS_COLOURS: Record<StageStatus, string> = {
   built: '#2e7d32',
+  equivalent: '#9ccc65',
   pulled: '#1565c0',
   copied: '#6a1b9a',
   remote: '#4db6ac',

@@ -166,6 +166,8 @@ export interface StagecraftOptions {
   builder?: 'auto' | 'buildkit' | 'legacy';
   /** Directory names whose trees hold no Dockerfile-only stages (default: vendor, third_party, testdata). */
   skipDirectories?: string[];
+  /** Early cut-off (default true): a stage whose inputs and upstream outputs match an earlier build takes its image. */
+  equivalence?: boolean;
 }
 
 export type TargetKind = 'dockerStage' | 'package' | 'stagePlan' | 'tagCheck' | 'run' | 'sources' | 'prune' | 'mirror';

@@ -1,10 +1,11 @@
 import Docker from 'dockerode';
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFilesFromImage } from '../../docker/archive';
 import { removeImagesNamed, tagsNamed, uniqueImageName } from '../../../testing/engine';
-import { createTestWorkspace, runNxAsync, writeBusyboxBase, type TestWorkspace } from '../../../testing/workspace';
+import { createTestWorkspace, REPO_ROOT, runNxAsync, writeBusyboxBase, type TestWorkspace } from '../../../testing/workspace';
 import { summaryStatuses } from '../../../testing/summary';
 
 /**
@@ -174,6 +175,65 @@ describe('docker-stage against the real engine', () => {
       fresh.remove();
       await removeImagesNamed(`${imageName}-up`);
     }
+  });
+
+  describe('equivalence (early cut-off)', () => {
+    const status = () => {
+      const cli = spawnSync(process.execPath, [join(REPO_ROOT, 'packages/nx/dist/cli/stagecraft.js'), 'status', '--json'], {
+        cwd: workspace.root,
+        encoding: 'utf8',
+        env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', ...CLOCK },
+      });
+      expect(cli.status).toBe(0);
+      return Object.fromEntries((JSON.parse(cli.stdout) as Array<{ stage: string; status: string; pendingOn?: string[] }>).map((s) => [s.stage, s.pendingOn ? `${s.status} ${s.pendingOn.join(',')}` : s.status]));
+    };
+
+    it('an output-identical change builds the changed stage alone: its dependents take their earlier images, status equivalent', async () => {
+      expect(runAll().status).toBe(0);
+      const earlier = { 'lib-b': manifestOf(workspace, 'lib-b'), app: manifestOf(workspace, 'app') };
+      // lib-a's directory is its source, copied to /usr/src/lib-a; lib-b and app see only what it exports (/usr/local).
+      workspace.write('lib-a/notes.txt', 'a note that changes nothing lib-a exports\n');
+      expect(status()).toEqual({ base: 'present', 'lib-a': 'to-build', 'lib-b': 'pending lib-a', 'lib-c': 'present', app: 'pending lib-b' });
+      const run = runAll(['--explain']);
+      const output = run.stderr + run.stdout;
+      expect(run.status).toBe(0);
+      expect(summaryStatuses(output)).toEqual({ base: 'present', 'lib-a': 'built', 'lib-b': 'equivalent', 'lib-c': 'present', app: 'equivalent' });
+      expect(output).toMatch(/^lib-b: equivalent: \S+-lib-b:ck-[0-9a-f]{64} was built for the same inputs and the same upstream outputs/m);
+      expect(output).toContain('Stagecraft: 5 stages: 1 built, 2 equivalent, 2 present');
+      for (const stage of ['lib-b', 'app'] as const) {
+        const manifest = manifestOf(workspace, stage);
+        expect(manifest).toMatchObject({ status: 'equivalent', imageId: earlier[stage].imageId, resolvedKey: expect.stringMatching(/^[0-9a-f]{64}$/) });
+        expect(manifest.tag).not.toBe(earlier[stage].tag);
+        expect((await docker.getImage(manifest.tag).inspect()).Id).toBe(earlier[stage].imageId);
+      }
+      const trace = JSON.parse(readFileSync(join(workspace.root, 'dist/stagecraft/timeline.json'), 'utf8'));
+      expect(trace.traceEvents).toContainEqual(expect.objectContaining({ cat: 'stage', name: 'lib-b', args: expect.objectContaining({ status: 'equivalent' }) }));
+      expect(readFileSync(join(workspace.root, 'dist/stagecraft/timeline.svg'), 'utf8')).toContain('lib-b: equivalent');
+
+      // Another such change, lib-a alone built: status and --dry-run tell its dependents are equivalent before any build.
+      workspace.write('lib-a/notes.txt', 'another note\n');
+      expect(workspace.nx(['run', 'lib-a:docker-stage', '--output-style=static'], CLOCK).status).toBe(0);
+      expect(status()).toMatchObject({ 'lib-b': 'equivalent', app: 'equivalent' });
+      const dryRun = workspace.nx(['run', 'lib-b:docker-stage', '--dry-run', '--output-style=static'], CLOCK);
+      expect(dryRun.stderr + dryRun.stdout).toMatch(/lib-b: dry run: equivalent: \S+-lib-b:ck-[0-9a-f]{64} was built for the same inputs and upstream outputs; nothing to build/);
+      // With equivalence off, the dependents are built as before.
+      const off = runAll([], { STAGECRAFT_EQUIVALENCE: '0' });
+      expect(summaryStatuses(off.stderr + off.stdout)).toEqual({ base: 'present', 'lib-a': 'present', 'lib-b': 'built', 'lib-c': 'present', app: 'built' });
+    });
+
+    it('a stage whose output is not reproducible (a step writes the time) works, with no equivalence, and --explain says why', () => {
+      workspace.write('lib-c/stage.json', { build: { type: 'custom', steps: ['mkdir -p /usr/local/share', 'echo gamma > /usr/local/share/c.txt', 'date +%s%N > /usr/local/share/c-built-at'] } });
+      expect(runAll().status).toBe(0);
+      workspace.write('lib-c/notes.txt', 'a note that changes nothing lib-c exports, but its build writes the time\n');
+      const run = runAll(['--explain']);
+      const output = run.stderr + run.stdout;
+      expect(run.status).toBe(0);
+      expect(summaryStatuses(output)).toEqual({ base: 'present', 'lib-a': 'present', 'lib-b': 'present', 'lib-c': 'built', app: 'built' });
+      expect(output).toContain(
+        "app: not equivalent: upstream lib-c's exported files changed since this stage's last build (/usr/local/share/c-built-at differs); " +
+          "when lib-c's change should not have changed them, its build is not reproducible",
+      );
+    });
   });
 
   it('lets two run-many runs over the same workspace build at once: both succeed and each tag is built once', async () => {

@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFilesFromImage } from '../../docker/archive';
-import { removeImagesNamed, tagsNamed, uniqueImageName } from '../../../testing/engine';
+import { removeImagesNamed, stageTagsNamed, tagsNamed, uniqueImageName } from '../../../testing/engine';
 import { createTestWorkspace, runNxAsync, writeBusyboxBase, type TestWorkspace } from '../../../testing/workspace';
 import { summaryStatuses } from '../../../testing/summary';
 import { git } from '../../../testing/git';
@@ -110,7 +110,7 @@ describe('docker-stage with url and git sources, Dockerfile stage references and
     expect(run.status).toBe(0);
     expect(summaryStatuses(run.stdout + run.stderr)).toEqual({ base: 'built', tarball: 'built', tagged: 'built', tool: 'built' });
     expect(requests).toBe(1);
-    const tool = (await tagsNamed(`${imageName}-tool:`))[0];
+    const tool = (await stageTagsNamed(`${imageName}-tool:`))[0];
     expect(await fileFromImage(tool, '/hello.txt')).toBe('hello from a tarball\n');
     expect(await fileFromImage(tool, '/version.txt')).toBe('v1\n');
 

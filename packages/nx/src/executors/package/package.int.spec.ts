@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFilesFromImage } from '../../docker/archive';
-import { buildExternalBase, pinLocalBase, removeImagesNamed, tagsNamed, uniqueImageName } from '../../../testing/engine';
+import { buildExternalBase, pinLocalBase, removeImagesNamed, stageTagsNamed, tagsNamed, uniqueImageName } from '../../../testing/engine';
 import { createTestWorkspace, writeBusyboxBase, type TestWorkspace } from '../../../testing/workspace';
 
 const docker = new Docker();
@@ -68,8 +68,9 @@ describe('package target and package-consuming stages', () => {
   });
 
   it('builds a package-consuming stage from the restored packages alone, with no upstream image', async () => {
+    expect((await stageTagsNamed(`${imageName}-producer:`)).concat(await stageTagsNamed(`${imageName}-base:`))).toHaveLength(2);
+    // Every name of those images goes, the producer's equivalence alias too.
     const producerImages = (await tagsNamed(`${imageName}-producer:`)).concat(await tagsNamed(`${imageName}-base:`));
-    expect(producerImages.length).toBe(2);
     for (const tag of producerImages) await docker.getImage(tag).remove({ force: true });
     rmSync(join(workspace.root, 'dist'), { recursive: true, force: true });
 

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readFilesFromImage } from '../../docker/archive';
-import { buildExternalBase, pinLocalBase, removeImagesNamed, tagsNamed, uniqueImageName } from '../../../testing/engine';
+import { buildExternalBase, pinLocalBase, removeImagesNamed, stageTagsNamed, tagsNamed, uniqueImageName } from '../../../testing/engine';
 import { startRemoteCacheServer, type RemoteCacheServer } from '../../../testing/remote-cache-server';
 import { createTestWorkspace, runNxAsync, writeBusyboxBase, type TestWorkspace } from '../../../testing/workspace';
 
@@ -112,8 +112,8 @@ describe('Nx self-hosted remote cache round trip for packages, across two clones
     expect(server.count('GET', { status: 200 })).toBe(0);
     expect(server.requests.every((request) => request.status !== 401)).toBe(true);
 
-    expect(await tagsNamed(`${imageName}-libfoo:`)).toHaveLength(1);
-    expect(await tagsNamed(`${imageName}-libbar:`)).toHaveLength(1);
+    expect(await stageTagsNamed(`${imageName}-libfoo:`)).toHaveLength(1);
+    expect(await stageTagsNamed(`${imageName}-libbar:`)).toHaveLength(1);
     expect(readdirSync(join(first.root, 'dist/packages/libfoo'))).toEqual(['libfoo-1.0.tar.gz']);
     expect(readdirSync(join(first.root, 'dist/packages/libbar'))).toEqual(['libbar-1.0.tar.gz']);
   });
@@ -152,11 +152,11 @@ describe('Nx self-hosted remote cache round trip for packages, across two clones
     expect(output).toContain('Stagecraft: 1 stage: 1 built');
     expect(server.requests.slice(requestsBefore)).toEqual([]);
 
-    const appTags = await tagsNamed(`${imageName}-app:`);
+    const appTags = await stageTagsNamed(`${imageName}-app:`);
     expect(appTags).toHaveLength(1);
     // The build named the base, pinned by its local image id, through an id tag beside its own.
     const baseId = (await docker.getImage(externalBase).inspect()).Id.replace('sha256:', '');
-    expect(await tagsNamed(`${imageName}-`)).toEqual([...appTags, externalBase, `${imageName}-external:id-${baseId}`].sort());
+    expect(await stageTagsNamed(`${imageName}-`)).toEqual([...appTags, externalBase, `${imageName}-external:id-${baseId}`].sort());
 
     const out = mkdtempSync(join(tmpdir(), 'stagecraft-app-'));
     try {

@@ -96,110 +96,135 @@ interface Edit {
 
 const DEFAULT_PLATFORM = 'linux/amd64';
 
+/** What every stage of one file is translated with. */
+interface FileContext {
+  text: string;
+  options: SplitOptions;
+  /** The global ARGs' values, and their declarations. */
+  values: Map<string, string>;
+  declaredGlobally: Array<{ name: string; value?: string }>;
+  /** The parser directives and global ARG lines every stage's Dockerfile starts with. */
+  preamble: string[];
+  syntax?: { value: string; line: number };
+  /** Each stage's imported name, by index. */
+  names: string[];
+  /** The index of the stage a name or index refers to, when it is an earlier stage of the file. */
+  stageAt(name: string, before: number): number | undefined;
+  refuse(instruction: { line: number; start: number; end: number }, why: string): void;
+}
+
 export function splitDockerfile(text: string, options: SplitOptions): SplitStage[] {
   const refusals: Refusal[] = [];
   const refuse = (instruction: { line: number; start: number; end: number }, why: string) =>
     refusals.push({ line: instruction.line, text: firstLine(text.slice(instruction.start, instruction.end)), why });
 
   const directives = parserDirectives(text);
-  const header = directives.map((d) => `# ${d.name}=${d.value}`);
-  const syntax = directives.find((d) => d.name === 'syntax');
-  const buildArgs = options.buildArgs ?? {};
-
   const instructions = readInstructions(text);
   const firstFrom = instructions.findIndex((i) => i.keyword === 'FROM');
   if (firstFrom === -1) throw new ImportRefused(options.file, [{ line: 1, text: firstLine(text), why: 'the file has no FROM instruction' }]);
   const globalArgs = instructions.slice(0, firstFrom);
   for (const instruction of globalArgs) if (instruction.keyword !== 'ARG') refuse(instruction, 'only ARG may come before the first FROM');
-  const declaredGlobally = globalArgs.filter((i) => i.keyword === 'ARG').flatMap((i) => argDeclarations(i.args.map(wordText)));
-  const values = globalArgValues(declaredGlobally, buildArgs, options.platform ?? DEFAULT_PLATFORM);
+  const argLines = globalArgs.filter((i) => i.keyword === 'ARG');
+  const declaredGlobally = argLines.flatMap((i) => argDeclarations(i.args.map(wordText)));
 
   const raw = rawStages(text, instructions.slice(firstFrom));
-  const names = raw.map((stage, index) => (index === raw.length - 1 ? options.name : `${options.name}-${stage.alias ?? index}`));
   const byAlias = new Map(raw.filter((s) => s.alias).map((s) => [s.alias!, s.index]));
-  const stageAt = (name: string, before: number): number | undefined => {
-    const index = /^\d+$/.test(name) ? Number(name) : byAlias.get(name.toLowerCase());
-    return index !== undefined && index < before ? index : undefined;
+  const file: FileContext = {
+    text,
+    options,
+    values: globalArgValues(declaredGlobally, options.buildArgs ?? {}, options.platform ?? DEFAULT_PLATFORM),
+    declaredGlobally,
+    preamble: [...directives.map((d) => `# ${d.name}=${d.value}`), ...argLines.map((i) => text.slice(i.start, i.end))],
+    syntax: directives.find((d) => d.name === 'syntax'),
+    names: raw.map((stage, index) => (index === raw.length - 1 ? options.name : `${options.name}-${stage.alias ?? index}`)),
+    stageAt: (name, before) => {
+      const index = /^\d+$/.test(name) ? Number(name) : byAlias.get(name.toLowerCase());
+      return index !== undefined && index < before ? index : undefined;
+    },
+    refuse,
   };
-
-  const result = raw.map((stage): SplitStage => {
-    const edits: Edit[] = [];
-    const upstream = new Set<string>();
-    const externalImages: SplitImage[] = [];
-    const external = (image: string, kind: DockerfileRefKind, line: number) => {
-      if (!externalImages.some((known) => known.image === image)) externalImages.push({ image, kind, line });
-    };
-    /** A reference in a word: a stage becomes its name, an external image its ARG-expanded reference. */
-    const reference = (written: string, kind: DockerfileRefKind, chars: Word, instruction: Instruction): void => {
-      const expanded = expandArgs(written, values);
-      if (expanded.missing.length) {
-        refuse(instruction, `${written} names ${describeArgs(expanded.missing)}, which has no value; give it a default, or its value with --build-arg ${expanded.missing[0]}=<value>`);
-        return;
-      }
-      const index = stageAt(expanded.value, stage.index);
-      const replacement = index !== undefined ? names[index] : expanded.value;
-      if (index !== undefined) upstream.add(names[index]);
-      else if (isExternalImage(expanded.value, options.isStage ?? (() => false))) external(expanded.value, kind, chars[0].line);
-      if (replacement !== written) edits.push({ start: chars[0].offset, end: chars[chars.length - 1].offset + 1, replacement });
-    };
-
-    const imageWord = stage.from.args.filter((word) => !wordText(word).startsWith('--'))[0];
-    if (imageWord) reference(wordText(imageWord), 'from', imageWord, stage.from);
-    const aliasAt = stage.from.args.findIndex((word) => wordText(word).toUpperCase() === 'AS');
-    if (aliasAt !== -1) edits.push({ start: stage.from.args[aliasAt - 1][stage.from.args[aliasAt - 1].length - 1].offset + 1, end: stage.from.end, replacement: '' });
-
-    let downloading: SplitStage['downloading'];
-    const downloads: StageDownload[] = [];
-    for (const instruction of stage.body) {
-      const onbuild = instruction.keyword === 'ONBUILD';
-      const { keyword, args } = triggered(instruction);
-      const flags = leadingFlags(args);
-      if (keyword === 'COPY' || keyword === 'ADD') {
-        const from = flags.find((word) => wordText(word).startsWith('--from='));
-        if (from) reference(wordText(from).slice('--from='.length), 'copy-from', from.slice('--from='.length), instruction);
-        else if (onbuild) refuse(instruction, `ONBUILD ${keyword} from the build context runs in the builds of the stages based on this one, whose contexts hold only the files they copy themselves; copy the files in the stages that need them`);
-        if (keyword === 'ADD' && !onbuild) {
-          const added = addedUrls(instruction, args, flags, stage.index, downloads.length);
-          if (typeof added === 'string') refuse(instruction, added);
-          else if (added) {
-            downloads.push(...added.downloads);
-            edits.push({ start: instruction.start, end: instruction.end, replacement: added.copy });
-          }
-        } else if (keyword === 'ADD' && args.slice(flags.length).some((word) => URL_SOURCE.test(wordText(word)))) {
-          refuse(instruction, 'ONBUILD ADD of a URL downloads in the builds of the stages based on this one; ADD it in the stages that need it');
-        }
-      } else if (keyword === 'RUN') {
-        for (const flag of flags) {
-          const mount = parseRunMount(wordText(flag));
-          if (!mount) continue;
-          if (mount.type === 'secret' || mount.type === 'ssh') {
-            refuse(instruction, `RUN --mount=type=${mount.type} gives the step a ${mount.type === 'ssh' ? 'forwarded SSH agent' : 'secret'} from the machine that runs docker build; a stage's key cannot hold it, and builds here get nothing from outside their context. Put what the step fetches with it into the build context (or a url source) instead`);
-          } else if (mount.fromAt) {
-            reference(wordText(flag).slice(mount.fromAt.start, mount.fromAt.end), 'mount-from', flag.slice(mount.fromAt.start, mount.fromAt.end), instruction);
-          }
-        }
-        const command = downloadingCommand(args.slice(flags.length).map(wordText).join(' '));
-        if (command && !downloading) downloading = { line: instruction.line, command };
-      }
-    }
-    const body = applyEdits(text, stage.start, stage.end, edits).replace(/^\s*\n/, '').trimEnd();
-    const preamble = [...header, ...globalArgs.filter((i) => i.keyword === 'ARG').map((i) => text.slice(i.start, i.end))];
-    const declared = new Set([...declaredGlobally, ...stage.body.filter((i) => i.keyword === 'ARG').flatMap((i) => argDeclarations(i.args.map(wordText)))].map((d) => d.name));
-    return {
-      name: names[stage.index],
-      index: stage.index,
-      ...(stage.alias && { alias: stage.alias }),
-      dockerfile: `${[...preamble, body].join('\n')}\n`,
-      upstream: [...upstream].sort(),
-      // Every stage's Dockerfile starts with the parser directives, so each is built by the `# syntax` frontend.
-      externalImages: [...(syntax ? [{ image: syntax.value, kind: 'syntax' as const, line: syntax.line }] : []), ...sortByLine(externalImages)],
-      args: Object.fromEntries(Object.entries(buildArgs).filter(([name]) => declared.has(name))),
-      downloads,
-      ...(downloading && { downloading }),
-    };
-  });
+  const result = raw.map((stage) => translateStage(stage, file));
   if (refusals.length) throw new ImportRefused(options.file, refusals.sort((a, b) => a.line - b.line));
   return result;
+}
+
+/** One stage as a single-stage Dockerfile: its references rewritten, its external images, downloads and build arguments listed. */
+function translateStage(stage: RawStage, file: FileContext): SplitStage {
+  const { names, refuse } = file;
+  const edits: Edit[] = [];
+  const upstream = new Set<string>();
+  const externalImages: SplitImage[] = [];
+  /** A reference in a word: a stage becomes its name, an external image its ARG-expanded reference. */
+  const reference = (written: string, kind: DockerfileRefKind, chars: Word, instruction: Instruction): void => {
+    const expanded = expandArgs(written, file.values);
+    if (expanded.missing.length) {
+      refuse(instruction, `${written} names ${describeArgs(expanded.missing)}, which has no value; give it a default, or its value with --build-arg ${expanded.missing[0]}=<value>`);
+      return;
+    }
+    const index = file.stageAt(expanded.value, stage.index);
+    if (index !== undefined) upstream.add(names[index]);
+    else if (isExternalImage(expanded.value, file.options.isStage ?? (() => false)) && !externalImages.some((known) => known.image === expanded.value)) {
+      externalImages.push({ image: expanded.value, kind, line: chars[0].line });
+    }
+    const replacement = index !== undefined ? names[index] : expanded.value;
+    if (replacement !== written) edits.push({ start: chars[0].offset, end: chars[chars.length - 1].offset + 1, replacement });
+  };
+
+  const imageWord = stage.from.args.filter((word) => !wordText(word).startsWith('--'))[0];
+  if (imageWord) reference(wordText(imageWord), 'from', imageWord, stage.from);
+  const aliasAt = stage.from.args.findIndex((word) => wordText(word).toUpperCase() === 'AS');
+  if (aliasAt !== -1) edits.push({ start: stage.from.args[aliasAt - 1][stage.from.args[aliasAt - 1].length - 1].offset + 1, end: stage.from.end, replacement: '' });
+
+  let downloading: SplitStage['downloading'];
+  const downloads: StageDownload[] = [];
+  for (const instruction of stage.body) {
+    const onbuild = instruction.keyword === 'ONBUILD';
+    const { keyword, args } = triggered(instruction);
+    const flags = leadingFlags(args);
+    if (keyword === 'COPY' || keyword === 'ADD') {
+      const from = flags.find((word) => wordText(word).startsWith('--from='));
+      if (from) reference(wordText(from).slice('--from='.length), 'copy-from', from.slice('--from='.length), instruction);
+      else if (onbuild) refuse(instruction, `ONBUILD ${keyword} from the build context runs in the builds of the stages based on this one, whose contexts hold only the files they copy themselves; copy the files in the stages that need them`);
+      if (keyword === 'ADD' && !from && !onbuild) {
+        const added = addedUrls(instruction, args, flags, stage.index, downloads.length);
+        if (typeof added === 'string') refuse(instruction, added);
+        else if (added) {
+          downloads.push(...added.downloads);
+          edits.push({ start: instruction.start, end: instruction.end, replacement: added.copy });
+        }
+      }
+    } else if (keyword === 'RUN') {
+      for (const flag of flags) {
+        const mount = parseRunMount(wordText(flag));
+        if (mount?.type === 'secret' || mount?.type === 'ssh') refuse(instruction, mountRefusal(mount.type));
+        else if (mount?.fromAt) reference(wordText(flag).slice(mount.fromAt.start, mount.fromAt.end), 'mount-from', flag.slice(mount.fromAt.start, mount.fromAt.end), instruction);
+      }
+      const command = downloadingCommand(args.slice(flags.length).map(wordText).join(' '));
+      if (command && !downloading) downloading = { line: instruction.line, command };
+    }
+  }
+  const body = applyEdits(file.text, stage.start, stage.end, edits).replace(/^\s*\n/, '').trimEnd();
+  const declared = new Set([...file.declaredGlobally, ...stage.body.filter((i) => i.keyword === 'ARG').flatMap((i) => argDeclarations(i.args.map(wordText)))].map((d) => d.name));
+  const { syntax } = file;
+  return {
+    name: names[stage.index],
+    index: stage.index,
+    ...(stage.alias && { alias: stage.alias }),
+    dockerfile: `${[...file.preamble, body].join('\n')}\n`,
+    upstream: [...upstream].sort(),
+    // Every stage's Dockerfile starts with the parser directives, so each is built by the `# syntax` frontend.
+    externalImages: [...(syntax ? [{ image: syntax.value, kind: 'syntax' as const, line: syntax.line }] : []), ...sortByLine(externalImages)],
+    args: Object.fromEntries(Object.entries(file.options.buildArgs ?? {}).filter(([name]) => declared.has(name))),
+    downloads,
+    ...(downloading && { downloading }),
+  };
+}
+
+function mountRefusal(type: 'secret' | 'ssh'): string {
+  return (
+    `RUN --mount=type=${type} gives the step a ${type === 'ssh' ? 'forwarded SSH agent' : 'secret'} from the machine that runs docker build; ` +
+    "a stage's key cannot hold it, and builds here get nothing from outside their context. Put what the step fetches with it into the build context (or a url source) instead"
+  );
 }
 
 /**

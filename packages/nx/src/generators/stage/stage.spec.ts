@@ -83,6 +83,15 @@ describe('stage generator', () => {
     });
   });
 
+  it('knows the stages by the names the plugin gives them: colliding directories by their paths', async () => {
+    tree.write('apps/api/docker/Dockerfile', 'FROM base\n');
+    tree.write('apps/web/docker/Dockerfile', 'FROM base\n');
+    await stageGenerator(tree, { name: 'edge', type: 'custom', depends: 'apps-api-docker' });
+    expect(JSON.parse(changedFiles(tree)['edge/stage.json']!).depends).toEqual(['apps-api-docker']);
+    await expect(stageGenerator(tree, { name: 'apps-web-docker' })).rejects.toThrow(/a stage named 'apps-web-docker' already exists \(apps\/web\/docker\/Dockerfile\)/);
+    await expect(stageGenerator(tree, { name: 'x', depends: 'docker' })).rejects.toThrow(/--depends: no stage named 'docker'/);
+  });
+
   describe('refusals write nothing', () => {
     const refusals: Array<[string, Parameters<typeof stageGenerator>[1], RegExp]> = [
       ['an existing name', { name: 'base' }, /a stage named 'base' already exists \(base\/stage\.json\); choose another name/],
