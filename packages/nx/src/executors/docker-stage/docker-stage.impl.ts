@@ -4,7 +4,8 @@ import { runStages } from '../../ensure/run-stages';
 import type { DockerStageExecutorOptions } from './schema';
 import { runSummary } from '../../report/summary';
 import { dryRunStages } from '../../ensure/stage-status';
-import { stageTaskResult, type BatchTaskResult } from '../shared/stage-task-result';
+import { batchTaskResult, type BatchTaskResult } from '../../nx-compat/nx-compat';
+import { stageTaskResult } from '../shared/stage-task-result';
 
 /** One stage: the same path as a batch of one. */
 export default async function dockerStageExecutor(
@@ -55,8 +56,7 @@ export async function* batchDockerStage(
     for (const [project, result] of await dryRunStages(context, [...taskOf.keys()])) {
       for (const line of result.lines) process.stderr.write(`${line}\n`);
       const terminalOutput = result.lines.map((line) => `${line}\n`).join('');
-      const status = result.success ? ('success' as const) : ('failure' as const);
-      yield { task: taskOf.get(project)!, result: { success: result.success, status, terminalOutput, startTime, endTime: Date.now() } };
+      yield batchTaskResult(taskOf.get(project)!, result.success ? 'success' : 'failure', terminalOutput, startTime, Date.now());
     }
     return;
   }

@@ -2,6 +2,7 @@ import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { stageContextFor, type StageContext } from '../../ensure/stage-context';
 import { fetchStageSource, sourcesSummary, type FetchOutcome } from '../../fetch/fetch-sources';
 import { runScheduled } from '../../ensure/scheduler';
+import { batchTaskResult, type BatchTaskResult } from '../../nx-compat/nx-compat';
 import { cancelledOnSignals } from '../../util/cancel-on-signals';
 import { reportFailure } from '../shared/report-failure';
 import type { SourcesExecutorOptions } from './schema';
@@ -29,7 +30,7 @@ export async function* batchSources(
   inputs: Record<string, SourcesExecutorOptions>,
   overrides: SourcesExecutorOptions,
   context: ExecutorContext,
-): AsyncGenerator<{ task: string; result: { success: boolean; terminalOutput: string; startTime: number; endTime: number } }> {
+): AsyncGenerator<BatchTaskResult> {
   const taskOf = new Map(Object.values(taskGraph.tasks).map((task) => [task.target.project, task.id]));
   const parallel = overrides.parallel ?? Object.values(inputs).find((options) => options.parallel)?.parallel ?? DEFAULT_PARALLEL;
   const startTime = Date.now();
@@ -38,10 +39,7 @@ export async function* batchSources(
     outcomes.push(outcome);
     // Nx ends the batch process as soon as it has the last result, so the summary goes out first.
     if (outcomes.length === taskOf.size) process.stderr.write(`${sourcesSummary(outcomes)}\n`);
-    yield {
-      task: taskOf.get(outcome.stage)!,
-      result: { success: outcome.status !== 'failed', terminalOutput: line(outcome), startTime, endTime: Date.now() },
-    };
+    yield batchTaskResult(taskOf.get(outcome.stage)!, outcome.status === 'failed' ? 'failure' : 'success', line(outcome), startTime, Date.now());
   }
 }
 

@@ -1,4 +1,5 @@
-import { readNxJson, visitNotIgnoredFiles, type Tree } from '@nx/devkit';
+import { readNxJson, type Tree } from '@nx/devkit';
+import { visitNotIgnoredFiles } from '../../nx-compat/nx-compat';
 import { posix } from 'node:path';
 import { discoverFiles, PROJECT_FILE_NAMES } from '../../plugin/discovery';
 import { readExistingProjects } from '../../plugin/existing-projects';
