@@ -24,14 +24,14 @@ const FILES = {
 };
 
 describe('visitNotIgnoredFiles', () => {
-  it("uses the installed nx's checker (nx 23.x, 24.x): git-ignored paths and node_modules are never visited, nested .gitignore files count", () => {
+  it("uses the installed nx's checker (later 23.x, 24.x): git-ignored paths and node_modules are never visited, nested .gitignore files count", () => {
     const tree = treeWith({ ...FILES, 'stages/app/.gitignore': 'generated/\n', 'stages/app/generated/Dockerfile': 'FROM scratch\n' });
     expect(visited(tree, '')).toEqual(['stages/app/Dockerfile', 'stages/base/Dockerfile']);
     expect(visited(tree, 'stages/base')).toEqual(['stages/base/Dockerfile']);
     expect(visited(tree, 'dist')).toEqual([]);
   });
 
-  describe("on nx 22.x, which has only the root .gitignore's ignore object", () => {
+  describe("on nx 22.x and early 23.x, which have only the root .gitignore's ignore object", () => {
     // The ignore object nx 22.x builds from the root .gitignore ('dist/' and '*.tmp/' here); directories are asked with a trailing '/'.
     const rootGitignore = { ignores: (path: string) => /^dist\/|(^|\/)[^/]+\.tmp\//.test(path) };
 
@@ -40,7 +40,7 @@ describe('visitNotIgnoredFiles', () => {
       expect(visited(tree, '', { getIgnoreObjectForTree: () => rootGitignore })).toEqual(['stages/app/Dockerfile', 'stages/base/Dockerfile']);
     });
 
-    it('still skips node_modules in a workspace with no .gitignore (nx 22.x gives no ignore object then)', () => {
+    it('still skips node_modules in a workspace with no .gitignore (nx gives no ignore object then)', () => {
       const tree = treeWith(FILES);
       expect(visited(tree, '', { getIgnoreObjectForTree: () => undefined })).toEqual([
         'dist/copy/Dockerfile',

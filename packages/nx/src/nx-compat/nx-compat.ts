@@ -1,15 +1,15 @@
+/**
+ * The one place that knows the plugin runs on nx 22.6+, 23.x or 24.x (package.json's peer
+ * range), and the only importer of nx's own modules; the rest of the code uses these names
+ * whatever nx loaded it. CONTRIBUTING.md ("Nx versions") lists what differs.
+ */
 import type { CreateNodesV2, NxJsonConfiguration, ProjectGraph, ProjectsConfigurations, Tree } from '@nx/devkit';
 import { join, posix } from 'node:path';
 // nx's own modules, not @nx/devkit: the plugin worker and task processes have them loaded already, and
-// loading devkit costs 0.3 s. Each path exists with the same exports on nx 22.x, 23.x and 24.x.
+// loading devkit costs 0.3 s. Each path exists with the same exports on nx 22.6+, 23.x and 24.x.
 import { PluginCache } from 'nx/src/utils/plugin-cache-utils';
 import { workspaceDataDirectory } from 'nx/src/utils/cache-directory';
 import { AggregateCreateNodesError } from 'nx/src/project-graph/error-types';
-
-/**
- * The one place that knows the plugin runs on nx 22.x, 23.x or 24.x (package.json's
- * peer range); the rest of the code uses these names whatever Nx loaded it.
- */
 
 export { AggregateCreateNodesError };
 
@@ -29,6 +29,7 @@ export function openWorkspaceCache<T>(fileName: string): WorkspaceCache<T> {
   const path = join(workspaceDataDirectory, fileName);
   const cache = new PluginCache<T>(path);
   // nx 22.x: writeToDisk(path) needs the path again; 23.x and 24.x write where the cache was read and ignore it.
+  // (nx before 22.6 has no PluginCache: the peer range starts there.)
   const writeToDisk = cache.writeToDisk as (this: PluginCache<T>, path: string) => void;
   return {
     get: (key) => cache.get(key),
@@ -92,13 +93,13 @@ interface TreeIgnoreChecker {
 
 /** The parts of nx/src/devkit-internals the tree walk uses; which of them exists depends on the version. */
 export interface IgnoreInternals {
-  /** nx 23.x and 24.x: nested .gitignore files too, and node_modules, .git and nx's caches always. */
+  /** Later 23.x (23.3.2 has it, 23.0.0 not) and 24.x: nested .gitignore files too, and node_modules, .git and nx's caches always. */
   createGitIgnoreChecker?: (tree: Tree) => TreeIgnoreChecker;
-  /** nx 22.x: the root .gitignore and .nxignore only (undefined when neither exists). */
+  /** 22.x and early 23.x: the root .gitignore and .nxignore only (undefined when neither exists). */
   getIgnoreObjectForTree?: (tree: Tree) => { ignores(path: string): boolean } | undefined;
 }
 
-/** What nx 23.x and 24.x never walk into, whatever the ignore files say. */
+/** What createGitIgnoreChecker never walks into, whatever the ignore files say. */
 const ALWAYS_IGNORED = ['node_modules', '.git', '.nx/cache', '.nx/workspace-data', '.yarn/cache'];
 
 function gitIgnoreChecker(tree: Tree, internals: IgnoreInternals): TreeIgnoreChecker {
@@ -113,8 +114,8 @@ function gitIgnoreChecker(tree: Tree, internals: IgnoreInternals): TreeIgnoreChe
 
 /**
  * Calls `visit` with every file under `dir` (workspace-relative, '' for the root) that git does not
- * ignore, read from the generator's tree. Not @nx/devkit's visitNotIgnoredFiles: devkit 23.x (what
- * npm installs beside nx 22.x) refuses to walk on nx 22.x, which lacks createGitIgnoreChecker.
+ * ignore, read from the generator's tree. Not @nx/devkit's visitNotIgnoredFiles: devkit 23.3 (what
+ * npm installs beside nx 22.x) refuses to walk on an nx without createGitIgnoreChecker.
  */
 export function visitNotIgnoredFiles(
   tree: Tree,
