@@ -16,6 +16,7 @@ import { withTagLock } from './tag-lock';
 import type { StageEngine } from '../docker/stage-engine';
 import { fromRegistry, pullUpstreams, pushTag, shouldPushPresent, type RegistryRun } from '../registry-policy/registry-steps';
 import { ImageRef } from '../registry/reference';
+import { decideStage } from './stage-decision';
 import type { Equivalent, EquivalenceRun, Resolution } from './equivalence-steps';
 
 export interface EnsureStageDeps {
@@ -57,14 +58,15 @@ export async function ensureStage(name: string, deps: EnsureStageDeps): Promise<
     for (const notice of plan.notices) deps.log(name, notice);
     const log = (line: string) => deps.log(name, line);
     const present = deps.localImages.get(plan.tag);
-    if (present && !deps.isForced(name)) {
+    const decision = decideStage({ forced: deps.isForced(name), local: present !== undefined, hit: deps.registry?.hits.get(plan.tag) });
+    if (decision.action === 'use-local') {
       if (deps.explain) log(`image present: ${plan.tag}; nothing to rebuild`);
       if (shouldPushPresent(plan.tag, deps.registry)) await pushTag(plan.tag, deps.registry, deps.engine, log);
       const durationMs = Date.now() - started;
       writeStageManifest(deps.workspaceRoot, manifestOf(plan, present, 'present', durationMs));
       return { stage: name, status: 'present', tag: plan.tag, durationMs };
     }
-    const fetched = deps.registry && !deps.isForced(name) ? await fromRegistry(plan, deps.registry, deps.engine, log) : undefined;
+    const fetched = decision.action === 'use-registry' ? await fromRegistry(plan, deps.registry!, deps.engine, log) : undefined;
     if (fetched) {
       if (fetched.imageId) deps.localImages.set(plan.tag, fetched.imageId);
       const durationMs = Date.now() - started;

@@ -187,4 +187,14 @@ describe('stageStatuses: present or to be built, and why, without building', () 
     });
     expect(decideStatus('lib', 't', { local: false, unchecked: [], reasons: () => ['why'] })).toEqual({ stage: 'lib', tag: 't', status: 'to-build', reasons: ['why'] });
   });
+
+  it('decideStatus says what the run does: a refusal, a stage after a refused one, and force over a local image', () => {
+    const facts = { local: true, unchecked: ['reg'], reasons: (forced: boolean) => (forced ? ['forced'] : ['why']) };
+    expect(decideStatus('lib', 't', { ...facts, refusal: 'not pinned' })).toMatchObject({ status: 'refused', reasons: ['not pinned'] });
+    expect(decideStatus('app', 't', facts, { action: 'skip', upstream: 'lib' })).toMatchObject({
+      status: 'skipped',
+      reasons: ['not built: upstream stage lib would not build'],
+    });
+    expect(decideStatus('lib', 't', { ...facts, forced: true })).toMatchObject({ status: 'to-build', reasons: ['forced'] });
+  });
 });
