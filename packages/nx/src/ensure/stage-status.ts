@@ -116,7 +116,7 @@ export async function stageStatuses(
   };
   // As the run's scheduler does: the stages of the batch after a refused one are skipped.
   const inBatch = (name: string) => stages.graph.imageUpstreamOf(name).filter((upstream) => wanted.has(upstream));
-  const decisions = decideBatch(ordered, (name) => (wanted.has(name) ? inBatch(name) : []), (name) => factsOf(name));
+  const decisions = decideBatch(ordered, (name) => (wanted.has(name) ? inBatch(name) : []), factsOf);
   for (const plan of plans) {
     const name = plan.stage.name;
     const decided = decideStatus(name, plan.tag, factsOf(name), decisions.get(name));
