@@ -149,6 +149,19 @@ export class EquivalenceRun {
   }
 
   /**
+   * Starts computing what the stage's dependents will see of it, once it is available, so that
+   * a stage several others copy from is read during its own job, not while they wait.
+   */
+  prefetch(stage: string): void {
+    const { graph } = this.deps;
+    const kinds = new Set<Observation>();
+    for (const dependent of graph.order) {
+      if (graph.upstreamOf(dependent).includes(stage)) kinds.add(observationOf(graph, dependent, stage));
+    }
+    for (const kind of kinds) this.observe(stage, kind).catch(() => undefined);
+  }
+
+  /**
    * Why a built stage had no equivalent image, in words for --explain: the upstreams whose output
    * changed since its last build here, and in which files.
    */
