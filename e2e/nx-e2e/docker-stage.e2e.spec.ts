@@ -1,87 +1,48 @@
 import Docker from 'dockerode';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { removeImagesNamed, uniqueImageName } from '../../packages/nx/testing/engine';
-import { REPO_ROOT, runNx, writeBusyboxBase } from '../../packages/nx/testing/workspace';
+import { ISOLATED_PLUGINS, REPO_ROOT, writeBusyboxBase } from '../../packages/nx/testing/workspace';
+import { CLOCK, commitAll, createWorkspace, pack, type PackedWorkspace, type PackResult } from './packed-plugin';
 
 /**
- * The plugin as a user gets it: `npm pack` of packages/nx (after `npm run build`),
- * installed with nx into a fresh workspace, set up with the init generator, and
- * run over a small stage DAG on the real engine: base (busybox) <- lib-a <- lib-b <- app (aggregate).
+ * The full proof, on the nx this repository builds with (the newest major): the packed plugin
+ * added with `nx add` to a fresh workspace, set up with the init generator, and run over a small
+ * stage DAG on the real engine: base (busybox) <- lib-a <- lib-b <- app (aggregate); then a
+ * generated stage and `nx affected`. nx-versions.e2e.spec.ts is the smaller proof on nx 22 and 23.
  */
-const PACKAGE_DIR = join(REPO_ROOT, 'packages', 'nx');
-const NX_VERSION = '24.0.6';
-const CLOCK = { STAGECRAFT_NOW: '2026-11-21T12:00:00Z' };
+const NX_VERSION: string = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).devDependencies.nx;
 const STAGES = ['base', 'lib-a', 'lib-b', 'app'];
 
-interface PackResult {
-  filename: string;
-  files: Array<{ path: string }>;
-}
-
-function run(command: string, args: string[], cwd: string): string {
-  const result = spawnSync(command, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (result.status !== 0) {
-    throw new Error(`${command} ${args.join(' ')} failed in ${cwd} (${result.status}):\n${result.stdout}\n${result.stderr}`);
-  }
-  return result.stdout;
-}
-
-function withoutColours(text: string): string {
-  return text.replace(/\x1b\[[0-9;]*m/g, '');
-}
-
-function pack(destination: string): PackResult {
-  const [packed] = JSON.parse(run('npm', ['pack', '--json', '--pack-destination', destination], PACKAGE_DIR)) as PackResult[];
-  return packed;
-}
-
-function createWorkspace(root: string, tarball: string) {
-  const write = (path: string, content: string | object) => {
-    const full = join(root, path);
-    mkdirSync(dirname(full), { recursive: true });
-    writeFileSync(full, typeof content === 'string' ? content : `${JSON.stringify(content, null, 2)}\n`);
-  };
-  write('package.json', {
-    name: 'stagecraft-e2e-workspace',
-    private: true,
-    devDependencies: { nx: NX_VERSION, '@stagecraft/nx': `file:${tarball}` },
-  });
-  write('nx.json', { $schema: './node_modules/nx/schemas/nx-schema.json' });
-  // npm's cache is warm after the repository's own install; the registry answers for anything missing.
-  run('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], root);
-  return { root, write };
-}
-
-function writeStages(workspace: ReturnType<typeof createWorkspace>) {
+function writeStages(workspace: PackedWorkspace) {
   writeBusyboxBase(workspace);
   workspace.write('lib-a/stage.json', { build: { type: 'custom', steps: ['mkdir -p /usr/local/share', 'echo alpha > /usr/local/share/a.txt'] } });
-  workspace.write('lib-b/stage.json', {
-    depends: ['lib-a'],
-    build: { type: 'custom', steps: ['cat /usr/local/share/a.txt > /usr/local/share/b.txt', 'echo beta >> /usr/local/share/b.txt'] },
-  });
+  workspace.write('lib-b/stage.json', libB('beta'));
   workspace.write('app/stage.json', { depends: ['lib-b'], build: { type: 'aggregate' } });
 }
 
-describe('@stagecraft/nx installed from its npm pack tarball into a fresh Nx workspace', () => {
+function libB(word: string) {
+  return {
+    depends: ['lib-a'],
+    build: { type: 'custom', steps: ['cat /usr/local/share/a.txt > /usr/local/share/b.txt', `echo ${word} >> /usr/local/share/b.txt`] },
+  };
+}
+
+describe(`@stagecraft/nx packed and added with \`nx add\` to a fresh nx ${NX_VERSION} workspace`, () => {
   const imageName = uniqueImageName('e2e');
   const docker = new Docker();
   let scratch: string;
   let packed: PackResult;
-  let workspace: ReturnType<typeof createWorkspace>;
-  const nx = (args: string[]) => {
-    const result = runNx(workspace.root, args, CLOCK);
-    return { ...result, output: withoutColours(result.stdout + result.stderr) };
-  };
-  const manifestOf = (stage: string) =>
-    JSON.parse(readFileSync(join(workspace.root, 'dist', 'stagecraft', `${stage}.json`), 'utf8'));
+  let workspace: PackedWorkspace;
+  const nx = (args: string[]) => workspace.nx(args);
+  const manifestOf = (stage: string) => workspace.readJson<{ tag: string; key: string; imageId: string }>(`dist/stagecraft/${stage}.json`);
 
-  beforeAll(() => {
+  beforeAll(async () => {
     scratch = mkdtempSync(join(tmpdir(), 'stagecraft-e2e-'));
     packed = pack(scratch);
-    workspace = createWorkspace(join(scratch, 'workspace'), join(scratch, packed.filename));
+    workspace = await createWorkspace(join(scratch, 'workspace'), NX_VERSION, imageName);
   });
   afterAll(async () => {
     if (scratch) rmSync(scratch, { recursive: true, force: true });
@@ -110,8 +71,19 @@ describe('@stagecraft/nx installed from its npm pack tarball into a fresh Nx wor
     expect(paths.filter((path) => path.endsWith('.ts') && !path.endsWith('.d.ts'))).toEqual([]);
   });
 
-  it('shows nx the init generator (what `nx add` runs) and both executors', () => {
-    const listed = nx(['list', '@stagecraft/nx']);
+  it('adds with `nx add` (npm i -D, then the init generator) with no peer conflict, one copy of nx, and the plugin in nx.json', async () => {
+    const added = await workspace.add(join(scratch, packed.filename));
+    expect(added.output).toContain('Package @stagecraft/nx added successfully');
+    expect(added.status).toBe(0);
+    const tree = await workspace.checkTree();
+    expect(tree.output).not.toMatch(/invalid|missing|ERESOLVE/);
+    expect(tree.status).toBe(0);
+    expect(await workspace.copiesOf('nx')).toEqual(['node_modules/nx']);
+    expect(workspace.readJson<{ plugins: unknown }>('nx.json').plugins).toEqual([{ plugin: '@stagecraft/nx', options: { imageName } }]);
+  });
+
+  it('shows nx the init generator (what `nx add` runs) and both executors', async () => {
+    const listed = await nx(['list', '@stagecraft/nx']);
     expect(listed.status).toBe(0);
     const [generators, executors] = listed.output.split('EXECUTORS');
     expect(generators).toMatch(/^init : /m);
@@ -119,17 +91,16 @@ describe('@stagecraft/nx installed from its npm pack tarball into a fresh Nx wor
     expect(executors).toMatch(/^stage-plan : /m);
   });
 
-  it('registers the plugin in nx.json with the init generator, once however often it runs', () => {
-    const init = ['g', '@stagecraft/nx:init', `--imageName=${imageName}`, '--defaultBase=base', '--no-interactive'];
-    expect(nx(init).status).toBe(0);
-    expect(nx(init).status).toBe(0);
-    const nxJson = JSON.parse(readFileSync(join(workspace.root, 'nx.json'), 'utf8'));
-    expect(nxJson.plugins).toEqual([{ plugin: '@stagecraft/nx', options: { imageName, defaultBase: 'base' } }]);
+  it('merges options into its one nx.json entry however often the init generator runs again', async () => {
+    const init = ['g', '@stagecraft/nx:init', '--defaultBase=base', '--no-interactive'];
+    expect((await nx(init)).status).toBe(0);
+    expect((await nx(init)).status).toBe(0);
+    expect(workspace.readJson<{ plugins: unknown }>('nx.json').plugins).toEqual([{ plugin: '@stagecraft/nx', options: { imageName, defaultBase: 'base' } }]);
   });
 
   it('builds the stage DAG with run-many and labels each image with its stage and key', async () => {
     writeStages(workspace);
-    const run = nx(['run-many', '-t', 'docker-stage', '--output-style=static']);
+    const run = await nx(['run-many', '-t', 'docker-stage', '--output-style=static']);
     expect(run.output).toContain('Stagecraft: 4 stages: 4 built');
     expect(run.status).toBe(0);
 
@@ -147,7 +118,7 @@ describe('@stagecraft/nx installed from its npm pack tarball into a fresh Nx wor
       spawnSync('npx', ['--no-install', 'stagecraft', ...args], {
         cwd: workspace.root,
         encoding: 'utf8',
-        env: { ...process.env, ...CLOCK, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true' },
+        env: { ...process.env, ...CLOCK, ...ISOLATED_PLUGINS, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true' },
       });
     const tag = stagecraft(['tag', 'app']);
     expect(tag.status).toBe(0);
@@ -164,9 +135,25 @@ describe('@stagecraft/nx installed from its npm pack tarball into a fresh Nx wor
     );
   });
 
-  it('finds every stage present on the next run', () => {
-    const run = nx(['run-many', '-t', 'docker-stage', '--output-style=static']);
+  it('finds every stage present on the next run', async () => {
+    const run = await nx(['run-many', '-t', 'docker-stage', '--output-style=static']);
     expect(run.status).toBe(0);
     expect(run.output).toContain('Stagecraft: 4 stages: 4 present');
+  });
+
+  it('scaffolds a stage with `nx g @stagecraft/nx:stage`; `nx affected` builds it and what a change touches, and nothing else', async () => {
+    commitAll(workspace.root, 'four stages');
+    const generated = await nx(['g', '@stagecraft/nx:stage', '--name=lib-c', '--depends=lib-a', '--no-interactive']);
+    expect(generated.output).toContain('CREATE lib-c/stage.json');
+    expect(generated.status).toBe(0);
+    workspace.write('lib-b/stage.json', libB('gamma'));
+
+    const affected = await nx(['show', 'projects', '--affected', '--base=main', '--json']);
+    expect(affected.status).toBe(0);
+    expect((JSON.parse(affected.stdout) as string[]).sort()).toEqual(['app', 'lib-b', 'lib-c']);
+    const run = await nx(['affected', '-t', 'docker-stage', '--base=main', '--output-style=static']);
+    expect(run.output).toContain('Stagecraft: 5 stages: 3 built, 2 present');
+    expect(run.status).toBe(0);
+    expect(manifestOf('lib-c').tag).toMatch(new RegExp(`^${imageName}-lib-c:`));
   });
 });

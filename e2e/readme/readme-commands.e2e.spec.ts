@@ -3,7 +3,7 @@ import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { removeImagesNamed, uniqueImageName } from '../../packages/nx/testing/engine';
-import { REPO_ROOT, writeBusyboxBase } from '../../packages/nx/testing/workspace';
+import { ISOLATED_PLUGINS, REPO_ROOT, writeBusyboxBase } from '../../packages/nx/testing/workspace';
 
 /**
  * Runs the command blocks marked `<!-- readme-spec: run -->` in README.md and then in
@@ -117,6 +117,8 @@ describe("the marked commands of the README and docs/, run in (a quick copy of) 
           ...process.env,
           // As in the README: nx and stagecraft from the workspace's node_modules.
           PATH: `${join(root, 'node_modules', '.bin')}:${process.env['PATH']}`,
+          // Nx as users run it: each graph plugin in its own worker process.
+          ...ISOLATED_PLUGINS,
           NX_DAEMON: 'false',
           NX_NO_CLOUD: 'true',
           NX_TUI: 'false',

@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { RegistryClient } from '../../packages/nx/src/registry/client';
-import { parseRegistryRef } from '../../packages/nx/src/registry/reference';
+import { ImageRef } from '../../packages/nx/src/registry/reference';
 import { removeImagesNamed, uniqueImageName } from '../../packages/nx/testing/engine';
 import { startExtraEngine, type ExtraEngine } from '../../packages/nx/testing/extra-engine';
 import { git } from '../../packages/nx/testing/git';
@@ -31,7 +31,7 @@ describe('CI across machines: engine A pushes, engine B reuses', () => {
 
   /** The dev.stagecraft.key label of the image a registry tag names, read from its config blob. */
   async function registryKeyLabel(tag: string): Promise<string | undefined> {
-    const { repository, reference } = parseRegistryRef(tag);
+    const { registryRepository: repository, reference } = ImageRef.parse(tag);
     const manifest = await client().getManifest(repository, reference);
     const config = await client().getBlob(repository, manifest!.document.config!.digest);
     const chunks: Buffer[] = [];
@@ -93,12 +93,12 @@ describe('CI across machines: engine A pushes, engine B reuses', () => {
     expect(app).toMatchObject({ status: 'equivalent', equivalentTo: expect.stringContaining(':ck-') });
     expect(app.tag).not.toBe(before.tag);
     const digestOf = async (tag: string) => {
-      const { repository, reference } = parseRegistryRef(tag);
+      const { registryRepository: repository, reference } = ImageRef.parse(tag);
       return (await client().headManifest(repository, reference))?.digest;
     };
     expect(await digestOf(app.tag)).toBe(await digestOf(before.tag));
     // The output hash records beside the images: an OCI manifest with no layers, keyed by the config digest.
-    const { repository } = parseRegistryRef(app.tag);
+    const { registryRepository: repository } = ImageRef.parse(app.tag);
     const libRepository = repository.replace(/-app$/, '-lib');
     expect((await client().listTags(libRepository)).some((tag) => /^exp1-[0-9a-f]{64}$/.test(tag))).toBe(true);
   });
@@ -126,7 +126,7 @@ describe('CI across machines: engine A pushes, engine B reuses', () => {
     expect(statuses(a)['other']).toMatch(/^(built|pulled|remote)$/);
     expect(statuses(b)['other']).toMatch(/^(built|pulled|remote)$/);
     const manifest = JSON.parse(readFileSync(join(cloneB, 'dist/stagecraft/other.json'), 'utf8'));
-    const { repository, reference } = parseRegistryRef(manifest.tag);
+    const { registryRepository: repository, reference } = ImageRef.parse(manifest.tag);
     expect((await client().listTags(repository)).filter((tag) => tag === reference)).toEqual([reference]);
     expect(await registryKeyLabel(manifest.tag)).toBe(manifest.key);
   });

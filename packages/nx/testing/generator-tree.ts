@@ -6,7 +6,8 @@ import { dirname, join } from 'node:path';
 import { Planner } from '../src/key/plan';
 import { buildStageGraph } from '../src/stage/graph';
 import { loadStage } from '../src/stage/load';
-import { resolveOptions, type StagecraftOptions } from '../src/stage/types';
+import { resolveOptions } from '../src/stage/plugin-options';
+import type { StagecraftOptions } from '../src/stage/types';
 
 /** An empty Nx workspace tree with the Stagecraft plugin registered with these options. */
 export function stagecraftTree(options: StagecraftOptions = {}): Tree {

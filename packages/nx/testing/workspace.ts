@@ -35,6 +35,9 @@ export function createTestWorkspace(options: StagecraftOptions, parent = tmpdir(
   };
 }
 
+/** Nx's default, which the integration set-up turns off for speed: each graph plugin in a worker process of its own, as users run it. */
+export const ISOLATED_PLUGINS = { NX_ISOLATE_PLUGINS: 'true' };
+
 export interface NxRun {
   stdout: string;
   stderr: string;

@@ -6,6 +6,7 @@ import { startTestRegistry, type TestRegistry } from '../../testing/registry';
 import { createTestWorkspace, type TestWorkspace } from '../../testing/workspace';
 import { RegistryClient } from '../registry';
 import { resolveBase } from './resolve-base';
+import { RegistryClients } from '../registry/clients';
 import type { BasePin } from '../stage/base-pin';
 
 const CLOCK = { STAGECRAFT_NOW: '2026-11-21T12:00:00Z' };
@@ -49,7 +50,7 @@ describe('external bases by digest and the base mirror (real registries, real en
     const lock = (...args: string[]) => workspace.nx(['g', '@stagecraft/nx:lock', ...args], CLOCK);
     const pinned = lock();
     expect(pinned.status).toBe(0);
-    const first = await resolveBase(base, docker);
+    const first = await resolveBase(base, docker, new RegistryClients());
     expect(pinFile()).toMatchObject({ base: { image: base, digest: first.digest } });
     const pinnedTag = tagOf();
 
@@ -62,7 +63,7 @@ describe('external bases by digest and the base mirror (real registries, real en
     expect(tagOf()).toBe(pinnedTag);
 
     expect(lock('--update').status).toBe(0);
-    const moved = await resolveBase(base, docker);
+    const moved = await resolveBase(base, docker, new RegistryClients());
     expect(moved.digest).not.toBe(first.digest);
     expect(pinFile()).toMatchObject({ base: { image: base, digest: moved.digest } });
     expect(tagOf()).not.toBe(pinnedTag);
@@ -71,7 +72,7 @@ describe('external bases by digest and the base mirror (real registries, real en
   it('mirrors the pinned base by digest, registry to registry, and builds from the mirror once upstream is gone', async () => {
     const run = workspace.nx(['run', 'lib:mirror', '--output-style=static'], CLOCK);
     expect(run.status).toBe(0);
-    const digest = (await resolveBase(base, docker)).digest!;
+    const digest = (await resolveBase(base, docker, new RegistryClients())).digest!;
     const mirrored = `${mirrorRegistry.host}/mirror/${imageName}/base@${digest}`;
     expect(run.stdout).toContain(`lib: mirrored ${base} to ${mirrored}`);
     const info = await new RegistryClient({ host: mirrorRegistry.host }).headManifest(`mirror/${imageName}/base`, digest);
@@ -92,7 +93,7 @@ describe('external bases by digest and the base mirror (real registries, real en
     expect(build.stdout + build.stderr).toContain(`the mirror ${mirrorRegistry.host}/mirror/${imageName}/base lacks sha256:${'e'.repeat(64)}`);
     expect(build.stdout + build.stderr).toContain('Mirror it where the original registry answers: nx run lib:mirror');
 
-    await expect(resolveBase(`${upstream.host}/${imageName}/nothing:1`, docker)).rejects.toThrow(
+    await expect(resolveBase(`${upstream.host}/${imageName}/nothing:1`, docker, new RegistryClients())).rejects.toThrow(
       `cannot resolve the external base '${upstream.host}/${imageName}/nothing:1': registry ${upstream.host} is unreachable`,
     );
   });

@@ -3,37 +3,33 @@
  * repository>`, by digest. Copies go registry to registry with the manifest bytes
  * as they are, so the digest (and every key) stays the same.
  */
-import { copyImage, parseRegistryRef } from '../registry';
+import { copyImage } from '../registry/copy';
+import type { RegistryClients } from '../registry/clients';
+import { ImageRef, RegistryPrefix } from '../registry/reference';
 import type { BasePin } from '../stage/base-pin';
-import { registryClientFor } from './resolve-base';
 
-/** Where the mirror keeps an image: the workspace registry's host and the repository under its path. */
-export function mirrorLocation(registryPrefix: string, image: string): { registry: string; repository: string; name: string } {
-  const [registry, ...path] = registryPrefix.replace(/\/+$/, '').split('/');
-  const repository = [...path, 'mirror', parseRegistryRef(image).repository].join('/');
-  return { registry, repository, name: `${registry}/${repository}` };
-}
-
-/** The reference a build pulls the base from the mirror by. */
-export function mirrorRef(registryPrefix: string, image: string, digest: string): string {
-  return `${mirrorLocation(registryPrefix, image).name}@${digest}`;
+/** Where the mirror keeps an image: `<registry prefix>/mirror/<its repository in its registry>`, by digest. */
+export function mirrorRef(registryPrefix: string, image: string, digest: string): ImageRef {
+  const name = `mirror/${ImageRef.parse(image).registryRepository}`;
+  return ImageRef.parse(RegistryPrefix.parse(registryPrefix).join(name)).withDigest(digest);
 }
 
 /** Copies the pinned base into the mirror unless it is there already; says which. */
-export async function mirrorBase(pin: BasePin, registryPrefix: string): Promise<{ ref: string; copied: boolean }> {
+export async function mirrorBase(pin: BasePin, registryPrefix: string, clients: RegistryClients): Promise<{ ref: string; copied: boolean }> {
   if (!pin.digest) {
     throw new Error(
       `the base '${pin.image}' is pinned to a local image id (${pin.imageId}), not to a registry digest: ` +
         'push it to a registry, then re-pin it with the lock generator before mirroring',
     );
   }
-  const source = parseRegistryRef(pin.image);
-  const target = mirrorLocation(registryPrefix, pin.image);
-  const to = { client: registryClientFor(target.registry), repository: target.repository, reference: pin.digest };
-  const ref = `${target.name}@${pin.digest}`;
-  if (await to.client.headManifest(to.repository, pin.digest)) return { ref, copied: false };
-  const from = { client: registryClientFor(source.registry), repository: source.repository, reference: pin.digest };
-  const digest = await copyImage(from, to);
+  const source = ImageRef.parse(pin.image).withDigest(pin.digest);
+  const target = mirrorRef(registryPrefix, pin.image, pin.digest);
+  const ref = String(target);
+  if (await clients.headDigest(target)) return { ref, copied: false };
+  const digest = await copyImage(
+    { client: clients.for(source.registry), repository: source.registryRepository, reference: pin.digest },
+    { client: clients.for(target.registry), repository: target.registryRepository, reference: pin.digest },
+  );
   if (digest && digest !== pin.digest) throw new Error(`the mirror stored ${pin.image} as ${digest}, not as its pinned ${pin.digest}`);
   return { ref, copied: true };
 }
@@ -41,24 +37,30 @@ export async function mirrorBase(pin: BasePin, registryPrefix: string): Promise<
 /**
  * Where a build takes a pinned base from: the mirror when it holds the digest,
  * else the original registry when that answers for it. Throws, naming both
- * and the fix, when neither has it.
+ * and the target that mirrors it, when neither has it. Each answer is asked once per run.
  */
-export async function baseSource(pin: BasePin, originalRef: string, registryPrefix: string, stage: string): Promise<string> {
+export async function baseSource(
+  pin: BasePin,
+  originalRef: string,
+  registryPrefix: string,
+  clients: RegistryClients,
+  mirrorCommand: string,
+): Promise<string> {
   const digest = pin.digest!;
-  const mirror = mirrorLocation(registryPrefix, pin.image);
-  const mirrorAnswer = await registryClientFor(mirror.registry)
-    .headManifest(mirror.repository, digest)
-    .then((info) => (info ? undefined : `the mirror ${mirror.name} lacks ${digest}`))
+  const mirror = mirrorRef(registryPrefix, pin.image, digest);
+  const mirrorAnswer = await clients
+    .headDigest(mirror)
+    .then((info) => (info ? undefined : `the mirror ${mirror.repository} lacks ${digest}`))
     .catch((error: Error) => error.message);
-  if (mirrorAnswer === undefined) return `${mirror.name}@${digest}`;
-  const source = parseRegistryRef(pin.image);
-  const originalAnswer = await registryClientFor(source.registry)
-    .headManifest(source.repository, digest)
+  if (mirrorAnswer === undefined) return String(mirror);
+  const source = ImageRef.parse(pin.image).withDigest(digest);
+  const originalAnswer = await clients
+    .headDigest(source)
     .then((info) => (info ? undefined : `registry ${source.registry} no longer serves it`))
     .catch((error: Error) => error.message);
   if (originalAnswer === undefined) return originalRef;
   throw new Error(
     `the base ${pin.image} pinned to ${digest} is not available: ${mirrorAnswer}, and ${originalAnswer}. ` +
-      `Mirror it where the original registry answers: nx run ${stage}:mirror`,
+      `Mirror it where the original registry answers: ${mirrorCommand}`,
   );
 }

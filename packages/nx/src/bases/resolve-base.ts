@@ -1,24 +1,20 @@
 /** What an external base's reference means now: the digest its registry serves, or a local-only image's id. */
 import type Docker from 'dockerode';
-import { RegistryClient, RegistryError, apiHost, parseRegistryRef, registryCredentials } from '../registry';
+import type { RegistryClients } from '../registry/clients';
+import { RegistryError } from '../registry/errors';
+import { ImageRef } from '../registry/reference';
 import type { BasePin } from '../stage/base-pin';
-
-/** A client for the registry a reference lives in (Docker Hub's API host for docker.io), with Docker's credentials. */
-export function registryClientFor(registry: string, env: NodeJS.ProcessEnv = process.env): RegistryClient {
-  const host = apiHost(registry);
-  return new RegistryClient({ host, credentials: () => registryCredentials(registry, env) });
-}
 
 /**
  * Pins one base: the manifest digest its registry serves for the reference;
  * when the registry does not have it or cannot be reached, the id of the
  * local Engine's image of that name. Throws when neither knows it.
  */
-export async function resolveBase(image: string, docker: Docker | undefined): Promise<BasePin> {
-  const { registry, repository, reference } = parseRegistryRef(image);
+export async function resolveBase(image: string, docker: Docker | undefined, clients: RegistryClients): Promise<BasePin> {
+  const { registry, registryRepository: repository, reference } = ImageRef.parse(image);
   let registryAnswer: string;
   try {
-    const info = await registryClientFor(registry).headManifest(repository, reference);
+    const info = await clients.for(registry).headManifest(repository, reference);
     if (info?.digest) return { image, digest: info.digest };
     registryAnswer = `registry ${registry} has no ${repository}:${reference}`;
   } catch (error) {

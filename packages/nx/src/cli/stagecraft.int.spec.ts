@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { removeImagesNamed, uniqueImageName } from '../../testing/engine';
+import { summaryStatuses } from '../../testing/summary';
 import { createTestWorkspace, REPO_ROOT, writeBusyboxBase, type TestWorkspace } from '../../testing/workspace';
 
 const CLI = join(REPO_ROOT, 'packages/nx/dist/cli/stagecraft.js');
@@ -76,5 +77,82 @@ describe('the stagecraft CLI: run with the exit code passed on, and tag, plan an
     const unknown = cli(['run', 'nope', '--', 'true']);
     expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain("stagecraft: no stage named 'nope'");
+  });
+});
+
+/**
+ * `stagecraft status`, `docker-stage --dry-run` and the run make one decision (ensure/stage-decision.ts):
+ * over the same workspace each says what the run then does, for a first run, a second one,
+ * STAGECRAFT_FORCE=1, --force, an unpinned external base, a declared tag that does not match, and
+ * a stage after a refused one. base <- lib <- app; pinless (unpinned base) <- after-pinless; declared.
+ */
+describe('status, the dry run and the run agree (real engine)', () => {
+  const imageName = uniqueImageName('agree');
+  const CLOCK = { STAGECRAFT_NOW: '2026-11-21T12:00:00Z' };
+  /** What the run does with a stage of each status (no equivalence record exists: a pending stage is built). */
+  const RUN_OF: Record<string, string> = { 'to-build': 'built', pending: 'built', present: 'present', remote: 'remote', refused: 'failed', skipped: 'skipped' };
+  let workspace: TestWorkspace;
+  const statusOf = (env: NodeJS.ProcessEnv = {}) => {
+    const status = spawnSync(process.execPath, [CLI, 'status', '--json'], {
+      cwd: workspace.root,
+      encoding: 'utf8',
+      env: { ...process.env, NX_DAEMON: 'false', NX_NO_CLOUD: 'true', NX_TUI: 'false', CI: 'true', ...CLOCK, ...env },
+    });
+    expect({ status: status.status, stderr: status.stderr }).toMatchObject({ status: 0 });
+    return JSON.parse(status.stdout) as Array<{ stage: string; status: string; reasons: string[] }>;
+  };
+  const run = (args: string[], env: NodeJS.ProcessEnv = {}) => {
+    const result = workspace.nx([...args, '--output-style=static'], { ...CLOCK, ...env });
+    return { ...result, output: result.stdout + result.stderr };
+  };
+  /** The status of every stage, then the run over all of them: each stage does what its status said. */
+  const statusThenRun = (env: NodeJS.ProcessEnv = {}) => {
+    const statuses = statusOf(env);
+    const ran = summaryStatuses(run(['run-many', '-t', 'docker-stage'], env).output);
+    expect(ran).toEqual(Object.fromEntries(statuses.map(({ stage, status }) => [stage, RUN_OF[status]])));
+    return Object.fromEntries(statuses.map(({ stage, status }) => [stage, status]));
+  };
+
+  beforeAll(() => {
+    workspace = createTestWorkspace({ imageName, defaultBase: 'base', verifyDeclaredTags: true });
+    writeBusyboxBase(workspace);
+    const step = (name: string) => ({ build: { type: 'custom', steps: ['mkdir -p /usr/local/share', `echo ${name} > /usr/local/share/${name}.txt`] } });
+    workspace.write('lib/stage.json', step('lib'));
+    workspace.write('app/stage.json', { depends: ['lib'], ...step('app') });
+    // Only the local Engine could have it, and nothing pins it: the run refuses to build on it.
+    workspace.write('pinless/stage.json', { from: `127.0.0.1:16198/${imageName}-external:1`, ...step('pinless') });
+    workspace.write('after-pinless/stage.json', { from: 'pinless', ...step('after') });
+    workspace.write('declared/stage.json', step('declared'));
+    workspace.write('stagecraft-tags.yml', 'declared: 2026-W47-0000000000000000\n');
+  });
+  afterAll(async () => {
+    workspace.remove();
+    await removeImagesNamed(imageName);
+  });
+
+  it('on a first run, a second one and with STAGECRAFT_FORCE=1', () => {
+    // With equivalence on, a stage after one to be built is pending on it: built, or equivalent.
+    const pendingOnBase = expect.stringMatching(/^(to-build|pending)$/);
+    expect(statusThenRun()).toEqual({
+      base: 'to-build', lib: pendingOnBase, app: pendingOnBase, pinless: 'refused', 'after-pinless': 'skipped', declared: 'refused',
+    });
+    expect(statusThenRun()).toEqual({ base: 'present', lib: 'present', app: 'present', pinless: 'refused', 'after-pinless': 'skipped', declared: 'refused' });
+    const forced = statusOf({ STAGECRAFT_FORCE: '1' });
+    expect(forced.find((status) => status.stage === 'lib')?.reasons).toContain('forced (--force or STAGECRAFT_FORCE=1)');
+    expect(statusThenRun({ STAGECRAFT_FORCE: '1' })).toEqual({
+      base: 'to-build', lib: 'to-build', app: 'to-build', pinless: 'refused', 'after-pinless': 'skipped', declared: 'refused',
+    });
+  });
+
+  it('the dry run says the same, --force included, and fails the tasks the run fails', () => {
+    const dry = run(['run-many', '-t', 'docker-stage', '--dry-run']);
+    expect(dry.status).not.toBe(0);
+    expect(dry.output).toContain(`lib: dry run: image present: `);
+    expect(dry.output).toMatch(/pinless: dry run: would fail: the external base '127\.0\.0\.1:16198\/.*' of pinless\/stage\.json is not pinned/);
+    expect(dry.output).toContain('after-pinless: dry run: would be skipped: not built: upstream stage pinless would not build');
+    expect(dry.output).toContain('declared: dry run: would fail: refusing to build (verifyDeclaredTags)');
+    const forcedDry = run(['run', 'lib:docker-stage', '--dry-run', '--force']);
+    expect(forcedDry.output).toMatch(/lib: dry run: would build \S+\n(.*\n)*lib: dry run: because forced/);
+    expect(summaryStatuses(run(['run', 'lib:docker-stage', '--force']).output)).toMatchObject({ lib: 'built' });
   });
 });

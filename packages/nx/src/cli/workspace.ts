@@ -1,4 +1,5 @@
 import type { ExecutorContext, ProjectConfiguration } from '@nx/devkit';
+import { readWorkspaceGraph } from '../nx-compat/nx-compat';
 import { isStageProject } from '../plugin/stage-projects';
 
 /** The Nx workspace as the CLI sees it: an executor context without a project, and its stage projects. */
@@ -14,18 +15,15 @@ export interface CliWorkspace {
  */
 export async function loadCliWorkspace(): Promise<CliWorkspace> {
   process.env['NX_DAEMON'] ??= 'false';
-  const { createProjectGraphAsync, readProjectsConfigurationFromProjectGraph, workspaceRoot } = await import('@nx/devkit');
-  const { readNxJson } = await import('nx/src/config/nx-json');
-  const projectGraph = await createProjectGraphAsync({ exitOnError: false });
-  const projectsConfigurations = readProjectsConfigurationFromProjectGraph(projectGraph);
+  const { root, projectGraph, projectsConfigurations, nxJson } = await readWorkspaceGraph();
   const stages = Object.fromEntries(Object.entries(projectsConfigurations.projects).filter(([, project]) => isStageProject(project)));
   const context: ExecutorContext = {
-    root: workspaceRoot,
+    root,
     cwd: process.cwd(),
     isVerbose: false,
     projectGraph,
     projectsConfigurations,
-    nxJsonConfiguration: readNxJson(workspaceRoot),
+    nxJsonConfiguration: nxJson,
   };
   return { context, stages };
 }

@@ -1,11 +1,10 @@
 /** What a declaration holds: the tag part of a stage's image reference, and how it is compared. */
 import { TAG_KEY_LENGTH } from '../key/tag';
+import { ImageRef } from '../registry/reference';
 
 /** The tag of an image reference: `2026-W47-0123456789abcdef` from `registry:5000/name-stage:2026-W47-0123456789abcdef`. */
 export function tagPartOf(imageRef: string): string {
-  const lastSlash = imageRef.lastIndexOf('/');
-  const colon = imageRef.indexOf(':', lastSlash + 1);
-  return colon < 0 ? imageRef : imageRef.slice(colon + 1);
+  return ImageRef.parse(imageRef).reference;
 }
 
 /** The time bucket of a declared or computed tag (`2026-W47`), '' for a stage that never refreshes. */

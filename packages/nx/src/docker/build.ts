@@ -4,7 +4,7 @@ import { Readable } from 'stream';
 import { BuildLog } from './build-log';
 import type { Builder } from './builder';
 import { engineErrorFor, engineLocation } from './engine';
-import { parseImageRef } from './image-ref';
+import { ImageRef } from '../registry/reference';
 import { imageExists } from './images';
 import { requirePlatform } from './image-platform';
 import { BUILDER_CHATTER, BuildKitReader, LegacyReader, type ProgressReader } from './build-readers';
@@ -83,7 +83,7 @@ export async function buildImage(docker: Docker, req: BuildRequest): Promise<Bui
   if (req.signal?.aborted) cancel();
   req.signal?.addEventListener('abort', cancel, { once: true });
   try {
-    const { repo, tag } = parseImageRef(req.tag);
+    const { repo, tag } = ImageRef.parse(req.tag).engineTag();
     await requireUpstreams(docker, req);
     const imageId = await runBuild(docker, req, abort.signal, () => contextError);
     if (req.platform) {
@@ -214,11 +214,7 @@ function findMissingUpstream(
 }
 
 function repoOf(ref: string): string {
-  try {
-    return parseImageRef(ref).repo;
-  } catch {
-    return ref;
-  }
+  return ImageRef.parse(ref).repository;
 }
 
 function mentions(text: string, ref: string): boolean {

@@ -5,7 +5,7 @@
  */
 import Docker from 'dockerode';
 import { engineErrorFor, engineLocation } from './engine';
-import { parseImageRef } from './image-ref';
+import { ImageRef } from '../registry/reference';
 import { readEngineMessages } from './progress';
 
 /** The auth object dockerode encodes into X-Registry-Auth. */
@@ -34,7 +34,7 @@ export async function pullImage(docker: Docker, ref: string, auth?: EngineRegist
 
 /** Pushes the local tag ref to its registry. */
 export async function pushImage(docker: Docker, ref: string, auth?: EngineRegistryAuth): Promise<void> {
-  const { repo, tag } = parseImageRef(ref);
+  const { repo, tag } = ImageRef.parse(ref).engineTag();
   await transfer(docker, 'push', ref, async () => (await docker.getImage(repo).push({ tag, ...(auth ? { authconfig: auth } : {}) })) as NodeJS.ReadableStream);
 }
 
@@ -56,6 +56,6 @@ async function transfer(docker: Docker, what: 'pull' | 'push', ref: string, star
 
 /** Adds a tag to a local image. */
 export async function tagImage(docker: Docker, image: string, ref: string): Promise<void> {
-  const { repo, tag } = parseImageRef(ref);
+  const { repo, tag } = ImageRef.parse(ref).engineTag();
   await docker.getImage(image).tag({ repo, tag });
 }

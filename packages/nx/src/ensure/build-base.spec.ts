@@ -30,13 +30,13 @@ describe('the base a build takes', () => {
   it('names a base pinned by local image id through a tag, since BuildKit reads FROM as a name', async () => {
     const engine = engineWith(new Map([[ID, ID]]));
     const alias = `busybox:id-${'a'.repeat(64)}`;
-    expect(await dockerfileForBuild(planOnLocalBase(), engine, undefined)).toBe(`FROM ${alias}\nRUN true\n`);
-    await dockerfileForBuild(planOnLocalBase(), engine, undefined);
+    expect(await dockerfileForBuild(planOnLocalBase(), engine, undefined, 'mirror')).toBe(`FROM ${alias}\nRUN true\n`);
+    await dockerfileForBuild(planOnLocalBase(), engine, undefined, 'mirror');
     expect(engine.tagged).toEqual([alias]);
   });
 
   it('refuses a local pin the Engine lacks, with the command that re-pins it', async () => {
-    await expect(dockerfileForBuild(planOnLocalBase(), engineWith(new Map()), undefined)).rejects.toThrow(
+    await expect(dockerfileForBuild(planOnLocalBase(), engineWith(new Map()), undefined, 'mirror')).rejects.toThrow(
       /pinned to the local image sha256:a+, which this Engine does not have.*nx g @stagecraft\/nx:lock --include='\^tool\$' --update/,
     );
   });

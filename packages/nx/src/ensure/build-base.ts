@@ -2,20 +2,27 @@
 import type { StagePlan } from '../key/plan';
 import type { StageEngine } from '../docker/stage-engine';
 import { definingFile } from '../stage/definition-files';
+import { ImageRef } from '../registry/reference';
 import type { ExternalBase } from '../key/external-base';
-import { repositoryOf } from '../key/external-base';
 import { lockCommand } from '../identity/commands';
+import type { StageRegistry } from '../registry-policy/stage-registry';
 
 /**
  * The Dockerfile to build: as planned when no image needs another source;
  * else with each image pinned to a local id named by a tag, and each image
  * pinned by registry digest taken from the mirror when the Engine lacks it
  * and a workspace registry is configured (the key is the same either way).
+ * The registry is asked through the run's clients, so its answers are counted and asked once.
  */
-export async function dockerfileForBuild(plan: StagePlan, engine: StageEngine, registryPrefix: string | undefined): Promise<string> {
+export async function dockerfileForBuild(
+  plan: StagePlan,
+  engine: StageEngine,
+  registry: Pick<StageRegistry, 'settings' | 'clients'> | undefined,
+  mirrorTarget: string,
+): Promise<string> {
   const refs = new Map<string, string>();
   for (const image of plan.externalImages) {
-    const ref = await buildSource(plan, image, engine, registryPrefix);
+    const ref = await buildSource(plan, image, engine, registry, mirrorTarget);
     if (ref !== undefined && ref !== image.ref) refs.set(image.image, ref);
   }
   if (!refs.size) return plan.dockerfile;
@@ -23,14 +30,21 @@ export async function dockerfileForBuild(plan: StagePlan, engine: StageEngine, r
   return plan.dockerfileWith(refs);
 }
 
-async function buildSource(plan: StagePlan, image: ExternalBase, engine: StageEngine, registryPrefix: string | undefined): Promise<string | undefined> {
+async function buildSource(
+  plan: StagePlan,
+  image: ExternalBase,
+  engine: StageEngine,
+  registry: Pick<StageRegistry, 'settings' | 'clients'> | undefined,
+  mirrorTarget: string,
+): Promise<string | undefined> {
   if (image.ref?.startsWith('sha256:')) return localBaseAlias(plan, image.image, image.ref, engine);
-  if (!image.ref || !image.digest || !registryPrefix) return undefined;
+  if (!image.ref || !image.digest || !registry) return undefined;
   if (await engine.imageIdOf(image.ref)) return undefined;
   const { baseSource, mirrorRef } = await import('../bases/mirror');
-  const mirrored = mirrorRef(registryPrefix, image.image, image.digest);
+  const mirrored = String(mirrorRef(registry.settings.registry, image.image, image.digest));
   if (await engine.imageIdOf(mirrored)) return mirrored;
-  return baseSource({ image: image.image, digest: image.digest }, image.ref, registryPrefix, plan.stage.name);
+  const mirrorCommand = `nx run ${plan.stage.name}:${mirrorTarget}`;
+  return baseSource({ image: image.image, digest: image.digest }, image.ref, registry.settings.registry, registry.clients, mirrorCommand);
 }
 
 /**
@@ -39,7 +53,7 @@ async function buildSource(plan: StagePlan, image: ExternalBase, engine: StageEn
  * Hub, so the build names the image by this tag instead.
  */
 async function localBaseAlias(plan: StagePlan, image: string, imageId: string, engine: StageEngine): Promise<string> {
-  const alias = `${repositoryOf(image)}:id-${imageId.slice('sha256:'.length)}`;
+  const alias = String(ImageRef.parse(image).withTag(`id-${imageId.slice('sha256:'.length)}`));
   if ((await engine.imageIdOf(alias)) === imageId) return alias;
   if (!(await engine.imageIdOf(imageId))) {
     throw new Error(

@@ -8,7 +8,7 @@ import { FileHashCache } from '../key/hash-cache';
 import { Planner } from '../key/plan';
 import { buildStageGraph } from '../stage/graph';
 import { loadStage } from '../stage/load';
-import { resolveOptions } from '../stage/types';
+import { resolveOptions } from '../stage/plugin-options';
 import { removeImagesNamed, tagsNamed, uniqueImageName } from '../../testing/engine';
 import { runStageBatch, type StageRunEvent } from './run-stages';
 import { withTagLock } from './tag-lock';

@@ -15,6 +15,8 @@ import { rebuildReasons } from './rebuild-reasons';
 import { withTagLock } from './tag-lock';
 import type { StageEngine } from '../docker/stage-engine';
 import { fromRegistry, pullUpstreams, pushTag, shouldPushPresent, type RegistryRun } from '../registry-policy/registry-steps';
+import { ImageRef } from '../registry/reference';
+import { decideStage } from './stage-decision';
 import type { Equivalent, EquivalenceRun, Resolution } from './equivalence-steps';
 
 export interface EnsureStageDeps {
@@ -56,14 +58,15 @@ export async function ensureStage(name: string, deps: EnsureStageDeps): Promise<
     for (const notice of plan.notices) deps.log(name, notice);
     const log = (line: string) => deps.log(name, line);
     const present = deps.localImages.get(plan.tag);
-    if (present && !deps.isForced(name)) {
+    const decision = decideStage({ forced: deps.isForced(name), local: present !== undefined, hit: deps.registry?.hits.get(plan.tag) });
+    if (decision.action === 'use-local') {
       if (deps.explain) log(`image present: ${plan.tag}; nothing to rebuild`);
       if (shouldPushPresent(plan.tag, deps.registry)) await pushTag(plan.tag, deps.registry, deps.engine, log);
       const durationMs = Date.now() - started;
       writeStageManifest(deps.workspaceRoot, manifestOf(plan, present, 'present', durationMs));
       return { stage: name, status: 'present', tag: plan.tag, durationMs };
     }
-    const fetched = deps.registry && !deps.isForced(name) ? await fromRegistry(plan, deps.registry, deps.engine, log) : undefined;
+    const fetched = decision.action === 'use-registry' ? await fromRegistry(plan, deps.registry!, deps.engine, log) : undefined;
     if (fetched) {
       if (fetched.imageId) deps.localImages.set(plan.tag, fetched.imageId);
       const durationMs = Date.now() - started;
@@ -150,7 +153,7 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
   const rev = plan.keyDocument.source?.['commit'] ?? plan.keyDocument.source?.['rev'];
   const labels = stageLabels({ stage: stage.name, key: plan.key, keyFormat: KEY_FORMAT, rev, source });
   const { dockerfileForBuild } = await import('./build-base');
-  const planned = await dockerfileForBuild(plan, deps.engine, deps.registry?.store.settings.registry);
+  const planned = await dockerfileForBuild(plan, deps.engine, deps.registry?.store, deps.targetNames.mirror);
   const dockerfile = `${planned.trimEnd()}\n${labelInstruction(labels)}\n`;
   const downloads = await downloadEntries(plan, deps.cacheDir, deps.workspaceRoot);
   let entries = [...(await buildContextEntries(plan, deps.workspaceRoot, sourceTree, dockerfile, deps.targetNames.package)), ...downloads];
@@ -198,7 +201,7 @@ async function build(plan: StagePlan, deps: EnsureStageDeps): Promise<string> {
 
 /** The stage's earlier images: the tags its last builds recorded, and the ones of its repository present here. */
 function earlierTags(plan: StagePlan, deps: EnsureStageDeps): string[] {
-  const repository = plan.tag.slice(0, plan.tag.lastIndexOf(':') + 1);
+  const repository = `${ImageRef.parse(plan.tag).repository}:`;
   const local = [...deps.localImages.keys()].filter((tag) => tag.startsWith(repository)).sort().reverse();
   return [...new Set([...deps.history.previousTags(plan.stage.name), ...local])].filter((tag) => tag !== plan.tag).slice(0, 3);
 }

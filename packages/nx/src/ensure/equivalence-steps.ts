@@ -7,7 +7,7 @@
  */
 import type { Planner, StagePlan } from '../key/plan';
 import type { StageGraph } from '../stage/graph';
-import { parseRegistryRef } from '../registry/reference';
+import { ImageRef } from '../registry/reference';
 import { differingPaths, entryDigests, exportsOutputHash, imageOutputHash } from '../equivalence/output-hash';
 import { LocalRecords, type HashedOutput, type OutputRecord } from '../equivalence/local-records';
 import { exportedPaths, observationOf, resolvedKeyOf, type Observation } from '../equivalence/resolved-key';
@@ -23,7 +23,6 @@ import {
 } from '../equivalence/registry-records';
 import type { ImageOutputReader, StageEngine } from '../docker/stage-engine';
 import { pullTag, type RegistryRun } from '../registry-policy/registry-steps';
-import { optionLocation } from '../registry-policy/registry-options';
 
 type Log = (line: string) => void;
 
@@ -109,7 +108,7 @@ export class EquivalenceRun {
     const pushing = run.store.settings.push && !dryRun;
     if (pushing) {
       try {
-        await tagAliasedImage(run.store.recordsAt(plan.tag), image, parseRegistryRef(plan.tag).reference);
+        await tagAliasedImage(run.store.recordsAt(plan.tag), image, ImageRef.parse(plan.tag).reference);
       } catch (error) {
         log(`warning: the registry refused the stage's tag for ${found.ref} (${(error as Error).message}); building instead`);
         return undefined;
@@ -151,7 +150,7 @@ export class EquivalenceRun {
     if (Object.keys(resolution.upstream).length === 0) return;
     await this.deps.engine.tag(imageId, aliasRefOf(plan.tag, resolution.resolvedKey));
     if (pushed && this.deps.registry) {
-      await writeAlias(this.deps.registry.store.recordsAt(plan.tag), resolution.resolvedKey, parseRegistryRef(plan.tag).reference);
+      await writeAlias(this.deps.registry.store.recordsAt(plan.tag), resolution.resolvedKey, ImageRef.parse(plan.tag).reference);
     }
   }
 
@@ -252,7 +251,7 @@ export class EquivalenceRun {
     }
     const hit = run?.hits.get(plan.tag);
     if (!run || !hit || hit.upstream) return undefined;
-    const configDigest = await configDigestAt(run.store.recordsAt(hit.ref), parseRegistryRef(hit.ref).reference);
+    const configDigest = await configDigestAt(run.store.recordsAt(hit.ref), ImageRef.parse(hit.ref).reference);
     if (!configDigest) return undefined;
     const recorded = fromRecord(this.deps.records.output(configDigest)) ?? (await this.registryOutput(hit.ref, kind, configDigest, paths));
     return recorded ? { hash: recorded, imageId: configDigest } : undefined;
@@ -305,11 +304,11 @@ export class EquivalenceRun {
 }
 
 /**
- * Whether equivalence is on for a run: the plugin option `equivalence` (default true), and
- * STAGECRAFT_EQUIVALENCE=0 or 1 for one run. Throws naming nx.json or the variable.
+ * Whether equivalence is on for a run: the plugin option `equivalence` (default true; checked
+ * with the other options by resolveOptions), and STAGECRAFT_EQUIVALENCE=0 or 1 for one run.
+ * Throws naming the variable.
  */
-export function equivalenceEnabled(option: unknown, env: NodeJS.ProcessEnv): boolean {
-  if (option !== undefined && typeof option !== 'boolean') throw new Error(`${optionLocation('equivalence')}: expected true or false, got ${JSON.stringify(option)}`);
+export function equivalenceEnabled(option: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
   const override = env['STAGECRAFT_EQUIVALENCE'];
   if (override !== undefined && override !== '' && override !== '0' && override !== '1') {
     throw new Error(`STAGECRAFT_EQUIVALENCE: expected 1 (on) or 0 (off), got ${JSON.stringify(override)}`);
@@ -319,6 +318,6 @@ export function equivalenceEnabled(option: unknown, env: NodeJS.ProcessEnv): boo
 
 /** The local and registry alias of the image built for a resolved key, in the stage's repository. */
 export function aliasRefOf(tag: string, resolvedKey: string): string {
-  return `${tag.slice(0, tag.lastIndexOf(':'))}:${aliasTagOf(resolvedKey)}`;
+  return String(ImageRef.parse(tag).withTag(aliasTagOf(resolvedKey)));
 }
 

@@ -10,7 +10,7 @@ import * as treeManifest from '../sources/tree-manifest';
 import { Planner } from '../key/plan';
 import { buildStageGraph } from '../stage/graph';
 import { loadStage } from '../stage/load';
-import { resolveOptions } from '../stage/types';
+import { resolveOptions } from '../stage/plugin-options';
 import { FakeEngine } from '../../testing/fake-engine';
 import { ensureStage } from './ensure-stage';
 import { KeyHistory } from './key-history';

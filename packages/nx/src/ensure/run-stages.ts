@@ -9,7 +9,7 @@ import type { StagePlan } from '../key/plan';
 import { KeyHistory } from './key-history';
 import { batchParallelism } from './parallelism';
 import { runScheduled, type JobOutcome, type SkipReason } from './scheduler';
-import { unpinnedBaseRefusal } from '../bases/unpinned';
+import { decideStage, forcedStages, stageRefusals } from './stage-decision';
 import { registrySettings } from '../registry-policy/registry-options';
 import type { RegistryRun } from '../registry-policy/registry-steps';
 import { stageRegistry, type StageRegistry } from '../registry-policy/stage-registry';
@@ -104,7 +104,7 @@ export async function* runStages(
   let equivalence: boolean;
   try {
     stages = stageContextFor(context, projects);
-    refusals = await declaredTagRefusals(stages, projects);
+    refusals = await stageRefusals(stages, projects);
     const settings = registrySettings(stages.options, process.env, options.pull);
     registry = settings && stageRegistry(settings);
     equivalence = equivalenceEnabled(stages.options.equivalence, process.env);
@@ -112,13 +112,12 @@ export async function* runStages(
     yield* failedBatch(projects, (error as Error).message, stderrLine);
     return;
   }
-  const forceAll = process.env['STAGECRAFT_FORCE'] === '1';
   yield* cancelledOnSignals((signal) => runStageBatch({
     stages,
     projects,
     engine: engine ?? dockerEngine(connectEngine(), stages.options.builder),
     concurrency: batchParallelism(options.parallel, context.nxJsonConfiguration?.parallel),
-    isForced: (stage) => forceAll || forcedProjects.has(stage),
+    isForced: forcedStages(process.env, forcedProjects),
     explain: Boolean(options.explain),
     cacheFromEarlierTags: Boolean(stages.options.registry),
     refusals,
@@ -164,7 +163,7 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
   };
   const failAll = (message: string) => projects.map((project) => answer({ stage: project, status: 'failed', durationMs: 0, ...atOnce(), message }));
 
-  const refusals = new Map([...(await unpinnedBaseRefusals(stages.planner, projects)), ...(batch.refusals ?? [])]);
+  const refusals = batch.refusals ?? (await stageRefusals(stages, projects));
   if (projects.every((project) => refusals.has(project))) {
     // Nothing to build: the Engine is never contacted.
     for (const project of projects) yield answer({ stage: project, status: 'failed', durationMs: 0, ...atOnce(), message: refusals.get(project) });
@@ -198,7 +197,8 @@ export async function* runStageBatch(batch: StageBatch): AsyncGenerator<StageRun
     reader && new EquivalenceRun({ planner, graph, engine, reader, prefix: options.prefix, records: new LocalRecords(cacheDir), localImages, registry, warn: log });
   if (registry && equivalence) {
     // A forced stage counts as missing: its image is about to change.
-    const isMissing = (plan: StagePlan) => isForced(plan.stage.name) || (!localImages.has(plan.tag) && !registry!.hits.has(plan.tag));
+    const isMissing = (plan: StagePlan) =>
+      decideStage({ forced: isForced(plan.stage.name), local: localImages.has(plan.tag), hit: registry!.hits.get(plan.tag) }).action === 'build';
     const building = await equivalence.surelyBuilt(projects.filter((project) => !isForced(project) && !refusals.has(project)), isMissing).catch(() => []);
     for (const stage of building) for (const upstream of graph.imageUpstreamOf(stage)) registry.need(upstream);
   }
@@ -271,25 +271,6 @@ function atOnce(): { startTime: number; endTime: number } {
 
 function stderrLine(line: string): void {
   process.stderr.write(`${line}\n`);
-}
-
-/** verifyDeclaredTags (Mesa's build-time check): stages whose tag contradicts its declaration, found before the Engine is contacted. */
-async function declaredTagRefusals(stages: StageContext, projects: string[]): Promise<Map<string, string>> {
-  if (!stages.options.verifyDeclaredTags) return new Map();
-  const { buildTimeRefusals } = await import('../declared-tags/verify');
-  return buildTimeRefusals(stages, projects);
-}
-
-/** Stages whose external base no pin names: refused before the Engine is contacted, with the command that pins them. */
-async function unpinnedBaseRefusals(planner: StageContext['planner'], projects: string[]): Promise<Map<string, string>> {
-  // A stage that cannot be planned fails in ensureStage with the planner's own message.
-  const plans = await Promise.all(projects.map((project) => planner.plan(project).catch(() => undefined)));
-  const refusals = new Map<string, string>();
-  plans.forEach((plan, index) => {
-    const refusal = plan && unpinnedBaseRefusal(plan);
-    if (refusal) refusals.set(projects[index], refusal);
-  });
-  return refusals;
 }
 
 function refusedOutcome(stage: string, refusals: Map<string, string>): Promise<StageOutcome> | undefined {

@@ -3,7 +3,7 @@ import { staticSourceIdentity } from '../key/static-source-identity';
 import { definingFile } from '../stage/definition-files';
 import { PIN_FILE_NAME } from '../stage/pins';
 import type { Stage } from '../stage/types';
-import { lockCommand } from '../identity/commands';
+import { lockCommand, sourcesCommand } from '../identity/commands';
 import { describeRev, parseRev } from '../lock/rev';
 
 /**
@@ -13,7 +13,7 @@ import { describeRev, parseRev } from '../lock/rev';
  * and nothing asks the remote. A floating rev without a pin is an error that
  * says how to pin it.
  */
-export async function resolveSourceIdentity(stage: Stage, workspaceRoot: string, cacheDir: string) {
+export async function resolveSourceIdentity(stage: Stage, workspaceRoot: string, cacheDir: string, sourcesTarget: string) {
   const source = stage.source;
   if (!source || !('git' in source)) return staticSourceIdentity(stage);
   const where = `${definingFile(stage)} at /source/rev`;
@@ -38,7 +38,7 @@ export async function resolveSourceIdentity(stage: Stage, workspaceRoot: string,
     throw new Error(`${where}: ${describeRev(rev)} floats and ${pinFile} pins no commit for it; pin it with ${lockCommand(stage.name)}`);
   }
   const { resolveGitRepo } = await import('../sources/prepare');
-  const { NotExactRevError, resolveGitRev } = await import('../sources/git');
+  const { NotExactRevError, resolveGitRev, withSourcesCommand } = await import('../sources/git');
   const exact = rev.kind === 'commit' ? rev.commit : rev.name;
   const repo = resolveGitRepo(source.git, workspaceRoot);
   try {
@@ -47,6 +47,6 @@ export async function resolveSourceIdentity(stage: Stage, workspaceRoot: string,
     if (rev.kind === 'name' && error instanceof NotExactRevError) {
       throw new Error(`${where}: '${rev.name}' is not a tag of ${repo}, and a branch floats: ${pinFile} pins no commit for it; pin it with ${lockCommand(stage.name)}`);
     }
-    throw new Error(`${where}: ${(error as Error).message}`);
+    throw new Error(`${where}: ${withSourcesCommand(error, sourcesCommand(sourcesTarget)).message}`);
   }
 }

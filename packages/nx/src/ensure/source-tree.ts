@@ -8,11 +8,14 @@ import type { StagePlan } from '../key/plan';
 import { prepareSource, type PreparedSource } from '../sources/prepare';
 import { discardTree, manifestPathOf, treeIsIntact } from '../sources/tree-manifest';
 import { definingFile } from '../stage/definition-files';
-import { isRemoteSource } from '../stage/types';
+import { isRemoteSource, type TargetKind } from '../stage/types';
+import { sourcesCommand } from '../identity/commands';
 
 interface TreeDeps {
   workspaceRoot: string;
   cacheDir: string;
+  /** The workspace's target names: a remote that cannot be reached names its sources target. */
+  targetNames: Pick<Record<TargetKind, string>, 'sources'>;
 }
 
 /** The stage's source tree, with its manifest for the packing to check against; undefined for a stage without url/git source. */
@@ -24,6 +27,7 @@ export async function sourceTreeFor(plan: StagePlan, deps: TreeDeps): Promise<Pr
     cacheDir: deps.cacheDir,
     what: `${definingFile(plan.stage)} at /source`,
     commit: plan.keyDocument.source?.['commit'],
+    sourcesCommand: sourcesCommand(deps.targetNames.sources),
     checkedByReader: true,
   });
 }

@@ -6,9 +6,9 @@ import { loadStagesCached, openStageCache } from '../plugin/stage-files';
 import { FileHashCache } from '../key/hash-cache';
 import { Planner } from '../key/plan';
 import { resolveSourceIdentity } from './source-identity';
-import { resolveOptions, type ResolvedOptions } from '../stage/types';
+import type { ResolvedOptions } from '../stage/types';
 import { isStageProject } from '../plugin/stage-projects';
-import { pluginOptionsFrom } from '../stage/plugin-options';
+import { pluginOptionsFrom, resolveOptions } from '../stage/plugin-options';
 
 export interface StageContext {
   workspaceRoot: string;
@@ -46,7 +46,7 @@ export function stageContextFor(context: ExecutorContext, projectNames: string[]
     options,
     now: clockFromEnv(),
     env: process.env,
-    resolveSource: (stage) => resolveSourceIdentity(stage, workspaceRoot, cacheDir),
+    resolveSource: (stage) => resolveSourceIdentity(stage, workspaceRoot, cacheDir, options.targetNames.sources),
     hashCache,
   });
   return { workspaceRoot, cacheDir, hashCache, options, graph, planner };

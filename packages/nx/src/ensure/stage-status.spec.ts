@@ -5,7 +5,7 @@ import { FileHashCache } from '../key/hash-cache';
 import { Planner } from '../key/plan';
 import { buildStageGraph } from '../stage/graph';
 import { loadStage } from '../stage/load';
-import { resolveOptions } from '../stage/types';
+import { resolveOptions } from '../stage/plugin-options';
 import { KeyHistory } from './key-history';
 import { rebuildReasons } from './rebuild-reasons';
 import type { RegistrySettings } from '../registry-policy/registry-options';
@@ -186,5 +186,15 @@ describe('stageStatuses: present or to be built, and why, without building', () 
       ref: 'up.example/img-lib:b-k',
     });
     expect(decideStatus('lib', 't', { local: false, unchecked: [], reasons: () => ['why'] })).toEqual({ stage: 'lib', tag: 't', status: 'to-build', reasons: ['why'] });
+  });
+
+  it('decideStatus says what the run does: a refusal, a stage after a refused one, and force over a local image', () => {
+    const facts = { local: true, unchecked: ['reg'], reasons: (forced: boolean) => (forced ? ['forced'] : ['why']) };
+    expect(decideStatus('lib', 't', { ...facts, refusal: 'not pinned' })).toMatchObject({ status: 'refused', reasons: ['not pinned'] });
+    expect(decideStatus('app', 't', facts, { action: 'skip', upstream: 'lib' })).toMatchObject({
+      status: 'skipped',
+      reasons: ['not built: upstream stage lib would not build'],
+    });
+    expect(decideStatus('lib', 't', { ...facts, forced: true })).toMatchObject({ status: 'to-build', reasons: ['forced'] });
   });
 });

@@ -3,20 +3,23 @@ import type { StagePlan } from '../key/plan';
 import type { StageEngine } from '../docker/stage-engine';
 import { KeyHistory } from './key-history';
 import { rebuildReasons } from './rebuild-reasons';
-import { optionLocation, registrySettings, settingOfRegistry } from '../registry-policy/registry-options';
+import { registrySettings, settingOfRegistry } from '../registry-policy/registry-options';
+import { optionLocation } from '../stage/plugin-options';
 import type { RemoteHit, StageRegistry } from '../registry-policy/stage-registry';
 import type { StageContext } from './stage-context';
 import { networkMark, networkOf } from '../stage/network';
 import type { NetworkMode } from '../stage/types';
+import { decideBatch, decideStage, forcedStages, stageRefusals, type StageDecision, type StageFacts } from './stage-decision';
 
 /**
  * What `docker-stage` would do with a stage, found without building anything:
  * its image is present in the local image store, a registry holds it (so it
  * would be used from there, or pulled when needed), a record names an image
  * built for its resolved key (equivalent), it waits for an upstream to be built
- * before that can be known (pending), or it is to be built.
+ * before that can be known (pending), it is to be built, the run refuses it
+ * (an unpinned base, verifyDeclaredTags), or skips it after a refused upstream.
  */
-export type StageState = 'present' | 'remote' | 'equivalent' | 'pending' | 'to-build';
+export type StageState = 'present' | 'remote' | 'equivalent' | 'pending' | 'to-build' | 'refused' | 'skipped';
 
 export interface StageStatus {
   stage: string;
@@ -34,20 +37,37 @@ export interface StageStatus {
   pendingOn?: string[];
 }
 
-/** What is known of one stage's image: local or not, where a registry holds it, which registries did not answer. */
-export interface ImageFacts {
-  local: boolean;
-  hit?: RemoteHit;
+/** What is known of one stage: the facts the run decides on, the registries that did not answer, and why it would be built. */
+export interface ImageFacts extends Omit<StageFacts, 'forced'> {
+  forced?: boolean;
   unchecked: string[];
-  reasons: () => string[];
+  /** Why it would be built (the --explain reasons), given whether it is forced. */
+  reasons: (forced: boolean) => string[];
 }
 
-/** The one decision: present beats remote beats to-build. */
-export function decideStatus(stage: string, tag: string, facts: ImageFacts): Omit<StageStatus, 'network'> {
-  if (facts.local) return { stage, tag, status: 'present', reasons: [] };
-  if (facts.hit) return { stage, tag, status: 'remote', reasons: [], registry: facts.hit.registry, ref: facts.hit.ref };
-  const unanswered = facts.unchecked.map((prefix) => `registry ${prefix} could not be checked; docker-stage would build without it`);
-  return { stage, tag, status: 'to-build', reasons: [...unanswered, ...facts.reasons()] };
+/** The run's decision (decideStage, or the batch's when given) as a status. */
+export function decideStatus(stage: string, tag: string, facts: ImageFacts, decided?: StageDecision): Omit<StageStatus, 'network'> {
+  const decision = decided ?? decideStage({ ...facts, forced: facts.forced ?? false });
+  switch (decision.action) {
+    case 'refuse':
+      return { stage, tag, status: 'refused', reasons: [decision.message] };
+    case 'skip':
+      return { stage, tag, status: 'skipped', reasons: [`not built: upstream stage ${decision.upstream} would not build`] };
+    case 'use-local':
+      return { stage, tag, status: 'present', reasons: [] };
+    case 'use-registry':
+      return { stage, tag, status: 'remote', reasons: [], registry: decision.hit.registry, ref: decision.hit.ref };
+    case 'build': {
+      const unanswered = decision.forced ? [] : facts.unchecked.map((prefix) => `registry ${prefix} could not be checked; docker-stage would build without it`);
+      return { stage, tag, status: 'to-build', reasons: [...unanswered, ...facts.reasons(decision.forced)] };
+    }
+  }
+}
+
+/** What the run is told besides the images: the stages it refuses and the stages it forces. */
+export interface RunIntent {
+  refusals: Map<string, string>;
+  isForced: (stage: string) => boolean;
 }
 
 /** The engine calls a status needs; with imageIdOf, tag and outputs it can also tell equivalent stages. */
@@ -67,6 +87,7 @@ export async function stageStatuses(
   registry?: Pick<StageRegistry, 'settings' | 'locate'> & Partial<Pick<StageRegistry, 'recordsAt'>>,
   warn: (line: string) => void = (line) => process.stderr.write(`${line}\n`),
   equivalence = false,
+  intent: RunIntent = { refusals: new Map(), isForced: () => false },
 ): Promise<StageStatus[]> {
   const wanted = new Set(projects);
   // Upstreams outside the set are planned too: whether a stage is pending depends on them.
@@ -80,15 +101,29 @@ export async function stageStatuses(
   const history = new KeyHistory(stages.cacheDir);
   const equivalent = equivalence ? await equivalenceLookup(stages, engine, localImages, registry, hits, unchecked, warn) : undefined;
   const statuses = new Map<string, StageStatus>();
-  for (const plan of plans) {
-    const decided = decideStatus(plan.stage.name, plan.tag, {
+  const planOf = new Map(plans.map((plan) => [plan.stage.name, plan]));
+  const factsOf = (name: string): ImageFacts & StageFacts => {
+    const plan = planOf.get(name)!;
+    const refusal = wanted.has(name) ? intent.refusals.get(name) : undefined;
+    return {
+      ...(refusal !== undefined && { refusal }),
+      forced: intent.isForced(name),
       local: localImages.has(plan.tag),
       hit: hits.get(plan.tag),
       unchecked,
-      reasons: () => rebuildReasons(plan.keyDocument, history.last(plan.stage.name)),
-    });
+      reasons: (forced) => rebuildReasons(plan.keyDocument, history.last(name), forced),
+    };
+  };
+  // As the run's scheduler does: the stages of the batch after a refused one are skipped.
+  const inBatch = (name: string) => stages.graph.imageUpstreamOf(name).filter((upstream) => wanted.has(upstream));
+  const decisions = decideBatch(ordered, (name) => (wanted.has(name) ? inBatch(name) : []), (name) => factsOf(name));
+  for (const plan of plans) {
+    const name = plan.stage.name;
+    const decided = decideStatus(name, plan.tag, factsOf(name), decisions.get(name));
     const status = { ...decided, network: networkOf(plan.stage) };
-    statuses.set(plan.stage.name, equivalent && status.status === 'to-build' ? await equivalent(plan, status, statuses) : status);
+    // A forced stage is rebuilt as it is: the run looks for no equivalent image for it.
+    const mayBeEquivalent = equivalent && status.status === 'to-build' && !intent.isForced(name);
+    statuses.set(name, mayBeEquivalent ? await equivalent(plan, status, statuses) : status);
   }
   return ordered.filter((name) => wanted.has(name)).map((name) => statuses.get(name)!);
 }
@@ -154,15 +189,19 @@ async function lookUp(registry: Pick<StageRegistry, 'settings' | 'locate'>, tags
   return { hits, unchecked };
 }
 
-/** The statuses with the real engine and the workspace registry, when one is configured. */
-export async function workspaceStatuses(stages: StageContext, projects: string[]): Promise<StageStatus[]> {
+/**
+ * The statuses with the real engine and the workspace registry, when one is configured, for a
+ * run that forces what STAGECRAFT_FORCE or --force (`forcedProjects`) forces and refuses what it refuses.
+ */
+export async function workspaceStatuses(stages: StageContext, projects: string[], forcedProjects: ReadonlySet<string> = new Set()): Promise<StageStatus[]> {
   const { dockerEngine } = await import('../docker/stage-engine');
   const { connectEngine } = await import('../docker/engine');
   const settings = registrySettings(stages.options, process.env);
   const registry = settings && (await import('../registry-policy/stage-registry')).stageRegistry(settings);
   const { equivalenceEnabled } = await import('./equivalence-steps');
   const equivalence = equivalenceEnabled(stages.options.equivalence, process.env);
-  return stageStatuses(stages, projects, dockerEngine(connectEngine()), registry, undefined, equivalence);
+  const intent = { refusals: await stageRefusals(stages, projects), isForced: forcedStages(process.env, forcedProjects) };
+  return stageStatuses(stages, projects, dockerEngine(connectEngine()), registry, undefined, equivalence, intent);
 }
 
 /** A status as lines for people: the state, stage and tag (and a networked stage's network), then one line per reason. */
@@ -196,14 +235,18 @@ export function statusText(statuses: StageStatus[]): string {
  * the Engine look-up fails every stage with its message; a registry that does
  * not answer only warns.
  */
-export async function dryRunStages(context: ExecutorContext, projects: string[]): Promise<Map<string, { success: boolean; lines: string[] }>> {
+export async function dryRunStages(
+  context: ExecutorContext,
+  projects: string[],
+  forcedProjects: ReadonlySet<string> = new Set(),
+): Promise<Map<string, { success: boolean; lines: string[] }>> {
   try {
     const { stageContextFor } = await import('./stage-context');
-    const statuses = await workspaceStatuses(stageContextFor(context, projects), projects);
+    const statuses = await workspaceStatuses(stageContextFor(context, projects), projects, forcedProjects);
     return new Map(
       statuses.map((status) => [
         status.stage,
-        { success: true, lines: dryRunLines(status).map((line) => `${status.stage}: dry run: ${line}`) },
+        { success: !['refused', 'skipped'].includes(status.status), lines: dryRunLines(status).map((line) => `${status.stage}: dry run: ${line}`) },
       ]),
     );
   } catch (error) {
@@ -216,6 +259,8 @@ function dryRunLines(status: StageStatus): string[] {
   if (status.status === 'present') return [`image present: ${status.tag}; nothing to build`];
   if (status.status === 'remote') return [`in registry ${status.registry}: ${status.ref}; nothing to build`];
   if (status.status === 'equivalent') return [`equivalent: ${status.ref} was built for the same inputs and upstream outputs; nothing to build`];
+  if (status.status === 'refused') return [`would fail: ${status.reasons[0]}`];
+  if (status.status === 'skipped') return [`would be skipped: ${status.reasons[0]}`];
   const because = status.reasons.map((reason) => `because ${reason}`);
   if (status.status === 'pending') return [`${pendingLine(status.pendingOn ?? [])} (${status.tag})`, ...because];
   return [`would build ${status.tag}`, ...because];

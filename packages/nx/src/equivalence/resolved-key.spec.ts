@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { Planner } from '../key/plan';
 import { buildStageGraph } from '../stage/graph';
 import { loadStage } from '../stage/load';
-import { resolveOptions } from '../stage/types';
+import { resolveOptions } from '../stage/plugin-options';
 import { equivalenceEnabled } from '../ensure/equivalence-steps';
 import { exportedPaths, observationOf, resolvedKeyOf } from './resolved-key';
 
@@ -67,7 +67,7 @@ describe('resolved key', () => {
     expect(equivalenceEnabled(false, {})).toBe(false);
     expect(equivalenceEnabled(true, { STAGECRAFT_EQUIVALENCE: '0' })).toBe(false);
     expect(equivalenceEnabled(false, { STAGECRAFT_EQUIVALENCE: '1' })).toBe(true);
-    expect(() => equivalenceEnabled('yes', {})).toThrow('nx.json at the @stagecraft/nx plugin\'s options/equivalence: expected true or false, got "yes"');
+    expect(() => resolveOptions({ equivalence: 'yes' as never })).toThrow('nx.json at the @stagecraft/nx plugin\'s options/equivalence: expected true or false, got "yes"');
     expect(() => equivalenceEnabled(undefined, { STAGECRAFT_EQUIVALENCE: 'on' })).toThrow('STAGECRAFT_EQUIVALENCE: expected 1 (on) or 0 (off), got "on"');
   });
 });

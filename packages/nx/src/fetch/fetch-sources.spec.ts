@@ -20,7 +20,7 @@ describe("the sources target fetches a Dockerfile stage's downloads", () => {
     const sha256 = createHash('sha256').update('tini 0.19.0\n').digest('hex');
     const stage = (checksum: string) =>
       ({ name: 'app', root: 'app', stageFile: 'app/stage.json', build: { type: 'dockerfile', downloads: [{ url: pathToFileURL(file).href, sha256: checksum, path: '.stagecraft/downloads/0-0/tini' }] } }) as unknown as Stage;
-    const options = { workspaceRoot: root, cacheDir: join(root, 'cache'), log: () => undefined };
+    const options = { workspaceRoot: root, cacheDir: join(root, 'cache'), log: () => undefined, sourcesTarget: 'sources' };
 
     expect(await fetchStageSource(stage(sha256), options)).toEqual({ stage: 'app', status: 'fetched' });
     expect(readFileSync(archivePath(options.cacheDir, sha256), 'utf8')).toBe('tini 0.19.0\n');

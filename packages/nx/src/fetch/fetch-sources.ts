@@ -21,6 +21,8 @@ export interface FetchSourcesOptions {
   cacheDir: string;
   /** One line of output, prefixed by the caller. */
   log: (stage: string, line: string) => void;
+  /** The workspace's name for the sources target, for messages. */
+  sourcesTarget: string;
 }
 
 /**
@@ -78,7 +80,7 @@ async function fetchRemoteSource(stage: Stage, options: FetchSourcesOptions): Pr
   // A pinned or floating rev is fetched at its pin (an error says how to pin it); a tag as written.
   const asTag = rev.kind === 'tag' || (rev.kind === 'name' && !stage.pins?.source);
   // An exact commit is taken as written: the identity look-up would fetch it silently.
-  const exact = asTag ? rev.name : rev.kind === 'commit' ? rev.commit : (await resolveSourceIdentity(stage, workspaceRoot, cacheDir))!['commit'];
+  const exact = asTag ? rev.name : rev.kind === 'commit' ? rev.commit : (await resolveSourceIdentity(stage, workspaceRoot, cacheDir, options.sourcesTarget))!['commit'];
   if (await mirrorHolds(repo, exact, cacheDir)) return 'present';
   try {
     await withProgress(`fetching ${source.git}`, resolveGitRev(repo, exact, cacheDir), (line) => log(stage.name, line));

@@ -19,5 +19,7 @@ export function lockCommand(stage: string, update = false): string {
   return `${generatorCommand('lock')} ${includeOnly(stage)}${update ? ' --update' : ''}`;
 }
 
-/** The command that fetches every stage's source ahead of builds. */
-export const SOURCES_COMMAND = 'nx run-many -t sources';
+/** The command that fetches every stage's source ahead of builds, with the workspace's name for the sources target. */
+export function sourcesCommand(sourcesTarget: string): string {
+  return `nx run-many -t ${sourcesTarget}`;
+}

@@ -1,4 +1,4 @@
-import { digestIn, externalBaseOf, repositoryOf } from './external-base';
+import { externalBaseOf } from './external-base';
 import type { Stage } from '../stage/types';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
@@ -9,14 +9,6 @@ function stage(pins?: Stage['pins']): Stage {
 }
 
 describe('external bases', () => {
-  it('splits the repository off a reference with a registry port, a tag or a digest', () => {
-    expect(repositoryOf('127.0.0.1:5000/up/base:1')).toBe('127.0.0.1:5000/up/base');
-    expect(repositoryOf('127.0.0.1:5000/up/base')).toBe('127.0.0.1:5000/up/base');
-    expect(repositoryOf(`debian:12@${DIGEST}`)).toBe('debian');
-    expect(digestIn(`debian@${DIGEST}`)).toBe(DIGEST);
-    expect(digestIn('debian:12')).toBeUndefined();
-  });
-
   it('builds a registry pin as repository@digest and a local-only pin as its image id', () => {
     expect(externalBaseOf(stage({ base: { image: 'debian:12', digest: DIGEST } }), 'debian:12')).toMatchObject({ digest: DIGEST, ref: `debian@${DIGEST}` });
     expect(externalBaseOf(stage({ base: { image: 'acme/base:1', imageId: IMAGE_ID } }), 'acme/base:1')).toMatchObject({ digest: IMAGE_ID, ref: IMAGE_ID });

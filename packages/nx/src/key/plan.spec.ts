@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { buildStageGraph } from '../stage/graph';
 import { loadStage } from '../stage/load';
 import { Planner } from './plan';
-import { resolveOptions } from '../stage/types';
+import { resolveOptions } from '../stage/plugin-options';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
 const OPTIONS = resolveOptions({ imageName: 'mut', defaultBase: 'base' });

@@ -16,6 +16,7 @@ import type { ResolvedOptions, Stage } from '../stage/types';
 import { staticSourceIdentity } from './static-source-identity';
 import { externalBaseOf, type ExternalBase } from './external-base';
 import { STAGE_DEFINITION_FILES } from '../stage/pins';
+import { inputGlobPath } from '../stage/input-globs';
 import { networkRefreshWarning } from '../stage/network';
 
 export interface PlanContext {
@@ -80,9 +81,6 @@ export interface StagePlan {
 export function packagesDir(stage: string): string {
   return posix.join('dist', 'packages', stage);
 }
-
-const WORKSPACE_ROOT_PREFIX = '{workspaceRoot}/';
-/** Read into the stage itself (its definition and pins), so never part of its build context. */
 
 /**
  * Computes stage plans: keys, tags and rendered Dockerfiles. This is the only
@@ -283,7 +281,7 @@ export class Planner {
    */
   private async hashInputs(stage: Stage): Promise<HashedFile[]> {
     const { workspaceRoot } = this.context;
-    const required = await Promise.all(stage.inputs.map((glob) => globWorkspace(workspaceRoot, [inputPattern(stage, glob)])));
+    const required = await Promise.all(stage.inputs.map((glob) => globWorkspace(workspaceRoot, [inputGlobPath(stage.root, glob)])));
     required.forEach((matches, index) => {
       if (matches.length === 0) {
         throw new StageError(
@@ -293,14 +291,10 @@ export class Planner {
         );
       }
     });
-    const optional = await globWorkspace(workspaceRoot, (stage.optionalInputs ?? []).map((glob) => inputPattern(stage, glob)));
+    const optional = await globWorkspace(workspaceRoot, (stage.optionalInputs ?? []).map((glob) => inputGlobPath(stage.root, glob)));
     const files = [...new Set([...required.flat(), ...optional])].sort();
     return this.hashFiles(files);
   }
-}
-
-function inputPattern(stage: Stage, glob: string): string {
-  return glob.startsWith(WORKSPACE_ROOT_PREFIX) ? glob.slice(WORKSPACE_ROOT_PREFIX.length) : posix.join(stage.root, glob);
 }
 
 function stageDefinition(stage: Stage): Record<string, unknown> {

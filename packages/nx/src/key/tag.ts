@@ -1,3 +1,5 @@
+import { RegistryPrefix } from '../registry/reference';
+
 /** `[registry/]<imageName>-<stage>:<bucket>-<first 16 hex of key>`, no bucket part when refresh is never. */
 export interface TagParts {
   registry?: string;
@@ -14,7 +16,7 @@ const TAG_RULE = /^[A-Za-z0-9_][A-Za-z0-9_.-]*$/;
 
 export function stageRepository(parts: Pick<TagParts, 'registry' | 'imageName' | 'stage'>): string {
   const name = `${parts.imageName}-${parts.stage}`;
-  return parts.registry ? `${parts.registry.replace(/\/+$/, '')}/${name}` : name;
+  return parts.registry ? RegistryPrefix.parse(parts.registry).join(name) : name;
 }
 
 export function stageTag(parts: TagParts): string {

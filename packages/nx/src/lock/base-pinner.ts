@@ -1,7 +1,7 @@
 import type Docker from 'dockerode';
 import type { BasePin } from '../stage/base-pin';
 import { describeBasePin } from '../stage/base-pin';
-import { digestIn } from '../key/external-base';
+import { ImageRef } from '../registry/reference';
 import { definingFile } from '../stage/definition-files';
 import type { Pinner, PinnerContext } from './pinner';
 import type { Stage } from '../stage/types';
@@ -21,7 +21,7 @@ export const basePinner: Pinner<BaseWant, BasePin> = {
 
   request(stage, context) {
     const image = externalBaseImage(stage, context);
-    return image === undefined || digestIn(image) ? undefined : { image };
+    return image === undefined || ImageRef.parse(image).digest ? undefined : { image };
   },
 
   answers(want, pin) {
@@ -59,9 +59,11 @@ export function externalImageUses(stage: Stage, context: PinnerContext): Externa
  */
 export async function resolveBases(images: string[]): Promise<Map<string, BasePin | Error>> {
   const { resolveBase } = await import('../bases/resolve-base');
+  const { RegistryClients } = await import('../registry/clients');
   const docker = await engine();
+  const clients = new RegistryClients();
   const unique = [...new Set(images)];
-  const outcomes = await Promise.all(unique.map((image) => resolveBase(image, docker).catch((error: Error) => error)));
+  const outcomes = await Promise.all(unique.map((image) => resolveBase(image, docker, clients).catch((error: Error) => error)));
   return new Map(unique.map((image, index) => [image, outcomes[index]]));
 }
 

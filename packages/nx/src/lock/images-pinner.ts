@@ -1,6 +1,6 @@
 import type { BasePin } from '../stage/base-pin';
 import { describeBasePin } from '../stage/base-pin';
-import { digestIn } from '../key/external-base';
+import { ImageRef } from '../registry/reference';
 import type { Pinner } from './pinner';
 import { externalImageUses, resolveBases } from './base-pinner';
 
@@ -21,7 +21,7 @@ export const imagesPinner: Pinner<ImagesWant, BasePin[]> = {
   field: 'images',
 
   request(stage, context) {
-    const uses = externalImageUses(stage, context).filter((use) => use.kind !== 'base' && !digestIn(use.image));
+    const uses = externalImageUses(stage, context).filter((use) => use.kind !== 'base' && !ImageRef.parse(use.image).digest);
     if (!uses.length) return undefined;
     return { images: uses.map((use) => use.image).sort(), where: Object.fromEntries(uses.map((use) => [use.image, `${use.file} at ${use.where}`])) };
   },

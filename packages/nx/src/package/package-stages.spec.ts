@@ -5,7 +5,7 @@ import { FileHashCache } from '../key/hash-cache';
 import { Planner } from '../key/plan';
 import { buildStageGraph } from '../stage/graph';
 import { loadStage } from '../stage/load';
-import { resolveOptions } from '../stage/types';
+import { resolveOptions } from '../stage/plugin-options';
 import { FakeEngine } from '../../testing/fake-engine';
 import { imageClosure, packageStep } from './package-stages';
 import { runStageBatch } from '../ensure/run-stages';

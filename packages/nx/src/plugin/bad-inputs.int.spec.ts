@@ -1,4 +1,4 @@
-import { createTestWorkspace, writeBusyboxBase, type TestWorkspace } from '../../testing/workspace';
+import { createTestWorkspace, ISOLATED_PLUGINS, writeBusyboxBase, type TestWorkspace } from '../../testing/workspace';
 
 const valid = { build: { type: 'custom', steps: ['true'] } };
 
@@ -26,6 +26,7 @@ const cases: Array<[string, Record<string, string | object>, RegExp[]]> = [
   ],
 ];
 
+/** Inference runs in Nx's plugin workers, as for users: its errors must reach the user through them. */
 describe('bad inputs through nx', () => {
   const workspaces: TestWorkspace[] = [];
   afterAll(() => workspaces.forEach((w) => w.remove()));
@@ -37,7 +38,7 @@ describe('bad inputs through nx', () => {
     workspace.write('libyaml/stage.json', { colour: 'red', build: { type: 'autoconf', configFlags: ['--a\n--b'] } });
     workspace.write('app/stage.json', { depends: ['libyaml'], build: { type: 'aggregate' } });
     workspace.write('tool/stage.json', { from: 'libyaml', build: { type: 'custom', steps: ['true'] } });
-    const run = workspace.nx(['show', 'projects']);
+    const run = workspace.nx(['show', 'projects'], ISOLATED_PLUGINS);
     const output = run.stdout + run.stderr;
     expect(run.status).not.toBe(0);
     expect(output).toMatch(/libyaml\/stage\.json at \/colour: unknown field 'colour'/);
@@ -48,12 +49,21 @@ describe('bad inputs through nx', () => {
   });
 
 
+  it('fails on a bad plugin option, naming nx.json and the field', () => {
+    const workspace = createTestWorkspace({ imageName: 'bad', defaultBase: 'base', builder: 'kit' as never });
+    workspaces.push(workspace);
+    writeBusyboxBase(workspace);
+    const run = workspace.nx(['show', 'projects'], ISOLATED_PLUGINS);
+    expect(run.status).not.toBe(0);
+    expect(run.stdout + run.stderr).toContain(`nx.json at the @stagecraft/nx plugin's options/builder: expected one of "auto", "buildkit", "legacy", got "kit"`);
+  });
+
   it.each(cases)('%s gives a clear error naming the file and field', (_name, files, expected) => {
     const workspace = createTestWorkspace({ imageName: 'bad', defaultBase: 'base' });
     workspaces.push(workspace);
     writeBusyboxBase(workspace);
     for (const [path, content] of Object.entries(files)) workspace.write(path, content);
-    const run = workspace.nx(['show', 'projects']);
+    const run = workspace.nx(['show', 'projects'], ISOLATED_PLUGINS);
     expect(run.status).not.toBe(0);
     for (const pattern of expected) expect(run.stdout + run.stderr).toMatch(pattern);
   });

@@ -3,7 +3,8 @@ import type { CreateDependencies, RawProjectGraphDependency } from '@nx/devkit';
 // DependencyType.static, without loading @nx/devkit at run time (0.3 s per plugin worker).
 const STATIC = 'static' as RawProjectGraphDependency['type'];
 import { buildStageGraph } from '../stage/graph';
-import { resolveOptions, type StagecraftOptions } from '../stage/types';
+import { resolveOptions } from '../stage/plugin-options';
+import type { StagecraftOptions } from '../stage/types';
 import { stageLocationsOf } from './stage-projects';
 import { loadStagesCached, openStageCache } from './stage-files';
 

@@ -1,6 +1,7 @@
 /** The Nx projects that project.json and package.json files define, named as Nx's own plugins name them. */
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
+import { parseJsonAsNx } from '../nx-compat/nx-compat';
 import type { ExistingProject } from './stage-names';
 
 // fast-glob, yaml and nx's JSON parser are required where a workspace needs them: loading them
@@ -107,7 +108,7 @@ function readJson<T>(workspaceRoot: string, file: string): T | undefined {
     json = JSON.parse(text);
   } catch {
     try {
-      json = (require('nx/src/utils/json') as typeof import('nx/src/utils/json')).parseJson(text);
+      json = parseJsonAsNx(text);
     } catch {
       return undefined;
     }

@@ -1,7 +1,6 @@
 import { shellJoin } from '../render/shell';
 import type { Stage } from '../stage/types';
-
-const WORKSPACE_ROOT_PREFIX = '{workspaceRoot}/';
+import { declaredInputPaths } from '../stage/input-globs';
 
 /**
  * An Nx runtime input that covers what `{projectRoot}/**\/*` cannot: the
@@ -12,10 +11,7 @@ const WORKSPACE_ROOT_PREFIX = '{workspaceRoot}/';
  * keep it cheap, and it prints nothing outside a git checkout.
  */
 export function ignoredFilesInput(stage: Stage): { runtime: string } {
-  const globs = [...stage.inputs, ...(stage.optionalInputs ?? [])].map((glob) =>
-    glob.startsWith(WORKSPACE_ROOT_PREFIX) ? glob.slice(WORKSPACE_ROOT_PREFIX.length) : `${stage.root}/${glob}`,
-  );
-  const pathspecs = [stage.root, ...globs.map((glob) => `:(glob)${glob}`), ':(exclude,glob)**/node_modules/**'];
+  const pathspecs = [stage.root, ...declaredInputPaths(stage).map((glob) => `:(glob)${glob}`), ':(exclude,glob)**/node_modules/**'];
   const list = shellJoin(['git', 'ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--', ...pathspecs]);
   return { runtime: `${list} 2>/dev/null | LC_ALL=C sort -z | xargs -0 -r sha256sum -- 2>&1 || true` };
 }

@@ -1,2 +1,5 @@
-export { createNodes, createNodesV2 } from './nodes';
+import { createNodesExports } from '../nx-compat/nx-compat';
+import { createNodesV2 as stageNodes } from './nodes';
+
+export const { createNodes, createNodesV2 } = createNodesExports(stageNodes);
 export { createDependencies } from './dependencies';

@@ -1,11 +1,11 @@
 import type { CreateNodesResult, CreateNodesV2, ProjectConfiguration } from '@nx/devkit';
-// Not from @nx/devkit, which the plugin worker has not loaded (0.3 s); nx's worker has this module loaded already.
-import { AggregateCreateNodesError } from 'nx/src/project-graph/error-types';
 import { posix } from 'node:path';
+import { AggregateCreateNodesError } from '../nx-compat/nx-compat';
 import { definingFile, DOCKERFILE_NAME, STAGE_FILE_NAME } from '../stage/definition-files';
 import { buildStageGraph, type StageGraph } from '../stage/graph';
 import { StageErrors } from '../stage/errors';
-import { resolveOptions, type StagecraftOptions } from '../stage/types';
+import { resolveOptions } from '../stage/plugin-options';
+import type { StagecraftOptions } from '../stage/types';
 import { externalImagesOf } from '../stage/external-images';
 import { discoverFiles, DISCOVERY_GLOB } from './discovery';
 import { readExistingProjects } from './existing-projects';
@@ -38,7 +38,7 @@ export const createNodesV2: CreateNodesV2<StagecraftOptions> = [
     const cache = openStageCache();
     const locations = dirs.filter((dir) => !naming.left.has(dir)).map((root) => ({ root, name: naming.names.get(root) }));
     const { stages, errors: loadErrors, unloaded } = loadStagesCached(workspaceRoot, locations, cache);
-    cache.writeToDisk();
+    cache.save();
     const errors: Error[] = [...naming.errors, ...loadErrors];
 
     let graph: StageGraph | undefined;
@@ -64,8 +64,6 @@ export const createNodesV2: CreateNodesV2<StagecraftOptions> = [
     return results;
   },
 ];
-
-export const createNodes = createNodesV2;
 
 function nameCandidate(workspaceRoot: string, root: string, stageFiles: ReadonlySet<string>, project: ExistingProject | undefined): NameCandidate {
   const stageFile = posix.join(root, STAGE_FILE_NAME);

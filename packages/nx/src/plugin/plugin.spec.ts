@@ -105,7 +105,7 @@ describe('the Nx plugin: createNodes and createDependencies on a file tree', () 
     // The key's inputs: the stage's files, its declared inputs (workspace and stage-relative), its env, its refresh bucket.
     const stagecraftInputs = projects['zlib'].namedInputs!['stagecraft'];
     expect(stagecraftInputs).toEqual(
-      expect.arrayContaining(['{projectRoot}/**/*', '{projectRoot}/stage.lock.json', '{workspaceRoot}/common/rules.mk', '{projectRoot}/patches/*.patch', { env: 'TARGET_ARCH' }]),
+      expect.arrayContaining(['{projectRoot}/**/*', '{projectRoot}/stage.lock.json', '{workspaceRoot}/common/rules.mk', '{workspaceRoot}/stages/zlib/patches/*.patch', { env: 'TARGET_ARCH' }]),
     );
     expect(zlib['stage-plan']).toMatchObject({ executor: '@stagecraft/nx:stage-plan', cache: true });
     expect(zlib['stage-plan'].inputs).toEqual(expect.arrayContaining(['stagecraft', '^stagecraft', { runtime: 'date -u +%F' }]));

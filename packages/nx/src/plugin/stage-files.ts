@@ -1,11 +1,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, posix } from 'node:path';
-// Not @nx/devkit/internal: it loads all of devkit (0.3 s and more), which plugin workers and task processes
-// otherwise never load; nx's plugin worker has cache-directory loaded already.
-import { PluginCache } from 'nx/src/utils/plugin-cache-utils';
-import { workspaceDataDirectory } from 'nx/src/utils/cache-directory';
 import { KEY_FORMAT } from '../key/key';
+import { openWorkspaceCache, type WorkspaceCache } from '../nx-compat/nx-compat';
 import { PLUGIN_VERSION } from '../identity/identity';
 import { STAGE_FILE_NAME } from '../stage/definition-files';
 import type { Stage } from '../stage/types';
@@ -15,8 +12,8 @@ import { STAGE_DEFINITION_FILES } from '../stage/pins';
 const CACHE_SALT = `stagecraft-stages-v${KEY_FORMAT}-${PLUGIN_VERSION}`;
 
 /** The on-disk cache of loaded stages, shared by createNodes and createDependencies. */
-export function openStageCache(): PluginCache<Stage> {
-  return new PluginCache<Stage>(join(workspaceDataDirectory, 'stagecraft-stages.hash'));
+export function openStageCache(): WorkspaceCache<Stage> {
+  return openWorkspaceCache<Stage>('stagecraft-stages.hash');
 }
 
 /** Every file a loaded stage is read from: its definition files and its pin file. */

@@ -4,6 +4,7 @@ import { PIN_FILE_NAME } from '../stage/pins';
 import { copiedFileInputs } from '../key/copied-files';
 import { executorName } from '../identity/identity';
 import { ignoredFilesInput } from './ignored-inputs';
+import { declaredInputPaths, workspaceInput } from '../stage/input-globs';
 
 const TECHNOLOGIES = ['docker'];
 const TARGET_GROUP = 'Stagecraft';
@@ -152,9 +153,7 @@ function stageInputs(stage: Stage, files: string[]) {
 const STAGE_FILES = 'stagecraftFiles';
 
 function stageFiles(stage: Stage): string[] {
-  const declared = [...stage.inputs, ...(stage.optionalInputs ?? [])].map((glob) =>
-    glob.startsWith('{workspaceRoot}/') ? glob : `{projectRoot}/${glob}`,
-  );
+  const declared = declaredInputPaths(stage).map(workspaceInput);
   return [
     '{projectRoot}/**/*',
     // Named on its own too: the pins are an input of this stage alone, whatever the glob above becomes.

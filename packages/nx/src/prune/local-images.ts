@@ -1,5 +1,5 @@
 /** A stage's own images in the local Engine, and their removal. */
-import { repositoryOf } from '../key/external-base';
+import { ImageRef } from '../registry/reference';
 import type Docker from 'dockerode';
 import { LABEL_KEY, LABEL_STAGE } from '../docker/labels';
 import type { StageImage } from './select';
@@ -19,8 +19,8 @@ export async function listStageImages(docker: Docker, stage: string, repository:
   const unique = new Map((usage.Images ?? []).map((image) => [image.Id, image.Size - Math.max(image.SharedSize, 0)]));
   return listed
     .map((image) => {
-      const own = (image.RepoTags ?? []).filter((tag) => repositoryOf(tag) === repository);
-      const isAlias = (tag: string) => tag.slice(tag.lastIndexOf(':') + 1).startsWith(ALIAS_PREFIX);
+      const own = (image.RepoTags ?? []).filter((tag) => ImageRef.parse(tag).repository === repository);
+      const isAlias = (tag: string) => ImageRef.parse(tag).reference.startsWith(ALIAS_PREFIX);
       return { id: image.Id, tags: own.filter((tag) => !isAlias(tag)), aliases: own.filter(isAlias), created: image.Created, size: unique.get(image.Id) ?? image.Size };
     })
     .filter((image) => image.tags.length > 0);

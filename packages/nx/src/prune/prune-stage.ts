@@ -1,6 +1,5 @@
 /** prune: a stage's images that are not current go, locally and (with a registry) there too. */
-import { repositoryOf } from '../key/external-base';
-import { tagPartOf } from '../declared-tags/tags';
+import { ImageRef } from '../registry/reference';
 import type Docker from 'dockerode';
 import { imagesUsedByContainers, listStageImages, removeStageImage } from './local-images';
 import { selectImages, type StageImage } from './select';
@@ -35,7 +34,7 @@ export interface PruneReport {
 }
 
 export async function pruneStage(docker: Docker, request: PruneRequest): Promise<PruneReport> {
-  const repository = repositoryOf(request.currentTag);
+  const repository = ImageRef.parse(request.currentTag).repository;
   const [images, used] = await Promise.all([listStageImages(docker, request.stage, repository), imagesUsedByContainers(docker)]);
   const selection = selectImages(images, request.currentTag, request.keep, used);
   let bytesFreed = 0;
@@ -43,7 +42,7 @@ export async function pruneStage(docker: Docker, request: PruneRequest): Promise
 
   const report: PruneReport = { removed: selection.remove, kept: selection.keep, inUse: selection.inUse, bytesFreed, registryDeleted: [] };
   if (request.registry) {
-    const keptTags = [request.currentTag, ...selection.keep.flatMap((image) => image.tags), ...selection.inUse.flatMap((image) => image.tags)].map(tagPartOf);
+    const keptTags = [request.currentTag, ...selection.keep.flatMap((image) => image.tags), ...selection.inUse.flatMap((image) => image.tags)].map((tag) => ImageRef.parse(tag).reference);
     const keptRecent = new Set(keptTags);
     try {
       const remote = (await request.registry.listTags()).filter((tag) => !keptRecent.has(tag));

@@ -1,7 +1,11 @@
 /** The registry side of a stage's prune: its stale tags' manifests go, by digest. */
 import { LABEL_KEY, LABEL_STAGE } from '../docker/labels';
-import { RegistryClient, RegistryError, isIndex, parseRegistryRef, registryCredentials } from '../registry';
-import type { ResolvedOptions } from '../stage/types';
+import type { RegistryClient } from '../registry/client';
+import { RegistryClients } from '../registry/clients';
+import { RegistryError } from '../registry/errors';
+import { isIndex } from '../registry/media-types';
+import { ImageRef } from '../registry/reference';
+import type { RegistrySettings } from '../registry-policy/registry-options';
 import type { RegistryPruner } from './prune-stage';
 import { manifestsToDelete, type TaggedManifest } from './registry-selection';
 
@@ -10,14 +14,14 @@ import { manifestsToDelete, type TaggedManifest } from './registry-selection';
  * stage's tags then live there under the same name), else undefined.
  */
 export function stageRegistryPruner(
-  options: Pick<ResolvedOptions, 'registry'>,
+  settings: RegistrySettings | undefined,
   stage: string,
   currentTag: string,
-  env: NodeJS.ProcessEnv = process.env,
+  clients = new RegistryClients(),
 ): RegistryPruner | undefined {
-  if (!options.registry) return undefined;
-  const { registry, repository } = parseRegistryRef(currentTag);
-  const client = new RegistryClient({ host: registry, credentials: () => registryCredentials(registry, env) });
+  if (!settings) return undefined;
+  const { registry, registryRepository: repository } = ImageRef.parse(currentTag);
+  const client = clients.for(registry);
   return {
     listTags: () => client.listTags(repository),
     async deleteTags(tags, keptTags, dryRun) {

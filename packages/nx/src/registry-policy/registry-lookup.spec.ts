@@ -4,6 +4,7 @@ import type { StageEngine } from '../docker/stage-engine';
 import { lookUpRegistry } from './registry-lookup';
 import { fromRegistry } from './registry-steps';
 import type { RemoteHit, StageRegistry } from './stage-registry';
+import { RegistryClients } from '../registry/clients';
 
 /** base <- lib <- app (FROM base, COPY --from lib), base <- other. */
 const UPSTREAM: Record<string, string[]> = { base: [], lib: ['base'], app: ['base', 'lib'], other: ['base'] };
@@ -35,6 +36,7 @@ function fakeStore(remote: Record<string, 'workspace' | 'upstream'>, settings: P
     async engineAuth() {
       return undefined;
     },
+    clients: new RegistryClients({}),
     requests: () => 0,
     recordsAt() {
       throw new Error('no equivalence records in this fake');

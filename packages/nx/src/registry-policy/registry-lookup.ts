@@ -1,4 +1,5 @@
 /** Before any build of a batch: ask the registries about every stage that is not local, at once. */
+import { decideStage } from '../ensure/stage-decision';
 import type { Planner } from '../key/plan';
 import type { StageGraph } from '../stage/graph';
 import type { RegistryRun } from './registry-steps';
@@ -45,7 +46,9 @@ export async function lookUpRegistry(request: LookupRequest): Promise<RegistryRu
   const needed = new Set(request.needImages);
   for (const project of projects) {
     const tag = tags.get(project);
-    const builds = tag !== undefined && (isForced(project) || (!request.equivalence && !localImages.has(tag) && !hits.has(tag)));
+    const decision = tag === undefined ? undefined : decideStage({ forced: isForced(project), local: localImages.has(tag), hit: hits.get(tag) });
+    // With equivalence, a missing stage may still take an earlier image: only a forced one surely builds.
+    const builds = decision?.action === 'build' && (decision.forced || !request.equivalence);
     if (builds) for (const upstream of graph.imageUpstreamOf(project)) needed.add(upstream);
   }
   return {

@@ -6,7 +6,7 @@
 import type { StagePlan } from '../key/plan';
 import { loginHint } from '../registry/errors';
 import type { StageEngine } from '../docker/stage-engine';
-import { hostOf } from './registry-options';
+import { RegistryPrefix } from '../registry/reference';
 import type { RemoteHit, StageRegistry } from './stage-registry';
 
 /** The registry state of one batch run. */
@@ -102,7 +102,7 @@ export async function pushTag(tag: string, run: RegistryRun, engine: StageEngine
   } catch (error) {
     throw new Error(
       `pushing ${tag} to registry ${registry} failed: ${(error as Error).message}. ` +
-        `Fix: ${loginHint(hostOf(registry))}, or check that the registry is reachable; the image stays in the local store as ${tag}`,
+        `Fix: ${loginHint(RegistryPrefix.parse(registry).host)}, or check that the registry is reachable; the image stays in the local store as ${tag}`,
     );
   }
   log(`pushed to registry ${registry}`);

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RegistryClient } from '../registry/client';
-import { parseRegistryRef } from '../registry/reference';
+import { ImageRef } from '../registry/reference';
 import { removeImagesNamed, stageTagsNamed, tagsNamed, uniqueImageName } from '../../testing/engine';
 import { startTestRegistry, writeDockerConfig, type TestRegistry } from '../../testing/registry';
 import { summaryStatuses } from '../../testing/summary';
@@ -152,7 +152,7 @@ describe('docker-stage with a registry (real registry with htpasswd, real engine
     // lib's image config is damaged in the registry: the Engine downloads the manifest, then finds that the
     // config does not match its digest. (A damaged layer would go unnoticed: BuildKit's build cache still
     // holds every layer built here, so the Engine would not download it.)
-    const { repository, reference } = parseRegistryRef(libTag);
+    const { registryRepository: repository, reference } = ImageRef.parse(libTag);
     const hex = (await client().getManifest(repository, reference))!.document.config!.digest.replace('sha256:', '');
     const data = join(registry.storage, 'docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
     writeFileSync(data, Buffer.from(readFileSync(data).map((byte) => byte ^ 0xff)));

@@ -4,9 +4,12 @@
  * registry, and the credentials the Engine needs to pull or push. stageRegistry() is
  * the real one, on the registry client; unit specs pass a fake.
  */
-import { RegistryClient, RegistryError, copyImage, engineAuthConfig, parseRegistryRef, registryCredentials, underRegistry } from '../registry';
+import { RegistryClients } from '../registry/clients';
+import { copyImage } from '../registry/copy';
+import { RegistryError } from '../registry/errors';
+import { ImageRef, RegistryPrefix } from '../registry/reference';
 import type { EngineRegistryAuth } from '../docker/registry-transfer';
-import { hostOf, type RegistrySettings } from './registry-options';
+import type { RegistrySettings } from './registry-options';
 import type { RecordLocation } from '../equivalence/registry-records';
 
 /** Where a tag was found. */
@@ -29,25 +32,19 @@ export interface StageRegistry {
   locate(tags: string[], warn: (line: string, registry: string) => void): Promise<{ hits: Map<string, RemoteHit>; checked: boolean }>;
   /** Copies an upstream hit to the workspace tag. */
   copyToWorkspace(hit: RemoteHit, tag: string): Promise<void>;
-  /** X-Registry-Auth for the registry of a reference. */
+  /** X-Registry-Auth for the registry of a reference (credentials read once per run). */
   engineAuth(ref: string): Promise<EngineRegistryAuth | undefined>;
-  /** Registry round trips so far. */
+  /** The run's registry clients: every registry request of the run goes through them (base look-ups too). */
+  clients: RegistryClients;
+  /** Registry round trips so far, every registry together. */
   requests(): number;
   /** Where the equivalence records of the stage whose reference this is live (its repository in its registry). */
   recordsAt(ref: string): RecordLocation;
 }
 
-export function stageRegistry(settings: RegistrySettings, env: NodeJS.ProcessEnv = process.env): StageRegistry {
-  const clients = new Map<string, RegistryClient>();
-  const clientFor = (host: string) => {
-    let client = clients.get(host);
-    if (!client) {
-      client = new RegistryClient({ host, credentials: () => registryCredentials(host, env) });
-      clients.set(host, client);
-    }
-    return client;
-  };
+export function stageRegistry(settings: RegistrySettings, clients = new RegistryClients()): StageRegistry {
   const prefixes = [settings.registry, ...settings.upstreamRegistries];
+  const workspace = RegistryPrefix.parse(settings.registry);
 
   return {
     settings,
@@ -60,10 +57,10 @@ export function stageRegistry(settings: RegistrySettings, env: NodeJS.ProcessEnv
         let failure: RegistryError | undefined;
         const lookUp = async (tag: string) => {
           if (failure) return;
-          const ref = index === 0 ? tag : underRegistry(tag, settings.registry, prefix);
-          const { registry, repository, reference } = parseRegistryRef(ref);
+          const parsed = index === 0 ? ImageRef.parse(tag) : ImageRef.parse(tag).under(RegistryPrefix.parse(prefix), workspace);
+          const ref = String(parsed);
           try {
-            const info = await clientFor(registry).headManifest(repository, reference);
+            const info = await clients.for(parsed.registry).headManifest(parsed.registryRepository, parsed.reference);
             if (info) hits.set(tag, { registry: prefix, ref, upstream: index > 0, digest: info.digest });
           } catch (error) {
             if (!(error instanceof RegistryError)) throw error;
@@ -82,23 +79,19 @@ export function stageRegistry(settings: RegistrySettings, env: NodeJS.ProcessEnv
       return { hits, checked };
     },
     async copyToWorkspace(hit, tag) {
-      const from = parseRegistryRef(hit.ref);
-      const to = parseRegistryRef(tag);
+      const from = ImageRef.parse(hit.ref);
+      const to = ImageRef.parse(tag);
       await copyImage(
-        { client: clientFor(from.registry), repository: from.repository, reference: from.reference },
-        { client: clientFor(to.registry), repository: to.repository, reference: to.reference },
+        { client: clients.for(from.registry), repository: from.registryRepository, reference: from.reference },
+        { client: clients.for(to.registry), repository: to.registryRepository, reference: to.reference },
       );
     },
-    async engineAuth(ref) {
-      const host = parseRegistryRef(ref).registry;
-      return engineAuthConfig(host, await registryCredentials(host, env));
-    },
-    requests: () => [...clients.values()].reduce((sum, client) => sum + client.requests, 0),
+    engineAuth: (ref) => clients.engineAuth(ref),
+    clients,
+    requests: () => clients.requests(),
     recordsAt(ref) {
-      const { registry, repository } = parseRegistryRef(ref);
-      return { client: clientFor(registry), repository };
+      const { registry, registryRepository: repository } = ImageRef.parse(ref);
+      return { client: clients.for(registry), repository };
     },
   };
 }
-
-export { hostOf };

@@ -2,5 +2,5 @@ export { RegistryClient, defaultScheme, type RegistryClientOptions, type Manifes
 export { copyImage, type ImageLocation } from './copy';
 export { registryCredentials, engineAuthConfig, dockerConfigFile, type RegistryCredentials } from './credentials';
 export { RegistryError, loginHint, type RegistryFailure } from './errors';
-export { parseRegistryRef, apiHost, underRegistry, type RegistryImageRef } from './reference';
+export { ImageRef, RegistryPrefix, apiHost } from './reference';
 export * from './media-types';

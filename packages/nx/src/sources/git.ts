@@ -3,7 +3,6 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathExists, publishDirectory } from '../util/atomic';
 import { runChecked, runCommand, runPipeline } from '../util/process';
-import { SOURCES_COMMAND } from '../identity/commands';
 
 const FULL_COMMIT = /^[0-9a-fA-F]{40}$/;
 
@@ -62,11 +61,20 @@ async function fetchCommitInto(mirror: string, repo: string, commit: string): Pr
   throw new Error(`rev '${commit}' of ${repo} does not exist: the repository has no such commit`);
 }
 
+/** A commit the mirror lacks while its remote cannot be reached: fetching sources ahead of builds avoids it. */
+export class RemoteUnreachableError extends Error {}
+
 function unreachable(repo: string, commit: string, error: Error): Error {
-  return new Error(
+  return new RemoteUnreachableError(
     `the git mirror of ${repo} lacks commit ${commit} and the remote could not be reached (${error.message}); ` +
-      `fetch sources ahead of builds, while the remote is reachable, with: ${SOURCES_COMMAND}`,
+      'fetch sources ahead of builds, while the remote is reachable',
   );
+}
+
+/** The error as it is, or, when the remote was unreachable, with the command that fetches sources ahead. */
+export function withSourcesCommand(error: unknown, sourcesCommand: string): Error {
+  if (error instanceof RemoteUnreachableError) return new RemoteUnreachableError(`${error.message}, with: ${sourcesCommand}`);
+  return error as Error;
 }
 
 /** Writes the tree of `rev` (a full commit id or a tag) of `repo` into destDir. */

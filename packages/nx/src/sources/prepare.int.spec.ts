@@ -51,26 +51,26 @@ describe('prepareSource (real HTTP server on 127.0.0.1, real tar and git)', () =
 
   it('unpacks a downloaded archive into <cacheDir>/trees/<sha256> and reuses it with no request', async () => {
     const source = { url: `${base}/zlib-1.3.1.tar.gz`, sha256 };
-    const prepared = await prepareSource(source, { workspaceRoot: workspace, cacheDir, what });
+    const prepared = await prepareSource(source, { workspaceRoot: workspace, cacheDir, what, sourcesCommand: 'nx run-many -t sources' });
     expect(prepared).toEqual({ dir: treePath(cacheDir, sha256), identity: { sha256 } });
     expect(prepared.dir).toBe(join(cacheDir, 'trees', sha256));
     expect(readFileSync(join(prepared.dir, 'zlib.h'), 'utf8')).toContain('1.3.1');
     expect(requests).toHaveLength(1);
 
-    await expect(prepareSource(source, { workspaceRoot: workspace, cacheDir, what })).resolves.toEqual(prepared);
+    await expect(prepareSource(source, { workspaceRoot: workspace, cacheDir, what, sourcesCommand: 'nx run-many -t sources' })).resolves.toEqual(prepared);
     expect(requests).toHaveLength(1);
     expect(trees(cacheDir)).toEqual([sha256]);
   });
 
   it('resolves a relative file: url against the workspace root', async () => {
-    const prepared = await prepareSource({ url: 'file:vendor/zlib.tar.gz', sha256 }, { workspaceRoot: workspace, cacheDir, what });
+    const prepared = await prepareSource({ url: 'file:vendor/zlib.tar.gz', sha256 }, { workspaceRoot: workspace, cacheDir, what, sourcesCommand: 'nx run-many -t sources' });
     expect(readdirSync(prepared.dir)).toEqual(['zlib.h']);
     expect(requests).toEqual([]);
   });
 
   it('starts its errors with the stage file and leaves no tree behind', async () => {
     const wrong = 'f'.repeat(64);
-    await expect(prepareSource({ url: 'file:vendor/zlib.tar.gz', sha256: wrong }, { workspaceRoot: workspace, cacheDir, what })).rejects.toThrow(
+    await expect(prepareSource({ url: 'file:vendor/zlib.tar.gz', sha256: wrong }, { workspaceRoot: workspace, cacheDir, what, sourcesCommand: 'nx run-many -t sources' })).rejects.toThrow(
       `${what}: sha256 mismatch for file://${workspace}/vendor/zlib.tar.gz: expected ${wrong}, got ${sha256}; the download was discarded and nothing was built`,
     );
     expect(readdirSync(join(cacheDir, 'sha256'))).toEqual([]);
@@ -79,7 +79,7 @@ describe('prepareSource (real HTTP server on 127.0.0.1, real tar and git)', () =
 
   it('lets concurrent callers prepare the same source', async () => {
     const source = { url: `${base}/zlib-1.3.1.tar.gz`, sha256 };
-    const prepared = await Promise.all(Array.from({ length: 5 }, () => prepareSource(source, { workspaceRoot: workspace, cacheDir, what })));
+    const prepared = await Promise.all(Array.from({ length: 5 }, () => prepareSource(source, { workspaceRoot: workspace, cacheDir, what, sourcesCommand: 'nx run-many -t sources' })));
     expect(new Set(prepared.map((p) => p.dir))).toEqual(new Set([treePath(cacheDir, sha256)]));
     expect(trees(cacheDir)).toEqual([sha256]);
     expect(readdirSync(join(cacheDir, 'sha256'))).toEqual([sha256]);
@@ -103,15 +103,15 @@ describe('prepareSource (real HTTP server on 127.0.0.1, real tar and git)', () =
 
     it('exports a tag into <cacheDir>/trees/<commit>, identified by repository and commit', async () => {
       const source = { git: './vendor/lib.git', rev: 'v1.0' };
-      const prepared = await prepareSource(source, { workspaceRoot: workspace, cacheDir, what });
+      const prepared = await prepareSource(source, { workspaceRoot: workspace, cacheDir, what, sourcesCommand: 'nx run-many -t sources' });
       expect(prepared).toEqual({ dir: treePath(cacheDir, commit), identity: { git: './vendor/lib.git', commit } });
       expect(readFileSync(join(prepared.dir, 'lib.c'), 'utf8')).toBe('int lib;\n');
-      await expect(prepareSource({ git: './vendor/lib.git', rev: commit }, { workspaceRoot: workspace, cacheDir, what })).resolves.toEqual(prepared);
+      await expect(prepareSource({ git: './vendor/lib.git', rev: commit }, { workspaceRoot: workspace, cacheDir, what, sourcesCommand: 'nx run-many -t sources' })).resolves.toEqual(prepared);
       expect(trees(cacheDir)).toEqual([commit]);
     });
 
     it('starts git errors with the stage file', async () => {
-      await expect(prepareSource({ git: './vendor/lib.git', rev: 'main' }, { workspaceRoot: workspace, cacheDir, what })).rejects.toThrow(
+      await expect(prepareSource({ git: './vendor/lib.git', rev: 'main' }, { workspaceRoot: workspace, cacheDir, what, sourcesCommand: 'nx run-many -t sources' })).rejects.toThrow(
         `${what}: rev 'main' is not a commit or a tag of ${join(workspace, 'vendor', 'lib.git')}`,
       );
     });

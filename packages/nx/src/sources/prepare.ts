@@ -4,7 +4,7 @@ import type { RemoteSource } from '../stage/types';
 import { pathExists, publishDirectory } from '../util/atomic';
 import { extractArchive } from './extract';
 import { fetchArchive, normaliseSha256 } from './fetch-archive';
-import { exportGitRev, resolveGitRev } from './git';
+import { exportGitRev, resolveGitRev, withSourcesCommand } from './git';
 import { discardTree, manifestPathOf, recordedTree, treeIsIntact, writeTreeManifest, type RecordedEntry } from './tree-manifest';
 
 export interface PrepareSourceOptions {
@@ -15,6 +15,8 @@ export interface PrepareSourceOptions {
   what: string;
   /** The commit the stage's key names (a pinned floating rev); without it the rev must be exact. */
   commit?: string;
+  /** The command that fetches sources ahead of builds (the workspace's sources target), named when a remote is unreachable. */
+  sourcesCommand: string;
   /**
    * The caller checks every file against `recorded` as it reads it (a build context is packed so):
    * a cached tree is then not read here first. Without it, a cached tree is checked here.
@@ -63,7 +65,7 @@ export async function prepareSource(source: RemoteSource, options: PrepareSource
     });
     return { dir, identity: { git: source.git, commit }, recorded };
   } catch (error) {
-    throw new Error(`${what}: ${(error as Error).message}`);
+    throw new Error(`${what}: ${withSourcesCommand(error, options.sourcesCommand).message}`);
   }
 }
 

@@ -1,6 +1,7 @@
 import { buildStageGraph } from './graph';
 import { StageErrors } from './errors';
-import { resolveOptions, type Stage } from './types';
+import { resolveOptions } from './plugin-options';
+import type { Stage } from './types';
 
 function stage(name: string, fields: Partial<Stage> = {}): Stage {
   return {

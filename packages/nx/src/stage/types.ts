@@ -192,12 +192,3 @@ export const DEFAULT_OPTIONS = {
 
 export type ResolvedOptions = Required<Pick<StagecraftOptions, 'imageName' | 'defaultRefresh' | 'prefix' | 'platform' | 'declaredTags'>> &
   Omit<StagecraftOptions, 'targetNames'> & { targetNames: Record<TargetKind, string> };
-
-export function resolveOptions(options: StagecraftOptions | undefined): ResolvedOptions {
-  const given = options ?? {};
-  return {
-    ...DEFAULT_OPTIONS,
-    ...given,
-    targetNames: { ...DEFAULT_OPTIONS.targetNames, ...(given.targetNames ?? {}) },
-  };
-}

@@ -4,21 +4,22 @@ import { runStages } from '../../ensure/run-stages';
 import type { DockerStageExecutorOptions } from './schema';
 import { runSummary } from '../../report/summary';
 import { dryRunStages } from '../../ensure/stage-status';
-import { stageTaskResult, type BatchTaskResult } from '../shared/stage-task-result';
+import { batchTaskResult, type BatchTaskResult } from '../../nx-compat/nx-compat';
+import { stageTaskResult } from '../shared/stage-task-result';
 
 /** One stage: the same path as a batch of one. */
 export default async function dockerStageExecutor(
   options: DockerStageExecutorOptions,
   context: ExecutorContext,
 ): Promise<{ success: boolean }> {
+  const forced = new Set(options.force ? [context.projectName!] : []);
   if (options.dryRun) {
-    const [result] = (await dryRunStages(context, [context.projectName!])).values();
+    const [result] = (await dryRunStages(context, [context.projectName!], forced)).values();
     for (const line of result.lines) process.stderr.write(`${line}\n`);
     return { success: result.success };
   }
   const outcomes: StageOutcome[] = [];
   const aggregates = new Set<string>();
-  const forced = new Set(options.force ? [context.projectName!] : []);
   let timelineFiles: string[] | undefined;
   for await (const event of runStages(context, [context.projectName!], { ...options, timeline: true }, forced)) {
     outcomes.push(event.outcome);
@@ -52,11 +53,10 @@ export async function* batchDockerStage(
   };
   if (Object.values(inputs).some((o) => o.dryRun)) {
     const startTime = Date.now();
-    for (const [project, result] of await dryRunStages(context, [...taskOf.keys()])) {
+    for (const [project, result] of await dryRunStages(context, [...taskOf.keys()], forced)) {
       for (const line of result.lines) process.stderr.write(`${line}\n`);
       const terminalOutput = result.lines.map((line) => `${line}\n`).join('');
-      const status = result.success ? ('success' as const) : ('failure' as const);
-      yield { task: taskOf.get(project)!, result: { success: result.success, status, terminalOutput, startTime, endTime: Date.now() } };
+      yield batchTaskResult(taskOf.get(project)!, result.success ? 'success' : 'failure', terminalOutput, startTime, Date.now());
     }
     return;
   }

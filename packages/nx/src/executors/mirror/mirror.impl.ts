@@ -20,9 +20,11 @@ export default async function mirrorExecutor(_options: MirrorExecutorOptions, co
     const settings = registrySettings(options, process.env);
     if (!settings) throw new Error('mirroring needs a workspace registry: set the plugin option registry in nx.json');
     const { mirrorBase } = await import('../../bases/mirror');
+    const { RegistryClients } = await import('../../registry/clients');
+    const clients = new RegistryClients();
     for (const image of plan.externalImages) {
       const pin = image.pin ?? { image: image.image, digest: image.digest! };
-      const { ref, copied } = await mirrorBase(pin, settings.registry);
+      const { ref, copied } = await mirrorBase(pin, settings.registry, clients);
       process.stdout.write(`${stage}: ${copied ? `mirrored ${image.image} to` : 'the mirror already holds'} ${ref}\n`);
     }
     return { success: true };

@@ -3,7 +3,8 @@ import { isAvailable, type StageOutcome } from '../../report/outcome';
 import { packageStages } from '../../package/package-stages';
 import { batchParallelism } from '../../ensure/parallelism';
 import { runSummary } from '../../report/summary';
-import { stageTaskResult, type BatchTaskResult } from '../shared/stage-task-result';
+import type { BatchTaskResult } from '../../nx-compat/nx-compat';
+import { stageTaskResult } from '../shared/stage-task-result';
 import type { PackageExecutorOptions } from './schema';
 
 /**

@@ -3,6 +3,7 @@ import { stageContextFor } from '../../ensure/stage-context';
 import { connectEngine, ensureEngineReachable } from '../../docker/engine';
 import { describePrune, pruneStage } from '../../prune/prune-stage';
 import { stageRegistryPruner } from '../../prune/registry-pruner';
+import { registrySettings } from '../../registry-policy/registry-options';
 import { reportFailure } from '../shared/report-failure';
 import type { PruneExecutorOptions } from './schema';
 
@@ -20,7 +21,7 @@ export default async function pruneExecutor(options: PruneExecutorOptions, conte
       currentTag: tag,
       keep: options.keep ?? 1,
       dryRun,
-      registry: stageRegistryPruner(pluginOptions, stage, tag),
+      registry: stageRegistryPruner(registrySettings(pluginOptions, process.env), stage, tag),
     });
     for (const line of describePrune(stage, report, dryRun)) process.stdout.write(`${line}\n`);
     return { success: report.registryFailure === undefined };

@@ -2,6 +2,7 @@ import type { ExecutorContext, TaskGraph } from '@nx/devkit';
 import { stageContextFor, type StageContext } from '../../ensure/stage-context';
 import { fetchStageSource, sourcesSummary, type FetchOutcome } from '../../fetch/fetch-sources';
 import { runScheduled } from '../../ensure/scheduler';
+import { batchTaskResult, type BatchTaskResult } from '../../nx-compat/nx-compat';
 import { cancelledOnSignals } from '../../util/cancel-on-signals';
 import { reportFailure } from '../shared/report-failure';
 import type { SourcesExecutorOptions } from './schema';
@@ -12,9 +13,9 @@ const DEFAULT_PARALLEL = 4;
 export default async function sourcesExecutor(_options: SourcesExecutorOptions, context: ExecutorContext): Promise<{ success: boolean }> {
   const name = context.projectName!;
   try {
-    const { graph, workspaceRoot, cacheDir } = stageContextFor(context, [name]);
+    const { graph, workspaceRoot, cacheDir, options } = stageContextFor(context, [name]);
     const log = (stage: string, line: string) => process.stderr.write(`${stage}: ${line}\n`);
-    const outcome = await fetchStageSource(graph.stages.get(name)!, { workspaceRoot, cacheDir, log });
+    const outcome = await fetchStageSource(graph.stages.get(name)!, { workspaceRoot, cacheDir, log, sourcesTarget: options.targetNames.sources });
     report(outcome);
     process.stderr.write(`${sourcesSummary([outcome])}\n`);
     return { success: outcome.status !== 'failed' };
@@ -29,7 +30,7 @@ export async function* batchSources(
   inputs: Record<string, SourcesExecutorOptions>,
   overrides: SourcesExecutorOptions,
   context: ExecutorContext,
-): AsyncGenerator<{ task: string; result: { success: boolean; terminalOutput: string; startTime: number; endTime: number } }> {
+): AsyncGenerator<BatchTaskResult> {
   const taskOf = new Map(Object.values(taskGraph.tasks).map((task) => [task.target.project, task.id]));
   const parallel = overrides.parallel ?? Object.values(inputs).find((options) => options.parallel)?.parallel ?? DEFAULT_PARALLEL;
   const startTime = Date.now();
@@ -38,10 +39,7 @@ export async function* batchSources(
     outcomes.push(outcome);
     // Nx ends the batch process as soon as it has the last result, so the summary goes out first.
     if (outcomes.length === taskOf.size) process.stderr.write(`${sourcesSummary(outcomes)}\n`);
-    yield {
-      task: taskOf.get(outcome.stage)!,
-      result: { success: outcome.status !== 'failed', terminalOutput: line(outcome), startTime, endTime: Date.now() },
-    };
+    yield batchTaskResult(taskOf.get(outcome.stage)!, outcome.status === 'failed' ? 'failure' : 'success', line(outcome), startTime, Date.now());
   }
 }
 
@@ -54,10 +52,11 @@ async function* fetchAll(stages: string[], parallel: number, context: ExecutorCo
     for (const stage of stages) yield { stage, status: 'failed', error: (error as Error).message };
     return;
   }
-  const { graph, workspaceRoot, cacheDir } = stageContext;
+  const { graph, workspaceRoot, cacheDir, options } = stageContext;
   const log = (stage: string, text: string) => process.stderr.write(`${stage}: ${text}\n`);
   const jobs = stages.map((name) => ({ name, after: [] }));
-  const fetch = (name: string) => fetchStageSource(graph.stages.get(name)!, { workspaceRoot, cacheDir, log });
+  const sourcesTarget = options.targetNames.sources;
+  const fetch = (name: string) => fetchStageSource(graph.stages.get(name)!, { workspaceRoot, cacheDir, log, sourcesTarget });
   const scheduled = cancelledOnSignals((signal) => runScheduled(jobs, parallel, fetch, (outcome) => outcome.status !== 'failed', signal));
   for await (const job of scheduled) {
     if ('result' in job) yield job.result;

@@ -144,8 +144,8 @@ describe('import generator on the real engine', () => {
 
 /**
  * Offline first, then lock, mirror and an offline build: an imported Dockerfile
- * whose base and COPY --from image live in an upstream registry (Docker Hub's
- * part), with the workspace registry holding the mirror.
+ * whose base, COPY --from image and RUN --mount=from image live in an upstream
+ * registry (Docker Hub's part), with the workspace registry holding the mirror.
  */
 describe('an imported Dockerfile with registry images: lock, mirror, build from the mirror', () => {
   const imageName = uniqueImageName('import-mirror');
@@ -154,21 +154,28 @@ describe('an imported Dockerfile with registry images: lock, mirror, build from 
   let workspace: TestWorkspace;
   let base: string;
   let tools: string;
+  let helper: string;
 
   beforeAll(async () => {
     upstream = startTestRegistry(16191);
     mirrorRegistry = startTestRegistry(16192);
     base = `${upstream.host}/${imageName}/base:1`;
     tools = `${upstream.host}/${imageName}/tools:1`;
+    helper = `${upstream.host}/${imageName}/helper:1`;
     await buildExternalBase(base);
     await buildExternalBase(tools, 'the tools image\n');
-    for (const image of [base, tools]) {
+    await buildExternalBase(helper, 'the helper image\n');
+    for (const image of [base, tools, helper]) {
       await pushImage(image);
       // Only the registry has them now, as on a machine that never pulled them.
       await new Docker().getImage(image).remove({ force: true });
     }
     workspace = createTestWorkspace({ imageName, registry: mirrorRegistry.host });
-    workspace.write('apps/svc/Dockerfile', `FROM ${base} AS build\nRUN echo built > /built.txt\n\nFROM ${base}\nCOPY --from=${tools} /marker /tool-marker\nCOPY --from=build /built.txt /built.txt\n`);
+    workspace.write(
+      'apps/svc/Dockerfile',
+      `FROM ${base} AS build\nRUN echo built > /built.txt\n\nFROM ${base}\nCOPY --from=${tools} /marker /tool-marker\n` +
+        `RUN --mount=from=${helper},source=/marker,target=/mnt/helper-marker cp /mnt/helper-marker /from-helper\nCOPY --from=build /built.txt /built.txt\n`,
+    );
   }, 300_000);
 
   afterAll(async () => {
@@ -178,7 +185,7 @@ describe('an imported Dockerfile with registry images: lock, mirror, build from 
     await removeImagesNamed(imageName);
   });
 
-  it('imports offline unpinned, lock pins base and COPY --from image, mirror copies both, and the build takes both from the mirror with upstream gone', async () => {
+  it('imports offline unpinned, lock pins the base, COPY --from and RUN --mount=from images, mirror copies them, and the build takes them from the mirror with upstream gone', async () => {
     upstream.suspend();
     const imported = workspace.nx(['g', '@stagecraft/nx:import', '--dockerfile=apps/svc/Dockerfile'], CLOCK);
     expect(imported.status).toBe(0);
@@ -193,13 +200,14 @@ describe('an imported Dockerfile with registry images: lock, mirror, build from 
     expect(plain(lock)).toContain('svc: images: pin');
     expect(lock.status).toBe(0);
     const pins = JSON.parse(readFileSync(join(workspace.root, 'apps/svc/svc/stage.lock.json'), 'utf8')) as { images: Array<{ image: string; digest: string }> };
-    expect(pins.images.map((pin) => pin.image)).toEqual([base, tools]);
+    expect(pins.images.map((pin) => pin.image)).toEqual([base, helper, tools]);
     for (const pin of pins.images) expect(pin.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
 
     const mirror = workspace.nx(['run-many', '-t', 'mirror', '--projects=svc,svc-build', '--output-style=static'], CLOCK);
     expect(mirror.status).toBe(0);
     const mirrored = (image: string) => `${mirrorRegistry.host}/mirror/${imageName}/${image}@${pins.images.find((pin) => pin.image.includes(`/${image}:`))!.digest}`;
     expect(plain(mirror)).toContain(`svc: mirrored ${tools} to ${mirrored('tools')}`);
+    expect(plain(mirror)).toContain(`svc: mirrored ${helper} to ${mirrored('helper')}`);
     // svc-build mirrors the same base at the same time: one of the two copies it.
     expect(plain(mirror)).toMatch(new RegExp(`svc(-build)?: mirrored ${base.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} to ${mirrored('base').replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
 
@@ -207,9 +215,11 @@ describe('an imported Dockerfile with registry images: lock, mirror, build from 
     const build = workspace.nx(['run', 'svc:docker-stage', '--output-style=static'], CLOCK);
     expect(plain(build)).toContain(`FROM ${mirrored('base')}`);
     expect(plain(build)).toContain(`COPY --from=${mirrored('tools')} /marker /tool-marker`);
+    expect(plain(build)).toContain(`RUN --mount=from=${mirrored('helper')},source=/marker`);
     expect(build.status).toBe(0);
     const manifest = JSON.parse(readFileSync(join(workspace.root, 'dist', 'stagecraft', 'svc.json'), 'utf8')) as { tag: string };
     const files = (await imageContents(new Docker(), manifest.tag)).files;
-    expect(Object.keys(files)).toEqual(expect.arrayContaining(['/tool-marker', '/built.txt']));
+    expect(Object.keys(files)).toEqual(expect.arrayContaining(['/tool-marker', '/from-helper', '/built.txt']));
+    expect(files['/from-helper']).not.toBe(files['/tool-marker']);
   }, 600_000);
 });

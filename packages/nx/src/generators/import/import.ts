@@ -4,7 +4,7 @@ import { describeNameRule, isValidStageName, stageNameFromDirectory } from '../.
 import { validateStageFile } from '../../stage/validate';
 import type { StageFile } from '../../stage/types';
 import type { BasePin } from '../../stage/base-pin';
-import { digestIn } from '../../key/external-base';
+import { ImageRef } from '../../registry/reference';
 import { resolveBases } from '../../lock/base-pinner';
 import { generatorCommand } from '../../identity/identity';
 import { includeAnyOf } from '../../identity/commands';
@@ -139,7 +139,7 @@ async function sha256Of(url: string): Promise<string> {
 
 /** Pins every external image that names no digest, asking each registry once; an image nothing resolves now stays unpinned. */
 async function resolveImages(stages: SplitStage[]): Promise<Map<string, BasePin>> {
-  const images = [...new Set(stages.flatMap((stage) => stage.externalImages.map(({ image }) => image)))].filter((image) => !digestIn(image));
+  const images = [...new Set(stages.flatMap((stage) => stage.externalImages.map(({ image }) => image)))].filter((image) => !ImageRef.parse(image).digest);
   if (!images.length) return new Map();
   const resolved = await resolveBases(images);
   return new Map([...resolved].flatMap(([image, outcome]) => (outcome instanceof Error ? [] : [[image, outcome] as const])));
@@ -149,7 +149,7 @@ function importReport(stages: SplitStage[], pins: ReadonlyMap<string, BasePin>):
   const unpinned = new Map<string, string[]>();
   for (const stage of stages) {
     for (const { image } of stage.externalImages) {
-      if (!digestIn(image) && !pins.has(image)) unpinned.set(image, [...(unpinned.get(image) ?? []), stage.name]);
+      if (!ImageRef.parse(image).digest && !pins.has(image)) unpinned.set(image, [...(unpinned.get(image) ?? []), stage.name]);
     }
   }
   return {

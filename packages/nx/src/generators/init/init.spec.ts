@@ -73,17 +73,17 @@ describe('init generator', () => {
   it('rejects an image name or registry that gives no valid Docker image name, leaving nx.json alone', async () => {
     const before = tree.read('nx.json', 'utf8');
     await expect(initGenerator(tree, { imageName: 'My Images' })).rejects.toThrow(
-      /imageName "My Images" gives no valid Docker image name: .*lowercase letters and digits/,
+      '--imageName: expected lowercase letters and digits, separated by . _ __ - or /, like "acme", got "My Images"',
     );
     await expect(initGenerator(tree, { imageName: 'shop', registry: 'bad_host:5000:1' })).rejects.toThrow(
-      /registry "bad_host:5000:1" with imageName "shop" gives no valid Docker image name/,
+      '--registry: expected host[:port][/path], like "registry.example:5000/ci", got "bad_host:5000:1"',
     );
     expect(tree.read('nx.json', 'utf8')).toBe(before);
   });
 
   it('rejects an unknown refresh period', async () => {
     await expect(initGenerator(tree, { defaultRefresh: 'hourly' as never })).rejects.toThrow(
-      'defaultRefresh must be one of never, day, isoweek, month, not "hourly"',
+      '--defaultRefresh: expected one of "never", "day", "isoweek", "month", got "hourly"',
     );
   });
 

@@ -1,8 +1,7 @@
 import { formatFiles, readJson, readNxJson, updateNxJson, writeJson, type NxJsonConfiguration, type PluginConfiguration, type Tree } from '@nx/devkit';
-import { parseImageRef } from '../../docker/image-ref';
 import { PLUGIN_NAMES, PLUGIN_PACKAGE } from '../../identity/identity';
-import { stageRepository } from '../../key/tag';
-import { DEFAULT_OPTIONS, REFRESH_PERIODS, type StagecraftOptions } from '../../stage/types';
+import { checkPluginOptions, optionLocation } from '../../stage/plugin-options';
+import type { StagecraftOptions } from '../../stage/types';
 import { defaultImageName } from './default-image-name';
 import { defaultBasePins } from './pin-default-base';
 import type { InitGeneratorSchema } from './schema';
@@ -19,12 +18,12 @@ export async function initGenerator(tree: Tree, schema: InitGeneratorSchema): Pr
   const index = plugins.findIndex((entry) => PLUGIN_NAMES.includes(typeof entry === 'string' ? entry : entry.plugin));
   if (index === -1) {
     const options = { imageName: defaultImageName(workspacePackageName(tree)), ...given };
-    checkOptions(options);
+    checkOptions(options, given);
     nxJson.plugins = [...plugins, { plugin: PLUGIN_PACKAGE, options }];
   } else if (Object.keys(given).length > 0) {
     const registered = asObject(plugins[index]);
     const options: StagecraftOptions = { ...(registered.options as StagecraftOptions | undefined), ...given };
-    checkOptions(options);
+    checkOptions(options, given);
     nxJson.plugins = plugins.map((entry, i) => (i === index ? { ...registered, options } : entry));
   }
   const writePins = await defaultBasePins(tree, given.defaultBase);
@@ -52,15 +51,7 @@ function workspacePackageName(tree: Tree): unknown {
   return readJson<{ name?: unknown }>(tree, 'package.json').name;
 }
 
-function checkOptions(options: StagecraftOptions): void {
-  if (options.defaultRefresh !== undefined && !REFRESH_PERIODS.includes(options.defaultRefresh)) {
-    throw new Error(`defaultRefresh must be one of ${REFRESH_PERIODS.join(', ')}, not "${options.defaultRefresh}"`);
-  }
-  const imageName = options.imageName ?? DEFAULT_OPTIONS.imageName;
-  try {
-    parseImageRef(stageRepository({ registry: options.registry, imageName, stage: 'stage' }));
-  } catch (error) {
-    const what = options.registry === undefined ? `imageName "${imageName}"` : `registry "${options.registry}" with imageName "${imageName}"`;
-    throw new Error(`${what} gives no valid Docker image name: ${(error as Error).message}`);
-  }
+/** The options init writes, checked as every reader checks them; a field given on the command line is named as its flag. */
+function checkOptions(options: StagecraftOptions, given: StagecraftOptions): void {
+  checkPluginOptions(options, (field) => (field.split('/')[0] in given ? `--${field}` : optionLocation(field)));
 }

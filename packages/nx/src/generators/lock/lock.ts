@@ -1,7 +1,7 @@
 import type { Tree } from '@nx/devkit';
 import { compilePatterns } from '../../declared-tags';
 import { loadStagesCached, openStageCache } from '../../plugin/stage-files';
-import { pluginOptionsFrom } from '../../stage/plugin-options';
+import { pluginOptionsFrom, resolveOptions } from '../../stage/plugin-options';
 import { formatPins } from '../../stage/pins';
 import { planLock, type PinFileChange } from '../../lock/lock';
 import { stageProjectNames, workspaceContext } from '../shared/workspace-context';
@@ -23,7 +23,7 @@ export async function lockGenerator(tree: Tree, schema: LockGeneratorSchema): Pr
   const { stages, errors: loadErrors } = loadStagesCached(tree.root, selected.map((name) => ({ root: projects[name].root, name })), openStageCache());
   if (loadErrors.length) throw new Error(loadErrors.map((error) => error.message).join('\n'));
 
-  const options = pluginOptionsFrom(context.nxJsonConfiguration) ?? {};
+  const options = resolveOptions(pluginOptionsFrom(context.nxJsonConfiguration));
   const stageNames = new Set(stageProjectNames(context));
   const pinContext = { workspaceRoot: tree.root, options, isStage: (name: string) => stageNames.has(name) };
   const { changes, errors } = await planLock(stages, pinContext, { update: schema.update || schema.check });

@@ -6,7 +6,7 @@
 import type { Tree } from '@nx/devkit';
 import { posix } from 'node:path';
 import type { BasePin } from '../../stage/base-pin';
-import { digestIn } from '../../key/external-base';
+import { ImageRef } from '../../registry/reference';
 import { lockCommand } from '../../identity/commands';
 import { resolveBases } from '../../lock/base-pinner';
 import { PIN_FILE_NAME, formatPins, parsePins } from '../../stage/pins';
@@ -23,7 +23,7 @@ export interface BaseToPin {
  * resolved, so the generator writes nothing.
  */
 export async function resolveExternalBases(bases: BaseToPin[]): Promise<Map<string, BasePin>> {
-  const wanted = bases.filter((base) => !digestIn(base.image));
+  const wanted = bases.filter((base) => !ImageRef.parse(base.image).digest);
   if (!wanted.length) return new Map();
   const resolved = await resolveBases(wanted.map((base) => base.image));
   const problems = wanted.flatMap(({ image, stage }) => {

@@ -1,21 +1,16 @@
-import {
-  createProjectGraphAsync,
-  readNxJson,
-  readProjectsConfigurationFromProjectGraph,
-  type ExecutorContext,
-  type Tree,
-} from '@nx/devkit';
+import { readNxJson, type ExecutorContext, type Tree } from '@nx/devkit';
+import { readWorkspaceGraph } from '../../nx-compat/nx-compat';
 import { isStageProject } from '../../plugin/stage-projects';
 
 /** What executors get from Nx, built for a generator: the project graph with the plugin's inferred stage projects. */
 export async function workspaceContext(tree: Tree): Promise<ExecutorContext> {
-  const projectGraph = await createProjectGraphAsync({ exitOnError: false });
+  const { projectGraph, projectsConfigurations } = await readWorkspaceGraph();
   return {
     root: tree.root,
     cwd: process.cwd(),
     isVerbose: false,
     projectGraph,
-    projectsConfigurations: readProjectsConfigurationFromProjectGraph(projectGraph),
+    projectsConfigurations,
     nxJsonConfiguration: readNxJson(tree) ?? {},
   } as ExecutorContext;
 }

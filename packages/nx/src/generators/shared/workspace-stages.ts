@@ -1,4 +1,5 @@
-import { readNxJson, visitNotIgnoredFiles, type Tree } from '@nx/devkit';
+import { readNxJson, type Tree } from '@nx/devkit';
+import { visitNotIgnoredFiles } from '../../nx-compat/nx-compat';
 import { posix } from 'node:path';
 import { discoverFiles, PROJECT_FILE_NAMES } from '../../plugin/discovery';
 import { readExistingProjects } from '../../plugin/existing-projects';
@@ -6,8 +7,8 @@ import { PLUGIN_PACKAGE } from '../../identity/identity';
 import { stageDirectories } from '../../plugin/stage-files';
 import { assignStageNames } from '../../plugin/stage-names';
 import { DOCKERFILE_NAME, STAGE_FILE_NAME, STAGE_FILE_NAMES } from '../../stage/definition-files';
-import { pluginOptionsFrom } from '../../stage/plugin-options';
-import { resolveOptions, type ResolvedOptions } from '../../stage/types';
+import { pluginOptionsFrom, resolveOptions } from '../../stage/plugin-options';
+import type { ResolvedOptions } from '../../stage/types';
 
 /** The stages a workspace already has, as the plugin would find them: name -> the file that defines it. */
 export interface WorkspaceStages {

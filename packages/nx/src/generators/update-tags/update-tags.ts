@@ -12,9 +12,8 @@ import {
 } from '../../declared-tags';
 import { generatorCommand } from '../../identity/identity';
 import { stageProjectNames, workspaceContext } from '../shared/workspace-context';
-import { pluginOptionsFrom } from '../../stage/plugin-options';
+import { pluginOptionsFrom, resolveOptions } from '../../stage/plugin-options';
 import { stageContextFor } from '../../ensure/stage-context';
-import { resolveOptions } from '../../stage/types';
 import type { UpdateTagsGeneratorSchema } from './schema';
 
 /**
