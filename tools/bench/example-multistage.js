@@ -134,7 +134,7 @@ async function main() {
     const rootfsMb = statSync(join(EXAMPLE, 'base', 'rootfs.tar')).size / 1e6;
 
     console.log(lib.nxPluginLoading());
-    console.log(`example: ${statuses.length} stages (debootstrap base from a ${rootfsMb.toFixed(0)} MB rootfs, 5 compiled libraries, a git stage, an aggregate), all cold`);
+    console.log(`example: ${statuses.length} stages (debootstrap base from a ${rootfsMb.toFixed(0)} MB rootfs, a tools stage using apt-get over the host network, 5 compiled libraries, a git stage, an aggregate), all cold`);
     console.log(`stagecraft nx run-many -t docker-stage (builder: ${lib.builderOf(run.output)}, equivalence on): ${run.seconds.toFixed(2)} s (${lib.summaryHeadline(run.output)})`);
     for (const [stage, seconds] of Object.entries(lib.summaryDurations(run.output)).sort()) console.log(`  ${stage}: ${seconds.toFixed(1)} s`);
     console.log(`the same recipes as one BuildKit multi-stage Dockerfile (target ${target}): ${multistage.seconds.toFixed(2)} s`);
