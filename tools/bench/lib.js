@@ -387,13 +387,13 @@ function filesUnder(dir, prefix = '') {
 /**
  * Builds dir with BuildKit through the Engine API (version 2, no network), as Stagecraft does, and tags
  * the result; with `target`, only that stage of the Dockerfile and what it needs; `buildArgs` as the
- * Engine's buildargs. Returns { seconds }.
+ * Engine's buildargs; `network` the network of every RUN (default none). Returns { seconds }.
  */
-async function buildKitBuild(dir, tag, { noCache = false, target, buildArgs } = {}) {
+async function buildKitBuild(dir, tag, { noCache = false, target, buildArgs, network = 'none' } = {}) {
   const Docker = require(join(REPO_ROOT, 'node_modules', 'dockerode'));
   const docker = new Docker();
   const started = process.hrtime.bigint();
-  const options = { version: '2', networkmode: 'none', t: tag, nocache: noCache, ...(target ? { target } : {}), ...(buildArgs ? { buildargs: buildArgs } : {}) };
+  const options = { version: '2', networkmode: network, t: tag, nocache: noCache, ...(target ? { target } : {}), ...(buildArgs ? { buildargs: buildArgs } : {}) };
   const stream = await docker.buildImage({ context: dir, src: filesUnder(dir) }, options);
   const messages = await new Promise((resolve, reject) => docker.modem.followProgress(stream, (err, out) => (err ? reject(err) : resolve(out))));
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;

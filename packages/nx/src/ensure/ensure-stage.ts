@@ -90,7 +90,10 @@ export async function ensureStage(name: string, deps: EnsureStageDeps): Promise<
     deps.localImages.set(plan.tag, built.imageId);
     const pushing = built.status === 'built' && Boolean(deps.registry?.store.settings.push);
     if (pushing) await pushTag(plan.tag, deps.registry!, deps.engine, log);
-    if (built.status === 'built' && resolution) await recordBuilt(plan, built.imageId, resolution, pushing, deps, log);
+    if (built.status === 'built' && resolution) {
+      await recordBuilt(plan, built.imageId, resolution, pushing, deps, log);
+      deps.equivalence!.prefetch(name);
+    }
     // A forced rebuild moved the tag (and its equivalence alias): the image it replaced would linger untagged.
     if (built.status === 'built' && present && present !== built.imageId) await deps.engine.removeImage(present);
     const durationMs = Date.now() - started;

@@ -106,7 +106,14 @@ export class EquivalenceRun {
     const run = this.deps.registry!;
     const image = found.image!;
     const pushing = run.store.settings.push && !dryRun;
-    if (pushing) await tagAliasedImage(run.store.recordsAt(plan.tag), image, ImageRef.parse(plan.tag).reference);
+    if (pushing) {
+      try {
+        await tagAliasedImage(run.store.recordsAt(plan.tag), image, ImageRef.parse(plan.tag).reference);
+      } catch (error) {
+        log(`warning: the registry refused the stage's tag for ${found.ref} (${(error as Error).message}); building instead`);
+        return undefined;
+      }
+    }
     run.hits.set(plan.tag, { registry: run.store.settings.registry, ref: pushing ? plan.tag : found.ref, upstream: false, digest: image.digest });
     if (dryRun || !run.needed(plan.stage.name)) return { ref: found.ref, digest: image.digest };
     const imageId = await pullTag(plan.tag, run, this.deps.engine, log);
@@ -145,6 +152,19 @@ export class EquivalenceRun {
     if (pushed && this.deps.registry) {
       await writeAlias(this.deps.registry.store.recordsAt(plan.tag), resolution.resolvedKey, ImageRef.parse(plan.tag).reference);
     }
+  }
+
+  /**
+   * Starts computing what the stage's dependents will see of it, once it is available, so that
+   * a stage several others copy from is read during its own job, not while they wait.
+   */
+  prefetch(stage: string): void {
+    const { graph } = this.deps;
+    const kinds = new Set<Observation>();
+    for (const dependent of graph.order) {
+      if (graph.upstreamOf(dependent).includes(stage)) kinds.add(observationOf(graph, dependent, stage));
+    }
+    for (const kind of kinds) this.observe(stage, kind).catch(() => undefined);
   }
 
   /**
@@ -222,7 +242,10 @@ export class EquivalenceRun {
       const computed = await this.computeOutput(plan, kind, localId, paths);
       this.deps.records.recordOutput(localId, kind === 'image' ? { image: computed } : { exports: { ...computed, paths } });
       if (run?.store.settings.push) {
-        await writeOutputRecord(run.store.recordsAt(plan.tag), { kind, configDigest: localId, hash: computed.hash, ...(kind === 'exports' ? { paths } : {}) });
+        const record = { kind, configDigest: localId, hash: computed.hash, ...(kind === 'exports' ? { paths } : {}) };
+        await writeOutputRecord(run.store.recordsAt(plan.tag), record).catch((error: Error) =>
+          this.deps.warn(plan.stage.name, `warning: its output hash record could not be written to the registry (${error.message}); other machines build its dependents`),
+        );
       }
       return { hash: computed.hash, imageId: localId };
     }

@@ -196,7 +196,8 @@ describe('docker-stage against the real engine', () => {
       expect(status()).toEqual({ base: 'present', 'lib-a': 'to-build', 'lib-b': 'pending lib-a', 'lib-c': 'present', app: 'pending lib-b' });
       const run = runAll(['--explain']);
       const output = run.stderr + run.stdout;
-      expect(run.status).toBe(0);
+      // The output goes with the status, so a failure shows it.
+      expect({ status: run.status, output }).toMatchObject({ status: 0 });
       expect(summaryStatuses(output)).toEqual({ base: 'present', 'lib-a': 'built', 'lib-b': 'equivalent', 'lib-c': 'present', app: 'equivalent' });
       expect(output).toMatch(/^lib-b: equivalent: \S+-lib-b:ck-[0-9a-f]{64} was built for the same inputs and the same upstream outputs/m);
       expect(output).toContain('Stagecraft: 5 stages: 1 built, 2 equivalent, 2 present');
