@@ -22,6 +22,7 @@ import {
   writeOutputRecord,
 } from '../equivalence/registry-records';
 import type { ImageOutputReader, StageEngine } from '../docker/stage-engine';
+import type { Equivalent, Observed, Resolution } from '../equivalence/resolution';
 import { pullTag, type RegistryRun } from '../registry-policy/registry-steps';
 
 type Log = (line: string) => void;
@@ -40,25 +41,7 @@ export interface EquivalenceDeps {
   warn: (stage: string, line: string) => void;
 }
 
-/** How an upstream stood in a resolved key (`image:<hash>`, `exports:<hash>` or `key:<key>`), and the image it was. */
-/** A stage's resolved key and how each upstream stood in it. */
-export interface Resolution {
-  resolvedKey: string;
-  upstream: Record<string, Observed>;
-}
-
-/** Where an equivalent image was found. */
-export interface Equivalent {
-  /** The reference the record named (a local `ck-` tag, or the registry's). */
-  ref: string;
-  imageId?: string;
-  digest?: string;
-}
-
-interface Observed {
-  observed: string;
-  imageId?: string;
-}
+export type { Equivalent, Resolution } from '../equivalence/resolution';
 
 /** The equivalence state of one batch run: output hashes are computed at most once per stage and kind. */
 export class EquivalenceRun {
@@ -301,19 +284,6 @@ export class EquivalenceRun {
     }
     return best ? { identity: await best.identity(), layers: best.layers } : { identity: 'none', layers: 0 };
   }
-}
-
-/**
- * Whether equivalence is on for a run: the plugin option `equivalence` (default true; checked
- * with the other options by resolveOptions), and STAGECRAFT_EQUIVALENCE=0 or 1 for one run.
- * Throws naming the variable.
- */
-export function equivalenceEnabled(option: boolean | undefined, env: NodeJS.ProcessEnv): boolean {
-  const override = env['STAGECRAFT_EQUIVALENCE'];
-  if (override !== undefined && override !== '' && override !== '0' && override !== '1') {
-    throw new Error(`STAGECRAFT_EQUIVALENCE: expected 1 (on) or 0 (off), got ${JSON.stringify(override)}`);
-  }
-  return override === '1' ? true : override === '0' ? false : option !== false;
 }
 
 /** The local and registry alias of the image built for a resolved key, in the stage's repository. */

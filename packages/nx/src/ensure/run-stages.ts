@@ -15,7 +15,8 @@ import type { RegistryRun } from '../registry-policy/registry-steps';
 import { stageRegistry, type StageRegistry } from '../registry-policy/stage-registry';
 import { TimelineRecorder } from '../report/timeline-recorder';
 import { cancelledOnSignals } from '../util/cancel-on-signals';
-import { EquivalenceRun, equivalenceEnabled } from './equivalence-steps';
+import { EquivalenceRun } from './equivalence-steps';
+import { equivalenceEnabled } from '../equivalence/enabled';
 import { LocalRecords } from '../equivalence/local-records';
 
 export interface RunStagesOptions {

@@ -10,6 +10,7 @@ import type { StageContext } from './stage-context';
 import { networkMark, networkOf } from '../stage/network';
 import type { NetworkMode } from '../stage/types';
 import { decideBatch, decideStage, forcedStages, stageRefusals, type StageDecision, type StageFacts } from './stage-decision';
+import { equivalenceEnabled } from '../equivalence/enabled';
 
 /**
  * What `docker-stage` would do with a stage, found without building anything:
@@ -198,7 +199,6 @@ export async function workspaceStatuses(stages: StageContext, projects: string[]
   const { connectEngine } = await import('../docker/engine');
   const settings = registrySettings(stages.options, process.env);
   const registry = settings && (await import('../registry-policy/stage-registry')).stageRegistry(settings);
-  const { equivalenceEnabled } = await import('./equivalence-steps');
   const equivalence = equivalenceEnabled(stages.options.equivalence, process.env);
   const intent = { refusals: await stageRefusals(stages, projects), isForced: forcedStages(process.env, forcedProjects) };
   return stageStatuses(stages, projects, dockerEngine(connectEngine()), registry, undefined, equivalence, intent);

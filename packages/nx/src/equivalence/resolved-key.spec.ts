@@ -5,7 +5,7 @@ import { Planner } from '../key/plan';
 import { buildStageGraph } from '../stage/graph';
 import { loadStage } from '../stage/load';
 import { resolveOptions } from '../stage/plugin-options';
-import { equivalenceEnabled } from '../ensure/equivalence-steps';
+import { equivalenceEnabled } from './enabled';
 import { exportedPaths, observationOf, resolvedKeyOf } from './resolved-key';
 
 const OPTIONS = resolveOptions({ imageName: 'fake', defaultBase: 'base' });
