@@ -136,7 +136,6 @@ const TYPES: Record<string, EntryType> = {
   fifo: 'fifo',
 };
 
-/** An entry of a tar as the output hash sees it, its content hashed as it streams; undefined for tar bookkeeping. */
 /** An entry of tar-stream's extract: its header and its content. */
 type TarEntry = AsyncIterable<unknown> & { header: tar.Header; resume(): unknown };
 

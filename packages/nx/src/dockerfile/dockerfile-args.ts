@@ -48,6 +48,9 @@ export function buildArgValues(assignments: readonly string[] | undefined): Reco
 }
 
 /** The arguments BuildKit defines for every build from its platform, usable in FROM without an ARG. */
+/** The platform a stage builds for when the plugin option `platform` does not say (BuildKit's TARGETPLATFORM default here). */
+export const DEFAULT_PLATFORM = 'linux/amd64';
+
 export const PLATFORM_ARGS = ['TARGETPLATFORM', 'TARGETOS', 'TARGETARCH', 'TARGETVARIANT', 'BUILDPLATFORM', 'BUILDOS', 'BUILDARCH', 'BUILDVARIANT'] as const;
 
 /** The platform arguments' values for a platform such as linux/amd64 or linux/arm/v7 (the build runs on the same platform). */

@@ -8,7 +8,7 @@
  */
 
 import { leadingFlags, readInstructions, wordText, type Instruction, type Word } from './dockerfile-instructions';
-import { argDeclarations, buildArgValues, expandArgs, globalArgValues } from './dockerfile-args';
+import { argDeclarations, buildArgValues, DEFAULT_PLATFORM, expandArgs, globalArgValues } from './dockerfile-args';
 import { parseRunMount } from './run-mounts';
 
 export type DockerfileRefKind = 'from' | 'copy-from' | 'mount-from' | 'syntax';
@@ -34,7 +34,6 @@ interface LocatedRef extends DockerfileRef {
   end: number;
 }
 
-const DEFAULT_PLATFORM = 'linux/amd64';
 
 export function parseDockerfileRefs(text: string, args: DockerfileArgs = {}): DockerfileRef[] {
   return locateRefs(text, args).map(({ kind, name, line }) => ({ kind, name, line }));

@@ -2,7 +2,6 @@ import { cpus } from 'node:os';
 import { join } from 'node:path';
 import { stageLabels } from '../docker/labels';
 import { buildArgValues } from '../dockerfile/dockerfile-args';
-import { definingFile } from '../stage/definition-files';
 import { KEY_FORMAT } from '../key/key';
 import type { KeyHistory } from './key-history';
 import { isRemoteSource, type NetworkMode, type TargetKind } from '../stage/types';

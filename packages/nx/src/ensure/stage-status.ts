@@ -92,7 +92,8 @@ export async function stageStatuses(
 ): Promise<StageStatus[]> {
   const wanted = new Set(projects);
   // Upstreams outside the set are planned too: whether a stage is pending depends on them.
-  const ordered = equivalence ? stages.graph.order.filter((name) => upstreamClosure(stages.graph, projects).has(name)) : stages.graph.order.filter((name) => wanted.has(name));
+  const planned = equivalence ? upstreamClosure(stages.graph, projects) : wanted;
+  const ordered = stages.graph.order.filter((name) => planned.has(name));
   const plans = await Promise.all(ordered.map((name) => stages.planner.plan(name)));
   stages.hashCache.save();
   await engine.ensureReachable();

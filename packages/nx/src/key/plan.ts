@@ -61,7 +61,8 @@ export class Planner {
     const externalBase = externalImages.find((image) => image.kind === undefined);
     const placeholder = (plan: StagePlan) => `<stage:${plan.stage.name}>`;
     const forKey = this.render(stage, upstreamPlans, placeholder, declaredPackageFiles, new Map());
-    const forEquivalence = this.render(stage, upstreamPlans, placeholder, declaredPackageFiles, new Map(), (plan) => sourceRev(plan) ?? placeholder(plan));
+    const renderForEquivalence = () =>
+      this.render(stage, upstreamPlans, placeholder, declaredPackageFiles, new Map(), (plan) => sourceRev(plan) ?? placeholder(plan));
     const renderForBuild = (refs: ReadonlyMap<string, string>) =>
       this.render(stage, upstreamPlans, (plan) => plan.tag, (plan) => this.extractedPackageFiles(plan), refs);
     const forBuild = renderForBuild(new Map(externalImages.flatMap((image) => (image.ref ? [[image.image, image.ref] as const] : []))));
@@ -111,7 +112,13 @@ export class Planner {
       externalBase,
       externalImages,
       dockerfileWith: (refs) => renderForBuild(refs).dockerfile,
-      equivalenceDocument: { ...keyDocument, generated: forEquivalence.files, upstream: {} },
+      // Rendered on first read: only a run with equivalence on reads it.
+      get equivalenceDocument() {
+        const forEquivalence = renderForEquivalence();
+        const document: KeyDocument = { ...keyDocument, generated: forEquivalence.files, upstream: {} };
+        Object.defineProperty(this, 'equivalenceDocument', { value: document, enumerable: true });
+        return document;
+      },
     };
   }
 

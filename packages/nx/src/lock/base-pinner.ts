@@ -45,6 +45,8 @@ export const basePinner: Pinner<BaseWant, BasePin> = {
 
 /** The stage's external base as written, or undefined when it builds on a stage, on scratch, or is a Dockerfile stage. */
 export function externalBaseImage(stage: Stage, context: PinnerContext): string | undefined {
+  // A Dockerfile stage's images are the images pinner's (lock/images-pinner.ts): reading its Dockerfile here finds no base.
+  if (stage.build.type === 'dockerfile') return undefined;
   return externalImageUses(stage, context).find((use) => use.kind === 'base')?.image;
 }
 

@@ -30,7 +30,9 @@ export function readExistingProjects(workspaceRoot: string, projectFiles: readon
   const projects = new Map<string, ExistingProject>();
   const packageJsons = projectFiles.filter((file) => posix.basename(file) === PACKAGE_JSON);
   const projectJsonDirs = new Set(projectFiles.filter((file) => posix.basename(file) === PROJECT_JSON).map(posix.dirname));
-  const workspacePackages = packageJsons.some((file) => !projectJsonDirs.has(posix.dirname(file))) ? workspacePackageFiles(workspaceRoot) : new Set<string>();
+  // The root package.json is never a project here, so only another package.json without a project.json asks the package manager's workspaces (a disk glob).
+  const needsWorkspaces = packageJsons.some((file) => posix.dirname(file) !== '.' && !projectJsonDirs.has(posix.dirname(file)));
+  const workspacePackages = needsWorkspaces ? workspacePackageFiles(workspaceRoot) : new Set<string>();
 
   for (const file of packageJsons) {
     const dir = posix.dirname(file);

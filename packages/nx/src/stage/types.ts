@@ -1,5 +1,6 @@
 /** The stage model: what stage.json says (StageFile) and what a loaded stage is (Stage). */
 import type { StagePins } from './pins';
+import { DEFAULT_PLATFORM } from '../dockerfile/dockerfile-args';
 
 export const BUILD_TYPES = ['autoconf', 'cmake', 'make', 'meson', 'custom', 'dockerfile', 'aggregate'] as const;
 export type BuildType = (typeof BUILD_TYPES)[number];
@@ -176,7 +177,7 @@ export const DEFAULT_OPTIONS = {
   imageName: 'stagecraft',
   defaultRefresh: 'isoweek' as Refresh,
   prefix: '/usr/local',
-  platform: 'linux/amd64',
+  platform: DEFAULT_PLATFORM,
   declaredTags: 'stagecraft-tags.yml',
   targetNames: {
     dockerStage: 'docker-stage',

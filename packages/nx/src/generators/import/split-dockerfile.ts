@@ -3,8 +3,8 @@
  * stage, that refer to each other by stage name. Pure: text in, texts out,
  * or every reason the file cannot be translated faithfully.
  */
-import { jsonFormArguments, leadingFlags, parserDirectives, readInstructions, wordText, type Instruction, type Word } from '../../dockerfile/dockerfile-instructions';
-import { argDeclarations, expandArgs, globalArgValues } from '../../dockerfile/dockerfile-args';
+import { leadingFlags, parserDirectives, readInstructions, wordText, type Instruction, type Word } from '../../dockerfile/dockerfile-instructions';
+import { argDeclarations, DEFAULT_PLATFORM, expandArgs, globalArgValues } from '../../dockerfile/dockerfile-args';
 import { triggered, type DockerfileRefKind } from '../../dockerfile/dockerfile-refs';
 import { parseRunMount } from '../../dockerfile/run-mounts';
 import { isExternalImage } from '../../stage/external-images';
@@ -87,8 +87,6 @@ interface Edit {
   end: number;
   replacement: string;
 }
-
-const DEFAULT_PLATFORM = 'linux/amd64';
 
 /** What every stage of one file is translated with. */
 interface FileContext {

@@ -19,12 +19,12 @@ export async function lockGenerator(tree: Tree, schema: LockGeneratorSchema): Pr
   const include = compilePatterns(schema.include, 'include');
   const context = await workspaceContext(tree);
   const projects = context.projectsConfigurations!.projects;
-  const selected = stageProjectNames(context).filter((name) => !include.length || include.some((pattern) => pattern.test(name)));
+  const stageNames = new Set(stageProjectNames(context));
+  const selected = [...stageNames].filter((name) => !include.length || include.some((pattern) => pattern.test(name)));
   const { stages, errors: loadErrors } = loadStagesCached(tree.root, selected.map((name) => ({ root: projects[name].root, name })), openStageCache());
   if (loadErrors.length) throw new Error(loadErrors.map((error) => error.message).join('\n'));
 
   const options = resolveOptions(pluginOptionsFrom(context.nxJsonConfiguration));
-  const stageNames = new Set(stageProjectNames(context));
   const pinContext = { workspaceRoot: tree.root, options, isStage: (name: string) => stageNames.has(name) };
   const { changes, errors } = await planLock(stages, pinContext, { update: schema.update || schema.check });
   if (errors.length) throw new Error(`nothing was pinned:\n${errors.map((error) => `  ${error.message}`).join('\n')}`);
